@@ -1,0 +1,15 @@
+package ops
+
+import (
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+func init() {
+	Register(&Def{
+		Op: "Identity", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
+		Doc:   "copy of the input",
+		Infer: SameAsInput,
+		Lower: func(n *ir.Node) (Call, error) { return K(runtime.Identity, &struct{}{}), nil },
+	})
+}

@@ -1,0 +1,68 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// Interpret runs graph g on the reference kernels, one node at a time. It is the oracle for
+// tests of passes and generated code, never what a user's program runs. env maps value ids to
+// tensors of values defined outside g (for regions); inputs are g's inputs in order.
+func Interpret(x *runtime.Exec, g *ir.Graph, inputs []*runtime.Tensor, env map[int]*runtime.Tensor) ([]*runtime.Tensor, error) {
+	vals := map[int]*runtime.Tensor{}
+	for k, v := range env {
+		vals[k] = v
+	}
+	for i, in := range g.Inputs {
+		switch {
+		case i < len(inputs) && inputs[i] != nil:
+			vals[in.ID] = inputs[i]
+		case in.Default != nil:
+			vals[in.ID] = in.Default
+		default:
+			return nil, fmt.Errorf("input %q not given", in.Name)
+		}
+	}
+	for _, c := range g.Consts {
+		vals[c.ID] = c.Const
+	}
+	for _, n := range g.Nodes {
+		d, err := Of(n)
+		if err != nil {
+			return nil, err
+		}
+		call, err := d.Lower(n)
+		if err != nil {
+			return nil, err
+		}
+		in := make([]*runtime.Tensor, len(n.Inputs))
+		for i, v := range n.Inputs {
+			if v != nil {
+				t, ok := vals[v.ID]
+				if !ok {
+					return nil, fmt.Errorf("%s: input %d (%s) has no value", n.Describe(), i, v.Name)
+				}
+				in[i] = t
+			}
+		}
+		out := make([]*runtime.Tensor, len(n.Outputs))
+		for i := range out {
+			out[i] = &runtime.Tensor{Buf: &runtime.Buffer{}}
+		}
+		if err := call.Run(x, out, in); err != nil {
+			return nil, fmt.Errorf("%s: %w", n.Describe(), err)
+		}
+		for i, v := range n.Outputs {
+			if v != nil {
+				vals[v.ID] = out[i]
+			}
+		}
+	}
+	res := make([]*runtime.Tensor, len(g.Outputs))
+	for i, o := range g.Outputs {
+		res[i] = vals[o.ID]
+	}
+	return res, nil
+}

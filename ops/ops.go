@@ -1,0 +1,143 @@
+// Package ops is the operator table: one Def per IR op holding everything onnxc knows about it:
+// its arity, type and shape inference, and its lowering to a runtime kernel with static
+// parameters. The lowering is used both by code generation (which emits a direct call to the
+// kernel with the parameters as a literal) and by constant folding and the reference interpreter
+// (which call the same kernel), so there is one source of numeric truth.
+//
+// IR ops have the semantics of the newest ONNX version of the op; frontends rewrite older forms
+// (attributes that became inputs, and so on) into that form.
+package ops
+
+import (
+	"fmt"
+	"reflect"
+	goruntime "runtime"
+	"sort"
+	"strings"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// Def describes one IR op.
+type Def struct {
+	Op     string
+	Domain string // "" for ai.onnx
+	// MinIn/MaxIn and MinOut/MaxOut bound the number of inputs and outputs (-1: any number).
+	MinIn, MaxIn   int
+	MinOut, MaxOut int
+	// Infer sets the types of n's outputs from its inputs' types, attributes and any constant
+	// inputs. Unknown input dims give unknown output dims, never an error.
+	Infer func(n *ir.Node) error
+	// Lower picks the runtime kernel for n and its static parameters. It may rely on what Infer
+	// established (input and output types).
+	Lower func(n *ir.Node) (Call, error)
+	// FoldFromTypes, when set, computes the outputs from static input types alone (Shape, Size).
+	FoldFromTypes func(n *ir.Node) []*runtime.Tensor
+	// Doc is a one-line description for `onnxc ops`.
+	Doc string
+}
+
+// KernelFunc is the signature every runtime kernel has: static parameters, outputs, inputs.
+// Outputs are resized by the kernel; absent optional inputs are nil.
+type KernelFunc[P any] func(x *runtime.Exec, p *P, out, in []*runtime.Tensor) error
+
+// Call is a lowered node: a runtime kernel and its parameters.
+type Call struct {
+	// Fn is the kernel function value (a top-level function of package runtime).
+	Fn any
+	// Params points to the kernel's parameter struct; code generation prints it as a literal.
+	Params any
+	run    func(x *runtime.Exec, out, in []*runtime.Tensor) error
+}
+
+// K binds a kernel to its parameters.
+func K[P any](fn func(x *runtime.Exec, p *P, out, in []*runtime.Tensor) error, p *P) Call {
+	return Call{Fn: fn, Params: p, run: func(x *runtime.Exec, out, in []*runtime.Tensor) error { return fn(x, p, out, in) }}
+}
+
+// Run executes the call.
+func (c Call) Run(x *runtime.Exec, out, in []*runtime.Tensor) error { return c.run(x, out, in) }
+
+// FuncName is the kernel's name in package runtime, for code generation.
+func (c Call) FuncName() string {
+	full := goruntime.FuncForPC(reflect.ValueOf(c.Fn).Pointer()).Name()
+	return full[strings.LastIndex(full, ".")+1:]
+}
+
+var registry = map[string]*Def{}
+
+func key(domain, op string) string {
+	if domain == "ai.onnx" {
+		domain = ""
+	}
+	return domain + "|" + op
+}
+
+// Register adds op definitions; it panics on a duplicate, which is a programming error.
+func Register(defs ...*Def) {
+	for _, d := range defs {
+		k := key(d.Domain, d.Op)
+		if _, dup := registry[k]; dup {
+			panic("ops: duplicate definition of " + d.Op)
+		}
+		if d.Infer == nil || d.Lower == nil {
+			panic("ops: " + d.Op + " needs Infer and Lower")
+		}
+		registry[k] = d
+	}
+}
+
+// Lookup finds the definition of an op.
+func Lookup(domain, op string) *Def { return registry[key(domain, op)] }
+
+// All returns every definition sorted by domain and name.
+func All() []*Def {
+	defs := make([]*Def, 0, len(registry))
+	for _, d := range registry {
+		defs = append(defs, d)
+	}
+	sort.Slice(defs, func(i, j int) bool {
+		if defs[i].Domain != defs[j].Domain {
+			return defs[i].Domain < defs[j].Domain
+		}
+		return defs[i].Op < defs[j].Op
+	})
+	return defs
+}
+
+// Of returns n's definition or an error naming the node.
+func Of(n *ir.Node) (*Def, error) {
+	d := Lookup(n.Domain, n.Op)
+	if d == nil {
+		return nil, fmt.Errorf("%s: unsupported op", n.Describe())
+	}
+	return d, nil
+}
+
+// CheckArity reports a wrong number of inputs or outputs.
+func (d *Def) CheckArity(n *ir.Node) error {
+	in, out := len(n.Inputs), len(n.Outputs)
+	if in < d.MinIn || (d.MaxIn >= 0 && in > d.MaxIn) {
+		return fmt.Errorf("%s: %d inputs, want %s", n.Describe(), in, bounds(d.MinIn, d.MaxIn))
+	}
+	if out < d.MinOut || (d.MaxOut >= 0 && out > d.MaxOut) {
+		return fmt.Errorf("%s: %d outputs, want %s", n.Describe(), out, bounds(d.MinOut, d.MaxOut))
+	}
+	for i := 0; i < d.MinIn && i < in; i++ {
+		if n.Inputs[i] == nil {
+			return fmt.Errorf("%s: required input %d is missing", n.Describe(), i)
+		}
+	}
+	return nil
+}
+
+func bounds(lo, hi int) string {
+	switch {
+	case hi < 0:
+		return fmt.Sprintf("at least %d", lo)
+	case lo == hi:
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
+}

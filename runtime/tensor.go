@@ -1,0 +1,177 @@
+package runtime
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// Tensor is a dense row-major tensor. Numeric and bool elements live in one 8-byte aligned
+// buffer viewed as a typed slice with Data; strings live in Strs. Shape is in elements; Strides
+// is derived and kept only for kernels that need it.
+//
+// Storage is a *Buffer so that the memory planner can let several tensors whose lifetimes do not
+// overlap share one allocation, and so that Reshape-like ops can alias their input.
+type Tensor struct {
+	DType DType
+	Shape []int
+	Buf   *Buffer
+	Strs  []string
+}
+
+// Buffer is raw tensor storage, aligned for every element type.
+type Buffer struct{ words []uint64 }
+
+// Grow makes the buffer hold at least n bytes, keeping nothing when it must reallocate.
+func (b *Buffer) Grow(n int) {
+	w := (n + 7) / 8
+	if cap(b.words) < w {
+		b.words = make([]uint64, w)
+	}
+	b.words = b.words[:w]
+}
+
+// Bytes is the buffer's storage as bytes.
+func (b *Buffer) Bytes() []byte {
+	if len(b.words) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&b.words[0])), len(b.words)*8)
+}
+
+// Elem is the set of Go types that back numeric and bool tensors. Float16 and BFloat16 tensors
+// are stored as their bit patterns (the F16 and BF16 types).
+type Elem interface {
+	~float32 | ~float64 | ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~bool
+}
+
+// F16 is an IEEE 754 half-precision value's bit pattern.
+type F16 uint16
+
+// BF16 is a bfloat16 value's bit pattern.
+type BF16 uint16
+
+// New returns a tensor of the given type and shape, zero-filled, with storage of its own.
+func New(dt DType, shape ...int) *Tensor {
+	t := &Tensor{Buf: &Buffer{}}
+	t.Resize(dt, shape...)
+	return t
+}
+
+// NumElems is the product of the shape (1 for a scalar).
+func NumElems(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// Len is the number of elements.
+func (t *Tensor) Len() int { return NumElems(t.Shape) }
+
+// Resize sets the type and shape and makes sure the storage holds that many elements. Existing
+// storage is reused when it is large enough, so a steady-state run allocates nothing; contents
+// are not preserved or cleared.
+func (t *Tensor) Resize(dt DType, shape ...int) {
+	t.DType = dt
+	if cap(t.Shape) >= len(shape) {
+		t.Shape = t.Shape[:len(shape)]
+	} else {
+		t.Shape = make([]int, len(shape))
+	}
+	copy(t.Shape, shape)
+	n := NumElems(shape)
+	if dt == String {
+		if cap(t.Strs) < n {
+			t.Strs = make([]string, n)
+		}
+		t.Strs = t.Strs[:n]
+		return
+	}
+	if t.Buf == nil {
+		t.Buf = &Buffer{}
+	}
+	t.Buf.Grow(n * dt.Size())
+}
+
+// Data views a tensor's storage as a []T of exactly Len elements. T must match the tensor's
+// element type in size; kernels call it once per call, never per element.
+func Data[T Elem](t *Tensor) []T {
+	n := t.Len()
+	if n == 0 || t.Buf == nil || len(t.Buf.words) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&t.Buf.words[0])), n)
+}
+
+// Bytes is the tensor's data as bytes (little-endian element encoding, as on every platform Go
+// supports for this runtime).
+func (t *Tensor) Bytes() []byte {
+	if t.DType == String || t.Buf == nil {
+		return nil
+	}
+	return t.Buf.Bytes()[:t.Len()*t.DType.Size()]
+}
+
+// Alias makes t share src's storage under a new shape (Reshape, Squeeze, Flatten, Identity).
+func (t *Tensor) Alias(src *Tensor, shape ...int) {
+	t.DType = src.DType
+	t.Buf = src.Buf
+	t.Strs = src.Strs
+	if cap(t.Shape) >= len(shape) {
+		t.Shape = t.Shape[:len(shape)]
+	} else {
+		t.Shape = make([]int, len(shape))
+	}
+	copy(t.Shape, shape)
+}
+
+// CopyFrom makes t an independent copy of src.
+func (t *Tensor) CopyFrom(src *Tensor) {
+	if t.Buf == src.Buf && t.Buf != nil {
+		t.Buf = &Buffer{}
+	}
+	t.Resize(src.DType, src.Shape...)
+	if src.DType == String {
+		copy(t.Strs, src.Strs)
+		return
+	}
+	copy(t.Bytes(), src.Bytes())
+}
+
+// Clone returns an independent copy of t.
+func (t *Tensor) Clone() *Tensor {
+	c := &Tensor{}
+	c.CopyFrom(t)
+	return c
+}
+
+// Strides returns row-major strides in elements.
+func Strides(shape []int) []int {
+	s := make([]int, len(shape))
+	n := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		s[i] = n
+		n *= shape[i]
+	}
+	return s
+}
+
+func (t *Tensor) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%v", t.DType, t.Shape)
+	return b.String()
+}
+
+// ShapeString formats a shape as 1x3x224x224 (a scalar is "scalar").
+func ShapeString(shape []int) string {
+	if len(shape) == 0 {
+		return "scalar"
+	}
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, "x")
+}
