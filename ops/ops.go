@@ -34,6 +34,9 @@ type Def struct {
 	Lower func(n *ir.Node) (Call, error)
 	// FoldFromTypes, when set, computes the outputs from static input types alone (Shape, Size).
 	FoldFromTypes func(n *ir.Node) []*runtime.Tensor
+	// MayAlias says the kernel may make output 0 share input 0's storage (Reshape and its kin),
+	// so the memory planner keeps that storage alive as long as the output.
+	MayAlias bool
 	// Doc is a one-line description for `onnxc ops`.
 	Doc string
 }

@@ -1,0 +1,435 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/onnxc/onnxc/compiler"
+	"github.com/onnxc/onnxc/compiler/mains"
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/ops"
+	"github.com/onnxc/onnxc/passes"
+)
+
+// shapeFlags adds --shape to a flag set.
+func shapeFlags(fs *flag.FlagSet) *multi {
+	var shapes multi
+	fs.Var(&shapes, "shape", "NAME=DIMS: fix an input's dims at compile time (repeatable)")
+	return &shapes
+}
+
+func parseShapes(specs []string) (map[string][]int, error) {
+	shapes := map[string][]int{}
+	for _, s := range specs {
+		name, dims, err := compiler.ParseShape(s)
+		if err != nil {
+			return nil, err
+		}
+		shapes[name] = dims
+	}
+	return shapes, nil
+}
+
+func oneModel(pos []string) (string, error) {
+	if len(pos) != 1 {
+		return "", fmt.Errorf("want exactly one MODEL, got %d arguments", len(pos))
+	}
+	return pos[0], nil
+}
+
+func compileFiles(path string, shapeSpecs []string, pkg string) (*ir.Model, map[string][]byte, error) {
+	shapes, err := parseShapes(shapeSpecs)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := compiler.Compile(path, compiler.Options{Shapes: shapes})
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := compiler.Generate(m, pkg, path)
+	return m, files, err
+}
+
+func cmdBuild(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	out := fs.String("o", "", "output: the package folder (default ./PKG), or with --bin the binary")
+	pkg := fs.String("pkg", "", "package name (default derived from the model's file name)")
+	bin := fs.Bool("bin", false, "build a statically linked binary that runs the model")
+	shapes := shapeFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	path, err := oneModel(pos)
+	if err != nil {
+		return err
+	}
+	if *pkg == "" {
+		*pkg = compiler.PackageName(path)
+	}
+	_, files, err := compileFiles(path, *shapes, *pkg)
+	if err != nil {
+		return err
+	}
+	if !*bin {
+		dir := *out
+		if dir == "" {
+			dir = *pkg
+		}
+		if err := compiler.WritePackage(dir, files); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote package %s to %s\n", *pkg, dir)
+		return nil
+	}
+	if *out == "" {
+		return fmt.Errorf("--bin needs -o FILE")
+	}
+	return buildBinary(files, *out)
+}
+
+// buildBinary builds the driver program around a generated package into out (via a temporary
+// name, so a failed build leaves nothing behind).
+func buildBinary(files map[string][]byte, out string) error {
+	wsDir, err := cacheDir("work")
+	if err != nil {
+		return err
+	}
+	ws, err := compiler.NewWorkspace(wsDir)
+	if err != nil {
+		return err
+	}
+	key := hashFiles(files)
+	rel := "models/m" + key[:16]
+	if _, err := ws.AddPackage(rel, files); err != nil {
+		return err
+	}
+	mainSrc := strings.Replace(mains.Bin, "//go:build ignore\n", "", 1)
+	mainSrc = strings.Replace(mainSrc, "onnxcwork/MODELPKG", compiler.ModulePath+"/"+rel, 1)
+	mainRel := "cmd/m" + key[:16]
+	if _, err := ws.AddPackage(mainRel, map[string][]byte{"main.go": []byte(mainSrc)}); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	tmp := abs + ".tmp"
+	if err := ws.Build(mainRel, tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, abs)
+}
+
+func hashFiles(files map[string][]byte) string {
+	h := sha256.New()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "%s %d\n", n, len(files[n]))
+		h.Write(files[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func cacheDir(sub string) (string, error) {
+	if d := os.Getenv("ONNXC_CACHE"); d != "" {
+		return filepath.Join(d, sub), nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache folder: %w (set ONNXC_CACHE)", err)
+	}
+	return filepath.Join(base, "onnxc", sub), nil
+}
+
+// cachedBinary compiles a model into a driver binary, cached by the content of the model, the
+// options and this onnxc executable.
+func cachedBinary(path string, shapeSpecs []string) (string, error) {
+	h := sha256.New()
+	if self, err := os.Executable(); err == nil {
+		if data, err := os.ReadFile(self); err == nil {
+			h.Write(data)
+		}
+	}
+	fmt.Fprintf(h, "shapes %q\n", shapeSpecs)
+	if err := hashModel(h, path); err != nil {
+		return "", err
+	}
+	key := hex.EncodeToString(h.Sum(nil))[:24]
+	dir, err := cacheDir("bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, key)
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	_, files, err := compileFiles(path, shapeSpecs, "model")
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return bin, buildBinary(files, bin)
+}
+
+// hashModel hashes a model file, or every file of a model folder (Paddle layouts).
+func hashModel(h io.Writer, path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	root := path
+	if !st.IsDir() {
+		root = filepath.Dir(path)
+		fmt.Fprintf(h, "file %s\n", filepath.Base(path))
+	}
+	// Hash the file itself and its siblings that frontends read (params, external data).
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !st.IsDir() && p != path && !strings.HasPrefix(filepath.Base(p), strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))) && filepath.Ext(p) != ".data" && filepath.Ext(p) != ".bin" {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(p), len(data))
+		h.Write(data)
+		return nil
+	})
+}
+
+func cmdRun(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var inputs multi
+	fs.Var(&inputs, "input", "NAME=FILE: an input (.pb or .npy); repeatable")
+	outDir := fs.String("output-dir", "", "write outputs as NAME.pb into DIR (default: print a summary)")
+	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	shapes := shapeFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	path, err := oneModel(pos)
+	if err != nil {
+		return err
+	}
+	bin, err := cachedBinary(path, *shapes)
+	if err != nil {
+		return err
+	}
+	cmdArgs := []string{"-threads", fmt.Sprint(*threads)}
+	for _, in := range inputs {
+		cmdArgs = append(cmdArgs, "-input", in)
+	}
+	if *outDir != "" {
+		cmdArgs = append(cmdArgs, "-output-dir", *outDir)
+	}
+	return runBinary(bin, cmdArgs, stdout)
+}
+
+func runBinary(bin string, args []string, stdout io.Writer) error {
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = stdout
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(stderr.String()), "error:"))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	return nil
+}
+
+func cmdBench(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	threads := fs.Int("threads", 1, "threads per run")
+	runs := fs.Int("runs", 20, "timed runs")
+	shapes := shapeFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	path, err := oneModel(pos)
+	if err != nil {
+		return err
+	}
+	bin, err := cachedBinary(path, *shapes)
+	if err != nil {
+		return err
+	}
+	cmdArgs := []string{"-bench", "-threads", fmt.Sprint(*threads), "-runs", fmt.Sprint(*runs)}
+	for _, s := range *shapes {
+		cmdArgs = append(cmdArgs, "-shape", s)
+	}
+	return runBinary(bin, cmdArgs, stdout)
+}
+
+func cmdInspect(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	stats := fs.Bool("stats", false, "print node and kernel counts and an op histogram instead of the IR")
+	dumpAfter := fs.String("dump-after", "", "print the IR after this pass ("+strings.Join(passes.PassNames(), ", ")+", or all)")
+	shapes := shapeFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	path, err := oneModel(pos)
+	if err != nil {
+		return err
+	}
+	m, err := compiler.Load(path)
+	if err != nil {
+		return err
+	}
+	nodesIn := countNodes(m.Graph)
+	sh, err := parseShapes(*shapes)
+	if err != nil {
+		return err
+	}
+	if err := compiler.PinShapes(m, sh); err != nil {
+		return err
+	}
+	opt := passes.Options{DumpAfter: *dumpAfter}
+	if *dumpAfter != "" {
+		opt.Dump = stdout
+	}
+	if err := passes.Run(m, opt); err != nil {
+		return err
+	}
+	if *dumpAfter != "" {
+		return nil
+	}
+	if !*stats {
+		return ir.Print(stdout, m)
+	}
+	hist := map[string]int{}
+	m.Graph.Walk(func(g *ir.Graph) {
+		for _, n := range g.Nodes {
+			hist[n.Op]++
+		}
+	})
+	fmt.Fprintf(stdout, "nodes_in=%d kernels=%d\n", nodesIn, countNodes(m.Graph))
+	names := make([]string, 0, len(hist))
+	for k := range hist {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if hist[names[i]] != hist[names[j]] {
+			return hist[names[i]] > hist[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	for _, k := range names {
+		fmt.Fprintf(stdout, "%6d %s\n", hist[k], k)
+	}
+	return nil
+}
+
+func countNodes(g *ir.Graph) int {
+	n := 0
+	g.Walk(func(h *ir.Graph) { n += len(h.Nodes) })
+	return n
+}
+
+func cmdOps(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("ops", flag.ContinueOnError)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, d := range ops.All() {
+		dom := d.Domain
+		if dom == "" {
+			dom = "ai.onnx"
+		}
+		fmt.Fprintf(stdout, "%-28s %-10s %s\n", d.Op, dom, d.Doc)
+	}
+	return nil
+}
+
+// testFailure makes `onnxc test` exit 1 after printing its own report.
+type testFailure struct{ failed int }
+
+func (t *testFailure) Error() string { return fmt.Sprintf("%d failed", t.failed) }
+
+func cmdTest(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	batch := fs.Int("batch", 250, "cases linked into one test program")
+	verbose := fs.Bool("v", false, "print passing cases too")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return fmt.Errorf("want one or more case folders")
+	}
+	cases, err := compiler.FindCases(pos)
+	if err != nil {
+		return err
+	}
+	work, err := cacheDir("test")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	results, err := compiler.RunCases(cases, compiler.TestOptions{
+		WorkDir:   work,
+		BatchSize: *batch,
+		Tolerance: compiler.CaseTolerance,
+	})
+	if err != nil {
+		return err
+	}
+	passed := 0
+	for _, r := range results {
+		if r.Pass {
+			passed++
+			if *verbose {
+				fmt.Fprintf(stdout, "PASS %s\n", r.Case.Name)
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "FAIL %s (%s) %s\n", r.Case.Name, r.Stage, oneLine(r.Msg, 300))
+	}
+	fmt.Fprintf(stdout, "time %s\n", compiler.Elapsed(time.Since(start)))
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, len(results)-passed)
+	if passed != len(results) {
+		return &testFailure{failed: len(results) - passed}
+	}
+	return nil
+}
+
+func oneLine(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " | ")
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return s
+}

@@ -1,0 +1,196 @@
+// Package compiler is the driver: it loads a model with the right frontend, fixes symbolic dims
+// the user pinned, runs the pass pipeline and generates the Go package. The command and the
+// tests use it; it holds no compiler logic of its own.
+package compiler
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	gogen "github.com/onnxc/onnxc/codegen/go"
+	"github.com/onnxc/onnxc/frontend/onnx"
+	"github.com/onnxc/onnxc/frontend/paddle"
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/passes"
+)
+
+// Options control a compilation.
+type Options struct {
+	// Shapes pins input dims: input name -> dims (each a size, or <0 to keep the model's dim).
+	Shapes map[string][]int
+	// Verify runs the IR verifier after every pass.
+	Verify bool
+	// Package is the generated package's name.
+	Package string
+}
+
+// Load reads an ONNX model, or a Paddle model in any of its layouts.
+func Load(path string) (*ir.Model, error) {
+	if detectPaddle(path) {
+		return paddle.Load(path)
+	}
+	return onnx.Load(path)
+}
+
+// ParseShape parses NAME=1x3x224x224 (a dim may be ? or -1 to keep the model's).
+func ParseShape(s string) (string, []int, error) {
+	name, dims, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return "", nil, fmt.Errorf("shape %q: want NAME=DIMxDIM...", s)
+	}
+	var out []int
+	if dims != "" && dims != "scalar" {
+		for _, d := range strings.Split(dims, "x") {
+			if d == "?" {
+				out = append(out, -1)
+				continue
+			}
+			n, err := strconv.Atoi(d)
+			if err != nil || n < -1 {
+				return "", nil, fmt.Errorf("shape %q: bad dim %q", s, d)
+			}
+			out = append(out, n)
+		}
+	}
+	return name, out, nil
+}
+
+// PinShapes fixes input dims. Pinning a symbolic dim pins it for every input that shares the
+// symbol, so a batch size given for one input applies to all.
+func PinShapes(m *ir.Model, shapes map[string][]int) error {
+	syms := map[string]int64{}
+	for name, dims := range shapes {
+		var in *ir.Value
+		for _, v := range m.Graph.Inputs {
+			if v.Name == name {
+				in = v
+			}
+		}
+		if in == nil {
+			return fmt.Errorf("%s: --shape names %q, which is not an input (inputs: %s)", m.Source, name, inputNames(m))
+		}
+		if in.Type.RankKnown && len(in.Type.Shape) != len(dims) {
+			return fmt.Errorf("%s: --shape %s has %d dims, the input has %d (%s)", m.Source, name, len(dims), len(in.Type.Shape), in.Type)
+		}
+		shape := make([]ir.Dim, len(dims))
+		for i, d := range dims {
+			var old ir.Dim
+			if in.Type.RankKnown {
+				old = in.Type.Shape[i]
+			} else {
+				old = ir.Unknown()
+			}
+			switch {
+			case d < 0:
+				shape[i] = old
+			case old.IsStatic() && old.N != int64(d):
+				return fmt.Errorf("%s: --shape %s: dim %d is fixed to %d by the model, not %d", m.Source, name, i, old.N, d)
+			default:
+				shape[i] = ir.Static(int64(d))
+				if old.Sym != "" {
+					syms[old.Sym] = int64(d)
+				}
+			}
+		}
+		in.Type.Shape = shape
+		in.Type.RankKnown = true
+	}
+	for _, v := range m.Graph.Inputs {
+		for i, d := range v.Type.Shape {
+			if n, ok := syms[d.Sym]; ok && d.Sym != "" {
+				v.Type.Shape[i] = ir.Static(n)
+			}
+		}
+	}
+	return nil
+}
+
+func inputNames(m *ir.Model) string {
+	var names []string
+	for _, v := range m.Graph.Inputs {
+		names = append(names, v.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Compile loads and optimizes a model.
+func Compile(path string, opt Options) (*ir.Model, error) {
+	m, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := PinShapes(m, opt.Shapes); err != nil {
+		return nil, err
+	}
+	if err := passes.Run(m, passes.Options{Verify: opt.Verify}); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Generate produces the Go package's files for an optimized model.
+func Generate(m *ir.Model, pkg, source string) (gogen.Files, error) {
+	if pkg == "" {
+		pkg = PackageName(source)
+	}
+	return gogen.Generate(m, gogen.Options{Package: pkg, Source: filepath.Base(source)})
+}
+
+// PackageName derives a Go package name from a model path: ch_PP-OCRv4_det_infer.onnx ->
+// chppocrv4detinfer.
+func PackageName(path string) string {
+	base := filepath.Base(path)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	var b strings.Builder
+	for _, r := range strings.ToLower(base) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9' && b.Len() > 0) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "model"
+	}
+	return b.String()
+}
+
+// WritePackage writes files into dir atomically: each file goes to a temporary name in dir and
+// is renamed into place, so an interrupted build never leaves a half-written package.
+func WritePackage(dir string, files gogen.Files) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, data := range files {
+		if err := WriteFileAtomic(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it into place.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, perm)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+func detectPaddle(path string) bool { return paddle.Detect(path) }

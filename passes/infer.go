@@ -1,0 +1,82 @@
+package passes
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/ops"
+)
+
+// UnsupportedError lists every node whose op onnxc does not implement.
+type UnsupportedError struct {
+	Source string
+	Nodes  []UnsupportedNode
+}
+
+// UnsupportedNode is one node of an op with no definition.
+type UnsupportedNode struct {
+	Op, Domain, Name string
+	Opset            int
+}
+
+func (e *UnsupportedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d node(s) use unsupported ops:", e.Source, len(e.Nodes))
+	for _, n := range e.Nodes {
+		dom := n.Domain
+		if dom == "" {
+			dom = "ai.onnx"
+		}
+		fmt.Fprintf(&b, "\n  %s (domain %s, opset %d) in node %q", n.Op, dom, n.Opset, n.Name)
+	}
+	return b.String()
+}
+
+// CheckSupported reports, all at once, every node whose op has no definition.
+func CheckSupported(m *ir.Model) error {
+	var nodes []UnsupportedNode
+	m.Graph.Walk(func(g *ir.Graph) {
+		for _, n := range g.Nodes {
+			if ops.Lookup(n.Domain, n.Op) == nil {
+				nodes = append(nodes, UnsupportedNode{Op: n.Op, Domain: n.Domain, Name: n.Name, Opset: m.Opsets[n.Domain]})
+			}
+		}
+	})
+	if len(nodes) == 0 {
+		return nil
+	}
+	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].Op < nodes[j].Op })
+	return &UnsupportedError{Source: m.Source, Nodes: nodes}
+}
+
+// Infer sets every node output's type from its inputs, in graph order (graphs are topologically
+// sorted). It first checks that every op is supported, so an unsupported model fails with the
+// full list rather than the first offender.
+func Infer(m *ir.Model) error {
+	if err := CheckSupported(m); err != nil {
+		return err
+	}
+	var errs []error
+	m.Graph.Walk(func(g *ir.Graph) {
+		for _, n := range g.Nodes {
+			if err := inferNode(n); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func inferNode(n *ir.Node) error {
+	d, err := ops.Of(n)
+	if err != nil {
+		return err
+	}
+	if err := d.CheckArity(n); err != nil {
+		return err
+	}
+	return d.Infer(n)
+}

@@ -1,0 +1,83 @@
+// Package passes holds the compiler's passes over the IR, each a plain function, run in the one
+// order declared in Pipeline.
+package passes
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/onnxc/onnxc/ir"
+)
+
+// Pass is one step of the pipeline.
+type Pass struct {
+	Name string
+	Fn   func(m *ir.Model) error
+	// Typed says the IR is fully typed after this pass (so the verifier checks types).
+	Typed bool
+}
+
+// Pipeline is the ordered list of passes. Ordering constraints:
+//   - infer before fold: folding lowers nodes, and lowering relies on inferred types;
+//   - fold before dce: folding leaves the nodes it replaced without uses;
+//   - dce last: every other pass may orphan values.
+var Pipeline = []Pass{
+	{Name: "infer", Fn: Infer, Typed: true},
+	{Name: "fold", Fn: Fold, Typed: true},
+	{Name: "dce", Fn: DCE, Typed: true},
+}
+
+// Options control a pipeline run.
+type Options struct {
+	// Verify runs the IR verifier before the first pass and after every pass (tests set it).
+	Verify bool
+	// DumpAfter names a pass after which the IR is printed to Dump ("all" for every pass).
+	DumpAfter string
+	Dump      io.Writer
+}
+
+// Run applies the pipeline to m.
+func Run(m *ir.Model, opt Options) error {
+	if opt.Verify {
+		if err := ir.Verify(m, false); err != nil {
+			return fmt.Errorf("IR from the frontend is invalid: %w", err)
+		}
+	}
+	for _, p := range Pipeline {
+		if err := runPass(p, m); err != nil {
+			return err
+		}
+		if opt.Verify {
+			if err := ir.Verify(m, p.Typed); err != nil {
+				return fmt.Errorf("IR invalid after pass %s: %w", p.Name, err)
+			}
+		}
+		if opt.Dump != nil && (opt.DumpAfter == p.Name || opt.DumpAfter == "all") {
+			fmt.Fprintf(opt.Dump, "# after %s\n", p.Name)
+			if err := ir.Print(opt.Dump, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runPass turns a panic inside a pass into an error that names the pass, so that no panic
+// reaches a user and a bug report says where it happened.
+func runPass(p Pass, m *ir.Model) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in pass %s: %v", p.Name, r)
+		}
+	}()
+	return p.Fn(m)
+}
+
+// PassNames lists the pipeline's pass names in order.
+func PassNames() []string {
+	names := make([]string, len(Pipeline))
+	for i, p := range Pipeline {
+		names[i] = p.Name
+	}
+	return names
+}

