@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/runtime"
@@ -37,6 +38,18 @@ func Interpret(x *runtime.Exec, g *ir.Graph, inputs []*runtime.Tensor, env map[i
 		if err != nil {
 			return nil, err
 		}
+		bindBodies(call, func(r *ir.Graph) runtime.Body {
+			return func(out, in []*runtime.Tensor) error {
+				res, err := Interpret(x, r, in, vals)
+				if err != nil {
+					return err
+				}
+				for i := range out {
+					out[i].CopyFrom(res[i])
+				}
+				return nil
+			}
+		})
 		in := make([]*runtime.Tensor, len(n.Inputs))
 		for i, v := range n.Inputs {
 			if v != nil {
@@ -65,4 +78,35 @@ func Interpret(x *runtime.Exec, g *ir.Graph, inputs []*runtime.Tensor, env map[i
 		res[i] = vals[o.ID]
 	}
 	return res, nil
+}
+
+var bodyType = reflect.TypeOf(runtime.Body(nil))
+
+// BodyFields returns the names of the Params fields of type runtime.Body, in order; they
+// correspond to call.Bodies.
+func BodyFields(c Call) []string {
+	if c.Params == nil {
+		return nil
+	}
+	t := reflect.TypeOf(c.Params).Elem()
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type == bodyType {
+			names = append(names, t.Field(i).Name)
+		}
+	}
+	return names
+}
+
+// bindBodies sets the call's Body fields to functions made by bind.
+func bindBodies(c Call, bind func(*ir.Graph) runtime.Body) {
+	if len(c.Bodies) == 0 {
+		return
+	}
+	v := reflect.ValueOf(c.Params).Elem()
+	for i, name := range BodyFields(c) {
+		if i < len(c.Bodies) {
+			v.FieldByName(name).Set(reflect.ValueOf(bind(c.Bodies[i])))
+		}
+	}
 }

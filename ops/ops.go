@@ -32,6 +32,9 @@ type Def struct {
 	// Lower picks the runtime kernel for n and its static parameters. It may rely on what Infer
 	// established (input and output types).
 	Lower func(n *ir.Node) (Call, error)
+	// RegionInputs, for ops with regions, types the regions' inputs from the node's inputs
+	// before inference descends into the regions (Infer then reads the regions' output types).
+	RegionInputs func(n *ir.Node)
 	// FoldFromTypes, when set, computes the outputs from static input types alone (Shape, Size).
 	FoldFromTypes func(n *ir.Node) []*runtime.Tensor
 	// MayAlias says the kernel may make output 0 share input 0's storage (Reshape and its kin),
@@ -51,6 +54,8 @@ type Call struct {
 	Fn any
 	// Params points to the kernel's parameter struct; code generation prints it as a literal.
 	Params any
+	// Bodies are the regions that the Params' runtime.Body fields run, in field order.
+	Bodies []*ir.Graph
 	run    func(x *runtime.Exec, out, in []*runtime.Tensor) error
 }
 

@@ -53,30 +53,36 @@ func CheckSupported(m *ir.Model) error {
 }
 
 // Infer sets every node output's type from its inputs, in graph order (graphs are topologically
-// sorted). It first checks that every op is supported, so an unsupported model fails with the
-// full list rather than the first offender.
+// sorted); a node with regions has its regions' inputs typed and its regions inferred first. It
+// first checks that every op is supported, so an unsupported model fails with the full list
+// rather than the first offender. It reports every node it could not type, not just the first.
 func Infer(m *ir.Model) error {
 	if err := CheckSupported(m); err != nil {
 		return err
 	}
 	var errs []error
-	m.Graph.Walk(func(g *ir.Graph) {
-		for _, n := range g.Nodes {
-			if err := inferNode(n); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	})
+	inferGraph(m.Graph, &errs)
 	return errors.Join(errs...)
 }
 
-func inferNode(n *ir.Node) error {
-	d, err := ops.Of(n)
-	if err != nil {
-		return err
+func inferGraph(g *ir.Graph, errs *[]error) {
+	for _, n := range g.Nodes {
+		d, err := ops.Of(n)
+		if err == nil {
+			err = d.CheckArity(n)
+		}
+		if err != nil {
+			*errs = append(*errs, err)
+			continue
+		}
+		if d.RegionInputs != nil {
+			d.RegionInputs(n)
+			for _, r := range n.Regions() {
+				inferGraph(r, errs)
+			}
+		}
+		if err := d.Infer(n); err != nil {
+			*errs = append(*errs, err)
+		}
 	}
-	if err := d.CheckArity(n); err != nil {
-		return err
-	}
-	return d.Infer(n)
 }

@@ -38,26 +38,21 @@ func Generate(m *ir.Model, opt Options) (Files, error) {
 	if opt.Package == "" {
 		opt.Package = "model"
 	}
-	var regionOps []string
-	for _, n := range g.Nodes {
-		if len(n.Regions()) > 0 {
-			regionOps = append(regionOps, n.Describe())
-		}
-	}
-	if len(regionOps) > 0 {
-		return nil, fmt.Errorf("%s: control flow is not supported by the Go code generator yet: %s", m.Source, strings.Join(regionOps, ", "))
-	}
-	calls := make([]ops.Call, len(g.Nodes))
-	for i, n := range g.Nodes {
+	var nodes []*ir.Node
+	g.Walk(func(h *ir.Graph) { nodes = append(nodes, h.Nodes...) })
+	calls := map[*ir.Node]ops.Call{}
+	for _, n := range nodes {
 		d, err := ops.Of(n)
 		if err != nil {
 			return nil, err
 		}
-		if calls[i], err = d.Lower(n); err != nil {
+		c, err := d.Lower(n)
+		if err != nil {
 			return nil, err
 		}
+		calls[n] = c
 	}
-	gen := &generator{m: m, g: g, opt: opt, calls: calls}
+	gen := &generator{m: m, g: g, opt: opt, calls: calls, nodes: nodes}
 	return gen.run()
 }
 
@@ -65,7 +60,10 @@ type generator struct {
 	m       *ir.Model
 	g       *ir.Graph
 	opt     Options
-	calls   []ops.Call
+	calls   map[*ir.Node]ops.Call
+	nodes   []*ir.Node // every node of every graph, main graph first (Walk order)
+	index   map[*ir.Node]int
+	regions map[*ir.Graph]int
 	weights []*ir.Value
 	plan    *plan
 	syms    []string
@@ -80,15 +78,28 @@ func (gen *generator) run() (Files, error) {
 			gen.weights = append(gen.weights, v)
 		}
 	}
-	for _, c := range g.Consts {
-		addWeight(c, c.Const)
-	}
+	g.Walk(func(h *ir.Graph) {
+		for _, c := range h.Consts {
+			addWeight(c, c.Const)
+		}
+	})
 	for _, in := range g.Inputs {
 		if in.Default != nil {
 			addWeight(in, in.Default)
 		}
 	}
-	gen.plan = planStorage(g, weightIndex)
+	gen.plan = newPlan(weightIndex)
+	gen.plan.planGraph(g)
+	gen.index = map[*ir.Node]int{}
+	for i, n := range gen.nodes {
+		gen.index[n] = i
+	}
+	gen.regions = map[*ir.Graph]int{}
+	for _, n := range gen.nodes {
+		for _, r := range n.Regions() {
+			gen.regions[r] = len(gen.regions)
+		}
+	}
 	symIndex := map[string]int{}
 	for _, in := range g.Inputs {
 		for _, d := range in.Type.Shape {
@@ -320,11 +331,13 @@ func intSlice(v []int) jen.Code {
 }
 
 // paramVars emits one package-level parameter variable per node and returns how each call
-// passes its parameters.
+// passes its parameters. Parameters with region bodies live in the state instead (newState
+// binds the bodies to the generated region functions), starting from the package variable.
 func (gen *generator) paramVars(f *jen.File) ([]jen.Code, error) {
-	args := make([]jen.Code, len(gen.calls))
+	args := make([]jen.Code, len(gen.nodes))
 	var defs []jen.Code
-	for i, c := range gen.calls {
+	for i, n := range gen.nodes {
+		c := gen.calls[n]
 		v := reflect.ValueOf(c.Params)
 		if !v.IsValid() || v.IsNil() || v.Elem().Type().NumField() == 0 {
 			args[i] = jen.Nil()
@@ -332,11 +345,14 @@ func (gen *generator) paramVars(f *jen.File) ([]jen.Code, error) {
 		}
 		lit, err := literal(v.Elem())
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", gen.g.Nodes[i].Describe(), err)
+			return nil, fmt.Errorf("%s: %w", n.Describe(), err)
 		}
 		name := fmt.Sprintf("p%d", i)
 		defs = append(defs, jen.Id(name).Op("=").Add(lit))
 		args[i] = jen.Op("&").Id(name)
+		if len(c.Bodies) > 0 {
+			args[i] = jen.Op("&").Id("s").Dot(name)
+		}
 	}
 	if len(defs) > 0 {
 		f.Comment("Kernel parameters, one per node, fixed at compile time.")
@@ -348,59 +364,83 @@ func (gen *generator) paramVars(f *jen.File) ([]jen.Code, error) {
 // argRefs lays out every node's inputs then outputs in one array of tensor references:
 // r >= 0 is tensor slot r, -1 an absent input, r <= -2 weight -r-2.
 func (gen *generator) argRefs() (refs []int, starts []int) {
-	ref := func(v *ir.Value) int {
-		if v == nil {
-			return -1
-		}
-		if w, ok := gen.plan.weight[v]; ok && v.Const != nil {
-			return -2 - w
-		}
-		return gen.plan.slot[v]
-	}
-	for _, n := range gen.g.Nodes {
+	for _, n := range gen.nodes {
 		starts = append(starts, len(refs))
 		for _, in := range n.Inputs {
-			refs = append(refs, ref(in))
+			refs = append(refs, gen.ref(in))
 		}
 		for _, o := range n.Outputs {
-			if o == nil {
-				refs = append(refs, -1)
-				continue
-			}
-			refs = append(refs, ref(o))
+			refs = append(refs, gen.ref(o))
 		}
 	}
 	return refs, starts
+}
+
+func (gen *generator) ref(v *ir.Value) int {
+	if v == nil {
+		return -1
+	}
+	if w, ok := gen.plan.weight[v]; ok && v.Const != nil {
+		return -2 - w
+	}
+	return gen.plan.slot[v]
+}
+
+// tensorExpr is Go code for a value's tensor inside Run or a region function.
+func (gen *generator) tensorExpr(v *ir.Value) jen.Code {
+	if r := gen.ref(v); r <= -2 {
+		return jen.Id("m").Dot("w").Index(jen.Lit(-r - 2))
+	}
+	return jen.Op("&").Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v]))
 }
 
 func (gen *generator) stateType(f *jen.File) {
 	refs, _ := gen.argRefs()
 	nt := len(gen.plan.bufOf)
 	f.Comment("state is one Run's working memory; states are pooled, so runs on static shapes allocate nothing once warm.")
-	f.Type().Id("state").Struct(
-		jen.Id("x").Op("*").Qual(rtPath, "Exec"),
-		jen.Id("t").Index(jen.Lit(nt)).Qual(rtPath, "Tensor"),
-		jen.Id("buf").Index(jen.Lit(max(gen.plan.numBufs, 0))).Qual(rtPath, "Buffer"),
-		jen.Id("args").Index(jen.Lit(len(refs))).Op("*").Qual(rtPath, "Tensor"),
-	)
+	f.Type().Id("state").StructFunc(func(st *jen.Group) {
+		st.Id("x").Op("*").Qual(rtPath, "Exec")
+		st.Id("t").Index(jen.Lit(nt)).Qual(rtPath, "Tensor")
+		st.Id("buf").Index(jen.Lit(gen.plan.numBufs)).Qual(rtPath, "Buffer")
+		st.Id("args").Index(jen.Lit(len(refs))).Op("*").Qual(rtPath, "Tensor")
+		for i, n := range gen.nodes {
+			if c := gen.calls[n]; len(c.Bodies) > 0 {
+				st.Id(fmt.Sprintf("p%d", i)).Qual(rtPath, reflect.TypeOf(c.Params).Elem().Name())
+			}
+		}
+	})
 	f.Comment("bufOf maps tensor slots to planned buffers (-1: none); argRefs lists each node's inputs then outputs (slot, -1 absent, -2-k weight k).")
 	f.Var().Defs(
 		jen.Id("bufOf").Op("=").Index(jen.Lit(nt)).Int32().Values(int32s(gen.plan.bufOf)...),
 		jen.Id("argRefs").Op("=").Index(jen.Lit(len(refs))).Int32().Values(int32s(refs)...),
 	)
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("newState").Params().Op("*").Id("state").Block(
-		jen.Id("s").Op(":=").Op("&").Id("state").Values(jen.Dict{jen.Id("x"): jen.Qual(rtPath, "NewExec").Call(jen.Id("m").Dot("pool"))}),
-		jen.For(jen.List(jen.Id("i"), jen.Id("b")).Op(":=").Range().Id("bufOf")).Block(
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("newState").Params().Op("*").Id("state").BlockFunc(func(b *jen.Group) {
+		b.Id("s").Op(":=").Op("&").Id("state").Values(jen.Dict{jen.Id("x"): jen.Qual(rtPath, "NewExec").Call(jen.Id("m").Dot("pool"))})
+		b.For(jen.List(jen.Id("i"), jen.Id("b")).Op(":=").Range().Id("bufOf")).Block(
 			jen.If(jen.Id("b").Op(">=").Lit(0)).Block(jen.Id("s").Dot("t").Index(jen.Id("i")).Dot("Buf").Op("=").Op("&").Id("s").Dot("buf").Index(jen.Id("b"))),
-		),
-		jen.For(jen.List(jen.Id("i"), jen.Id("r")).Op(":=").Range().Id("argRefs")).Block(
+		)
+		b.For(jen.List(jen.Id("i"), jen.Id("r")).Op(":=").Range().Id("argRefs")).Block(
 			jen.Switch().Block(
 				jen.Case(jen.Id("r").Op(">=").Lit(0)).Block(jen.Id("s").Dot("args").Index(jen.Id("i")).Op("=").Op("&").Id("s").Dot("t").Index(jen.Id("r"))),
 				jen.Case(jen.Id("r").Op("<=").Lit(-2)).Block(jen.Id("s").Dot("args").Index(jen.Id("i")).Op("=").Id("m").Dot("w").Index(jen.Op("-").Id("r").Op("-").Lit(2))),
 			),
-		),
-		jen.Return(jen.Id("s")),
-	)
+		)
+		for i, n := range gen.nodes {
+			c := gen.calls[n]
+			if len(c.Bodies) == 0 {
+				continue
+			}
+			name := fmt.Sprintf("p%d", i)
+			b.Id("s").Dot(name).Op("=").Id(name)
+			for k, field := range ops.BodyFields(c) {
+				fn := fmt.Sprintf("region%d", gen.regions[c.Bodies[k]])
+				b.Id("s").Dot(name).Dot(field).Op("=").Func().Params(jen.Id("out"), jen.Id("in").Index().Op("*").Qual(rtPath, "Tensor")).Error().Block(
+					jen.Return(jen.Id("m").Dot(fn).Call(jen.Id("s"), jen.Id("out"), jen.Id("in"))),
+				)
+			}
+		}
+		b.Return(jen.Id("s"))
+	})
 }
 
 func int32s(v []int) []jen.Code {
@@ -409,6 +449,27 @@ func int32s(v []int) []jen.Code {
 		c[i] = jen.Lit(x)
 	}
 	return c
+}
+
+// emitNodes emits the kernel calls of one graph's nodes.
+func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, starts []int) {
+	for k, n := range g.Nodes {
+		i := gen.index[n]
+		lo := starts[i]
+		mid := lo + len(n.Inputs)
+		hi := mid + len(n.Outputs)
+		if k > 0 && k%32 == 0 && g == gen.g {
+			b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
+		}
+		b.Comment(fmt.Sprintf("%s -> %s", n.Describe(), outTypes(n)))
+		b.If(jen.Err().Op(":=").Qual(rtPath, gen.calls[n].FuncName()).Call(
+			jen.Id("s").Dot("x"), params[i],
+			jen.Id("s").Dot("args").Index(jen.Lit(mid), jen.Lit(hi)),
+			jen.Id("s").Dot("args").Index(jen.Lit(lo), jen.Lit(mid)),
+		), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Lit(i)), jen.Err())),
+		)
+	}
 }
 
 func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symIndex map[string]int, params []jen.Code) {
@@ -444,7 +505,7 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		f.Var().Defs(inDefs...)
 	}
 	var descs []jen.Code
-	for _, n := range g.Nodes {
+	for _, n := range gen.nodes {
 		descs = append(descs, jen.Lit(n.Describe()))
 	}
 	f.Comment("nodeNames describes each node for errors.")
@@ -472,8 +533,7 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 			if len(gen.syms) > 0 {
 				bound = jen.Id("bound").Index(jen.Empty(), jen.Empty())
 			}
-			dt := v.Type.DType
-			b.If(jen.Err().Op(":=").Qual(rtPath, "CheckInput").Call(jen.Lit(v.Name), field.Clone(), dtypeCode(dt),
+			b.If(jen.Err().Op(":=").Qual(rtPath, "CheckInput").Call(jen.Lit(v.Name), field.Clone(), dtypeCode(v.Type.DType),
 				jen.Id(fmt.Sprintf("inDims%d", i)), jen.Id(fmt.Sprintf("inSyms%d", i)), bound), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 		}
 		b.Id("s").Op(":=").Id("m").Dot("states").Dot("Get").Call().Assert(jen.Op("*").Id("state"))
@@ -481,32 +541,11 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		for i, v := range g.Inputs {
 			b.Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v])).Op("=").Op("*").Id("in").Dot(inFields[i])
 		}
-		for i, n := range g.Nodes {
-			lo := starts[i]
-			mid := lo + len(n.Inputs)
-			hi := mid + len(n.Outputs)
-			if i > 0 && i%32 == 0 {
-				b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
-			}
-			b.Comment(fmt.Sprintf("%s -> %s", n.Describe(), outTypes(n)))
-			b.If(jen.Err().Op(":=").Qual(rtPath, gen.calls[i].FuncName()).Call(
-				jen.Id("s").Dot("x"), params[i],
-				jen.Id("s").Dot("args").Index(jen.Lit(mid), jen.Lit(hi)),
-				jen.Id("s").Dot("args").Index(jen.Lit(lo), jen.Lit(mid)),
-			), jen.Err().Op("!=").Nil()).Block(
-				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Lit(i)), jen.Err())),
-			)
-		}
+		gen.emitNodes(b, g, params, starts)
 		for i, v := range g.Outputs {
 			field := jen.Id("out").Dot(outFields[i])
 			b.If(field.Clone().Op("==").Nil()).Block(field.Clone().Op("=").New(jen.Qual(rtPath, "Tensor")))
-			var src jen.Code
-			if w, ok := gen.plan.weight[v]; ok && v.Const != nil {
-				src = jen.Id("m").Dot("w").Index(jen.Lit(w))
-			} else {
-				src = jen.Op("&").Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v]))
-			}
-			b.Id("out").Dot(outFields[i]).Dot("CopyFrom").Call(src)
+			b.Id("out").Dot(outFields[i]).Dot("CopyFrom").Call(gen.tensorExpr(v))
 		}
 		// Drop references to the caller's inputs so pooled states do not keep them alive.
 		for _, v := range g.Inputs {
@@ -514,6 +553,31 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		}
 		b.Return(jen.Nil())
 	})
+
+	// One function per region, in the order regions were numbered.
+	byIndex := make([]*ir.Graph, len(gen.regions))
+	for r, k := range gen.regions {
+		byIndex[k] = r
+	}
+	for k, r := range byIndex {
+		f.Comment(fmt.Sprintf("region%d runs region %q.", k, r.Name))
+		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(fmt.Sprintf("region%d", k)).Params(
+			jen.Id("s").Op("*").Id("state"), jen.List(jen.Id("out"), jen.Id("in")).Index().Op("*").Qual(rtPath, "Tensor"),
+		).Error().BlockFunc(func(b *jen.Group) {
+			if len(r.Inputs) > 0 {
+				b.If(jen.Len(jen.Id("in")).Op("!=").Lit(len(r.Inputs))).Block(
+					jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("region %q: %%d inputs, want %d", r.Name, len(r.Inputs))), jen.Len(jen.Id("in")))))
+			}
+			for i, v := range r.Inputs {
+				b.Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v])).Op("=").Op("*").Id("in").Index(jen.Lit(i))
+			}
+			gen.emitNodes(b, r, params, starts)
+			for i, v := range r.Outputs {
+				b.Id("out").Index(jen.Lit(i)).Dot("CopyFrom").Call(gen.tensorExpr(v))
+			}
+			b.Return(jen.Nil())
+		})
+	}
 
 	f.Comment("RunTensors runs the model with inputs and outputs in graph order (see InputNames and OutputNames).")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("RunTensors").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("ins").Index().Op("*").Qual(rtPath, "Tensor")).Params(jen.Index().Op("*").Qual(rtPath, "Tensor"), jen.Error()).BlockFunc(func(b *jen.Group) {

@@ -5,32 +5,80 @@ import (
 	"github.com/onnxc/onnxc/ops"
 )
 
-// plan is the storage layout of one graph's run: which tensor slot each value lives in, which
-// weight each constant is, and which planned buffer backs each slot.
+// plan is the storage layout of a model's run: which tensor slot each value lives in, which
+// weight each constant is, and which planned buffer backs each slot. Every graph (the main one
+// and each region) gets its own slots and buffers in one numbering.
 type plan struct {
 	slot    map[*ir.Value]int // graph inputs and node outputs
-	weight  map[*ir.Value]int // constants
+	weight  map[*ir.Value]int // constants and graph-input defaults
 	bufOf   []int             // per slot: planned buffer, or -1 (graph inputs, aliases)
 	numBufs int
 }
 
-// planStorage numbers the values and assigns buffers so that values whose lifetimes do not
+func newPlan(weights map[*ir.Value]int) *plan {
+	return &plan{slot: map[*ir.Value]int{}, weight: weights}
+}
+
+func (p *plan) addSlot(v *ir.Value) {
+	p.slot[v] = len(p.bufOf)
+	p.bufOf = append(p.bufOf, -1)
+}
+
+// captures lists the values a region (and its nested regions) uses that it does not define.
+func captures(r *ir.Graph) []*ir.Value {
+	defined := map[*ir.Value]bool{}
+	var out []*ir.Value
+	seen := map[*ir.Value]bool{}
+	r.Walk(func(g *ir.Graph) {
+		for _, v := range g.Inputs {
+			defined[v] = true
+		}
+		for _, v := range g.Consts {
+			defined[v] = true
+		}
+		for _, n := range g.Nodes {
+			for _, o := range n.Outputs {
+				defined[o] = true
+			}
+		}
+	})
+	use := func(v *ir.Value) {
+		if v != nil && !defined[v] && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	r.Walk(func(g *ir.Graph) {
+		for _, n := range g.Nodes {
+			for _, in := range n.Inputs {
+				use(in)
+			}
+		}
+		for _, o := range g.Outputs {
+			use(o)
+		}
+	})
+	return out
+}
+
+// planGraph numbers g's values and assigns buffers so that values whose lifetimes do not
 // overlap share storage. A node's outputs never share a buffer with its inputs, except for
 // output 0 of ops that alias input 0 (Reshape and kin), which join their input's storage group:
-// that storage then lives as long as the longest-lived member.
-func planStorage(g *ir.Graph, weights map[*ir.Value]int) *plan {
-	p := &plan{slot: map[*ir.Value]int{}, weight: weights}
-	addSlot := func(v *ir.Value) {
-		p.slot[v] = len(p.bufOf)
-		p.bufOf = append(p.bufOf, -1)
-	}
+// that storage then lives as long as the longest-lived member. A value a region uses counts as
+// used by the node that holds the region.
+func (p *plan) planGraph(g *ir.Graph) {
 	for _, in := range g.Inputs {
-		addSlot(in)
+		p.addSlot(in)
 	}
 	end := len(g.Nodes) // "used until the end": graph outputs
+	uses := make([][]*ir.Value, len(g.Nodes))
 	lastUse := map[*ir.Value]int{}
 	for i, n := range g.Nodes {
-		for _, in := range n.Inputs {
+		uses[i] = append(uses[i], n.Inputs...)
+		for _, r := range n.Regions() {
+			uses[i] = append(uses[i], captures(r)...)
+		}
+		for _, in := range uses[i] {
 			if in != nil {
 				lastUse[in] = i
 			}
@@ -48,13 +96,13 @@ func planStorage(g *ir.Graph, weights map[*ir.Value]int) *plan {
 			if o == nil {
 				continue
 			}
-			addSlot(o)
+			p.addSlot(o)
 			root := o
 			if k == 0 && d != nil && d.MayAlias && n.Input(0) != nil {
 				if r, ok := group[n.Input(0)]; ok {
 					root = r
 				} else {
-					root = n.Input(0) // a graph input or a weight: no planned buffer
+					root = n.Input(0) // a graph input, an outer value or a weight: no buffer here
 				}
 			}
 			group[o] = root
@@ -68,12 +116,18 @@ func planStorage(g *ir.Graph, weights map[*ir.Value]int) *plan {
 	// Linear scan over nodes: allocate buffers for new group roots, free groups that end.
 	var free []int
 	bufOfRoot := map[*ir.Value]int{}
+	release := func(root *ir.Value) {
+		if b, ok := bufOfRoot[root]; ok {
+			free = append(free, b)
+			delete(bufOfRoot, root)
+		}
+	}
 	for i, n := range g.Nodes {
 		for _, o := range n.Outputs {
 			if o == nil || group[o] != o {
 				continue
 			}
-			b := -1
+			var b int
 			if len(free) > 0 {
 				b, free = free[len(free)-1], free[:len(free)-1]
 			} else {
@@ -84,26 +138,23 @@ func planStorage(g *ir.Graph, weights map[*ir.Value]int) *plan {
 			p.bufOf[p.slot[o]] = b
 		}
 		for _, o := range n.Outputs {
-			if o == nil || group[o] != o {
-				continue
-			}
-			if groupEnd[o] == i {
-				free = append(free, bufOfRoot[o])
+			if o != nil && group[o] == o && groupEnd[o] == i {
+				release(o)
 			}
 		}
-		for _, in := range n.Inputs {
+		for _, in := range uses[i] {
 			if in == nil {
 				continue
 			}
-			root, ok := group[in]
-			if !ok || root.Def == nil || groupEnd[root] != i {
-				continue
-			}
-			if b, ok := bufOfRoot[root]; ok {
-				free = append(free, b)
-				delete(bufOfRoot, root) // free once even if used twice by this node
+			if root, ok := group[in]; ok && groupEnd[root] == i {
+				release(root)
 			}
 		}
 	}
-	return p
+	// Regions get their own slots and buffers.
+	for _, n := range g.Nodes {
+		for _, r := range n.Regions() {
+			p.planGraph(r)
+		}
+	}
 }

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	rt "github.com/onnxc/onnxc/runtime"
+)
+
+// The tests here drive the real onnxc binary the way users do.
+
+var onnxcBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "onnxc-cli")
+	if err != nil {
+		panic(err)
+	}
+	onnxcBin = filepath.Join(dir, "onnxc")
+	build := exec.Command("go", "build", "-o", onnxcBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("building onnxc: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func repoRoot(t *testing.T) string {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+const quickstart = "../../testdata/quickstart"
+
+// onnxc runs the binary and returns stdout, stderr and the exit code.
+func onnxc(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(onnxcBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ONNXC_CACHE="+filepath.Join(os.TempDir(), "onnxc-cli-cache"))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func readPB(t *testing.T, path string) *rt.Tensor {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, _, err := rt.ReadTensorProto(data)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return tt
+}
+
+func abs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestGoGenerate makes a fresh app module that compiles a shipped model with //go:generate,
+// builds it and checks its output against onnxruntime's.
+func TestGoGenerate(t *testing.T) {
+	app := t.TempDir()
+	model := abs(t, filepath.Join(quickstart, "cls.onnx"))
+	input := abs(t, filepath.Join(quickstart, "test_data_set_0", "input_0.pb"))
+	files := map[string]string{
+		"go.mod": "module example.com/app\n\ngo 1.26\n\nrequire github.com/onnxc/onnxc v0.0.0\n\nreplace github.com/onnxc/onnxc => " + repoRoot(t) + "\n",
+		"main.go": `package main
+
+//go:generate onnxc build ` + model + ` -o cls -pkg cls
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"example.com/app/cls"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+func main() {
+	data, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	x, _, err := runtime.ReadTensorProto(data)
+	if err != nil {
+		panic(err)
+	}
+	m, err := cls.New(cls.WithThreads(1))
+	if err != nil {
+		panic(err)
+	}
+	out, err := m.Run(context.Background(), cls.Inputs{X: x})
+	if err != nil {
+		panic(err)
+	}
+	os.Stdout.Write(runtime.WriteTensorProto("out", out.Softmax0Tmp0))
+	fmt.Fprintln(os.Stderr, "ok")
+}
+`,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(), "PATH="+filepath.Dir(onnxcBin)+string(os.PathListSeparator)+os.Getenv("PATH"), "GOFLAGS=-mod=mod", "GOWORK=off")
+	for _, args := range [][]string{{"generate", "./..."}, {"build", "-o", "app", "."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir, cmd.Env = app, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	cmd := exec.Command(filepath.Join(app, "app"), input)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("app: %v", err)
+	}
+	got, _, err := rt.ReadTensorProto(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readPB(t, filepath.Join(quickstart, "test_data_set_0", "output_0.pb"))
+	if err := rt.Compare(want, got, 1e-3, 1e-4); err != nil {
+		t.Fatal(err)
+	}
+
+	// The generated package imports only the runtime and the standard library.
+	list := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./cls")
+	list.Dir, list.Env = app, env
+	deps, err := list.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nonStd []string
+	for _, d := range strings.Fields(string(deps)) {
+		if d != "example.com/app/cls" {
+			nonStd = append(nonStd, d)
+		}
+	}
+	sort.Strings(nonStd)
+	if strings.Join(nonStd, " ") != "github.com/onnxc/onnxc/runtime" {
+		t.Errorf("generated package depends on %v, want only github.com/onnxc/onnxc/runtime", nonStd)
+	}
+}
+
+// TestBin builds a static binary of the shipped model and runs it.
+func TestBin(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "cls")
+	if _, stderr, code := onnxc(t, ".", "build", "--bin", filepath.Join(quickstart, "cls.onnx"), "-o", bin); code != 0 {
+		t.Fatalf("build --bin: %s", stderr)
+	}
+	if runtime.GOOS == "linux" {
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Errorf("binary has an ELF interpreter: not statically linked")
+			}
+		}
+		f.Close()
+	}
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(bin, "-input", "x="+filepath.Join(quickstart, "test_data_set_0", "input_0.pb"), "-output-dir", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, msg)
+	}
+	want := readPB(t, filepath.Join(quickstart, "test_data_set_0", "output_0.pb"))
+	got := readPB(t, filepath.Join(out, "softmax_0.tmp_0.pb"))
+	if err := rt.Compare(want, got, 1e-3, 1e-4); err != nil {
+		t.Fatal(err)
+	}
+	// Wrong input shape and type: clear errors, no panic.
+	bad := filepath.Join(dir, "bad.pb")
+	if err := os.WriteFile(bad, rt.WriteTensorProto("x", rt.New(rt.Float32, 1, 3, 48)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := exec.Command(bin, "-input", "x="+bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(msg), `input "x" has shape [1 3 48]`) || strings.Contains(string(msg), "panic") {
+		t.Errorf("wrong shape: err %v, output %s", err, msg)
+	}
+	if err := os.WriteFile(bad, rt.WriteTensorProto("x", rt.New(rt.Int64, 1, 3, 48, 192)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg, err = exec.Command(bin, "-input", "x="+bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(msg), `input "x" has element type int64, want float32`) {
+		t.Errorf("wrong type: err %v, output %s", err, msg)
+	}
+}
+
+// TestRun compiles through the cache and runs.
+func TestRun(t *testing.T) {
+	out := t.TempDir()
+	_, stderr, code := onnxc(t, ".", "run", filepath.Join(quickstart, "cls.onnx"), "--input", "x="+filepath.Join(quickstart, "test_data_set_0", "input_0.pb"), "--output-dir", out)
+	if code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	want := readPB(t, filepath.Join(quickstart, "test_data_set_0", "output_0.pb"))
+	if err := rt.Compare(want, readPB(t, filepath.Join(out, "softmax_0.tmp_0.pb")), 1e-3, 1e-4); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBadModels: corrupt and truncated files and unsupported ops get clear errors naming the
+// file, and nothing is written.
+func TestBadModels(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(quickstart, "cls.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]byte{
+		"truncated.onnx": good[:len(good)/2],
+		"garbage.onnx":   bytes.Repeat([]byte{0xff, 0x13, 0x07}, 1000),
+		"empty.onnx":     nil,
+	}
+	for name, data := range cases {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "pkg-"+name)
+		_, stderr, code := onnxc(t, dir, "build", path, "-o", out)
+		if code != 1 || !strings.Contains(stderr, name) || strings.Contains(stderr, "panic") || strings.Contains(stderr, "internal error") {
+			t.Errorf("%s: exit %d, stderr %q", name, code, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: output folder written for a bad model", name)
+		}
+	}
+	_, stderr, code := onnxc(t, dir, "build", filepath.Join(dir, "missing.onnx"))
+	if code != 1 || !strings.Contains(stderr, "missing.onnx") {
+		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
+	}
+}
