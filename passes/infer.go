@@ -3,7 +3,6 @@ package passes
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/onnxc/onnxc/ir"
@@ -23,14 +22,38 @@ type UnsupportedNode struct {
 }
 
 func (e *UnsupportedError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d node(s) use unsupported ops:", e.Source, len(e.Nodes))
+	// One line per op (in order of first appearance), naming its nodes.
+	type group struct {
+		op, domain string
+		opset      int
+		names      []string
+	}
+	var groups []*group
+	byOp := map[string]*group{}
 	for _, n := range e.Nodes {
-		dom := n.Domain
-		if dom == "" {
-			dom = "ai.onnx"
+		k := n.Domain + "|" + n.Op
+		g := byOp[k]
+		if g == nil {
+			dom := n.Domain
+			if dom == "" {
+				dom = "ai.onnx"
+			}
+			g = &group{op: n.Op, domain: dom, opset: n.Opset}
+			byOp[k] = g
+			groups = append(groups, g)
 		}
-		fmt.Fprintf(&b, "\n  %s (domain %s, opset %d) in node %q", n.Op, dom, n.Opset, n.Name)
+		g.names = append(g.names, fmt.Sprintf("%q", n.Name))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d unsupported op(s) in %d node(s):", e.Source, len(groups), len(e.Nodes))
+	for _, g := range groups {
+		names := g.names
+		more := ""
+		if len(names) > 6 {
+			more = fmt.Sprintf(" and %d more", len(names)-6)
+			names = names[:6]
+		}
+		fmt.Fprintf(&b, "\n  %s (domain %s, opset %d): %d node(s): %s%s", g.op, g.domain, g.opset, len(g.names), strings.Join(names, ", "), more)
 	}
 	return b.String()
 }
@@ -48,7 +71,6 @@ func CheckSupported(m *ir.Model) error {
 	if len(nodes) == 0 {
 		return nil
 	}
-	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].Op < nodes[j].Op })
 	return &UnsupportedError{Source: m.Source, Nodes: nodes}
 }
 

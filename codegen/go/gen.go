@@ -499,7 +499,7 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 				syms = intSlice(s)
 			}
 		}
-		inDefs = append(inDefs, jen.Id(fmt.Sprintf("inDims%d", i)).Op("=").Add(dims), jen.Id(fmt.Sprintf("inSyms%d", i)).Op("=").Add(syms))
+		inDefs = append(inDefs, jen.Id(fmt.Sprintf("inDims%d", i)).Index().Int().Op("=").Add(dims), jen.Id(fmt.Sprintf("inSyms%d", i)).Index().Int().Op("=").Add(syms))
 	}
 	if len(inDefs) > 0 {
 		f.Var().Defs(inDefs...)
