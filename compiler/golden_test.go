@@ -16,11 +16,12 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // goldenModels are small models whose IR after the pipeline and generated Go are kept under
 // testdata/golden, so that a reviewer sees in `git diff testdata/` what a change did to them.
 var goldenModels = map[string]string{
-	"add_bcast":   "../testdata/onnx-backend/node/test_add_bcast/model.onnx",
-	"conv_pads":   "../testdata/onnx-backend/node/test_conv_with_strides_padding/model.onnx",
-	"reshape":     "../testdata/onnx-backend/node/test_reshape_negative_dim/model.onnx",
-	"softmax_old": "../testdata/onnx-backend/pytorch-operator/test_operator_softmax/model.onnx",
-	"cls":         "../testdata/quickstart/cls.onnx",
+	"add_bcast":  "../testdata/onnx-backend/node/test_add_bcast/model.onnx",
+	"conv_pads":  "../testdata/onnx-backend/node/test_conv_with_strides_padding/model.onnx",
+	"reshape":    "../testdata/onnx-backend/node/test_reshape_negative_dim/model.onnx",
+	"reduce_old": "../testdata/onnx-backend/pytorch-operator/test_operator_reduced_mean_keepdim/model.onnx",
+	"chunk":      "../testdata/onnx-backend/pytorch-operator/test_operator_chunk/model.onnx",
+	"cls":        "../testdata/quickstart/cls.onnx",
 }
 
 func TestGolden(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 
 	"github.com/dave/jennifer/jen"
 
@@ -89,12 +90,12 @@ func literal(v reflect.Value) (jen.Code, error) {
 		return floatLit(v.Float(), 32), nil
 	case reflect.Float64:
 		return floatLit(v.Float(), 64), nil
-	case reflect.Int:
-		return jen.Lit(int(v.Int())), nil
-	case reflect.Int64, reflect.Int32, reflect.Int16, reflect.Int8:
-		return jen.Id(v.Type().Name()).Call(jen.Lit(v.Int())), nil
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Int16, reflect.Int8:
+		// Parameters sit in typed contexts (struct fields, slice elements), so a bare
+		// constant is exact and reads best.
+		return jen.Op(strconv.FormatInt(v.Int(), 10)), nil
 	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return jen.Id(v.Type().Name()).Call(jen.Lit(v.Uint())), nil
+		return jen.Op(strconv.FormatUint(v.Uint(), 10)), nil
 	case reflect.Bool:
 		return jen.Lit(v.Bool()), nil
 	case reflect.String:
@@ -141,9 +142,13 @@ func floatLit(f float64, bits int) jen.Code {
 		return jen.Id(typ).Call(jen.Qual("math", "Inf").Call(jen.Lit(1)))
 	case math.IsInf(f, -1):
 		return jen.Id(typ).Call(jen.Qual("math", "Inf").Call(jen.Lit(-1)))
+	case f == 0 && math.Signbit(f):
+		return jen.Id(typ).Call(jen.Qual("math", "Copysign").Call(jen.Lit(0), jen.Lit(-1)))
 	}
+	// Go's shortest round-trip form; as an untyped constant in a typed context it converts
+	// back to exactly the same value.
 	if bits == 32 {
-		return jen.Id("float32").Call(jen.Op(fmt.Sprint(float32(f))))
+		return jen.Op(strconv.FormatFloat(f, 'g', -1, 32))
 	}
-	return jen.Id("float64").Call(jen.Op(fmt.Sprint(f)))
+	return jen.Op(strconv.FormatFloat(f, 'g', -1, 64))
 }
