@@ -1,0 +1,260 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+)
+
+// Softmax op codes (SoftmaxParams.Op).
+const (
+	SoftmaxOp = iota
+	LogSoftmaxOp
+	HardmaxOp
+)
+
+// SoftmaxParams configures Softmax.
+type SoftmaxParams struct {
+	Op   int
+	Axis int
+}
+
+// Softmax computes Softmax, LogSoftmax or Hardmax along one axis (opset 13 semantics). Softmax
+// and LogSoftmax subtract the maximum first, so large inputs do not overflow; Hardmax is 1 at
+// the first maximum and 0 elsewhere.
+func Softmax(x *Exec, p *SoftmaxParams, out, in []*Tensor) error {
+	src := in[0]
+	rank := len(src.Shape)
+	axis, err := rdAxis(int64(p.Axis), max(rank, 1))
+	if err != nil {
+		return err
+	}
+	dst := out[0]
+	dst.Resize(src.DType, src.Shape...)
+	if dst.Len() == 0 {
+		return nil
+	}
+	l := rdLayout{Outer: 1, R: 1, Inner: 1}
+	if rank > 0 {
+		l.Outer, l.Inner = rdOuterInner(src.Shape, axis)
+		l.R = src.Shape[axis]
+	}
+	switch src.DType {
+	case Float32:
+		smRun(x, p.Op, Data[float32](src), Data[float32](dst), l)
+	case Float64:
+		smRun(x, p.Op, Data[float64](src), Data[float64](dst), l)
+	case Float16, BFloat16:
+		d := ScratchOf[float32](x, rdSlotHalfOut, dst.Len())
+		smRun(x, p.Op, rdF32In(x, src, rdSlotHalfIn), d, l)
+		rdF32Store(dst, d)
+	default:
+		return fmt.Errorf("softmax of %s is not supported", src.DType)
+	}
+	return nil
+}
+
+func smRun[T rdFloat](x *Exec, op int, src, dst []T, l rdLayout) {
+	R, inner := l.R, l.Inner
+	if inner == 1 {
+		x.Pool.For(l.Outer, 8*R, func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				smRow(op, src[o*R:(o+1)*R], dst[o*R:(o+1)*R])
+			}
+		})
+		return
+	}
+	// The axis is strided: work on whole inner rows, with per-column max and sum in scratch.
+	mx := ScratchOf[T](x, rdSlotAcc, l.Outer*inner)
+	sm := ScratchOf[float64](x, rdSlotAcc2, l.Outer*inner)
+	rdFor(x, l.Outer, inner, 8*R, func(o, k0, k1 int) {
+		m := mx[o*inner+k0 : o*inner+k1]
+		s := sm[o*inner+k0 : o*inner+k1]
+		base := o*R*inner + k0
+		rowAt := func(t []T, r int) []T { return t[base+r*inner : base+r*inner+len(m)] }
+		copy(m, rowAt(src, 0))
+		for r := 1; r < R; r++ {
+			for k, v := range rowAt(src, r) {
+				if v > m[k] || v != v {
+					m[k] = v
+				}
+			}
+		}
+		switch op {
+		case HardmaxOp:
+			// s marks the columns whose first maximum has been found.
+			clear(s)
+			for r := 0; r < R; r++ {
+				d := rowAt(dst, r)
+				for k, v := range rowAt(src, r) {
+					d[k] = 0
+					if s[k] == 0 && (v == m[k] || m[k] != m[k]) {
+						d[k], s[k] = 1, 1
+					}
+				}
+			}
+		case SoftmaxOp:
+			clear(s)
+			for r := 0; r < R; r++ {
+				smExpAcc(rowAt(dst, r), rowAt(src, r), m, s)
+			}
+			for k := range s {
+				s[k] = 1 / s[k]
+			}
+			for r := 0; r < R; r++ {
+				d := rowAt(dst, r)
+				for k := range d {
+					d[k] = T(float64(d[k]) * s[k])
+				}
+			}
+		case LogSoftmaxOp:
+			clear(s)
+			for r := 0; r < R; r++ {
+				smExpAcc(nil, rowAt(src, r), m, s)
+			}
+			for k := range s {
+				s[k] = float64(m[k]) + math.Log(s[k])
+			}
+			for r := 0; r < R; r++ {
+				d := rowAt(dst, r)
+				for k, v := range rowAt(src, r) {
+					d[k] = T(float64(v) - s[k])
+				}
+			}
+		}
+	})
+}
+
+// smRow applies the op to one contiguous row.
+func smRow[T rdFloat](op int, row, d []T) {
+	m := row[0]
+	for _, v := range row {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	switch op {
+	case HardmaxOp:
+		clear(d)
+		for i, v := range row {
+			if v == m || m != m {
+				d[i] = 1
+				return
+			}
+		}
+	case SoftmaxOp:
+		inv := 1 / smExpSum(d, row, m)
+		for i := range d {
+			d[i] = T(float64(d[i]) * inv)
+		}
+	case LogSoftmaxOp:
+		lse := float64(m) + math.Log(smExpSum(nil, row, m))
+		for i, v := range row {
+			d[i] = T(float64(v) - lse)
+		}
+	}
+}
+
+// smIsF32 reports whether T is float32, whose kernels may use the faster smExp.
+func smIsF32[T rdNum]() bool {
+	var z T
+	_, ok := any(z).(float32)
+	return ok
+}
+
+// smExpSum sets d[i] = exp(src[i] - m) (d may be nil) and returns the sum of those values.
+// The four loops keep the choices (which exp, whether to store) out of the element loop.
+func smExpSum[T rdFloat](d, src []T, m T) float64 {
+	s := 0.0
+	f32 := smIsF32[T]()
+	switch {
+	case f32 && d != nil:
+		d = d[:len(src)]
+		for i, v := range src {
+			e := smExp(float64(v - m))
+			d[i] = T(e)
+			s += e
+		}
+	case f32:
+		for _, v := range src {
+			s += smExp(float64(v - m))
+		}
+	case d != nil:
+		d = d[:len(src)]
+		for i, v := range src {
+			e := math.Exp(float64(v - m))
+			d[i] = T(e)
+			s += e
+		}
+	default:
+		for _, v := range src {
+			s += math.Exp(float64(v - m))
+		}
+	}
+	return s
+}
+
+// smExpAcc adds exp(src[k] - m[k]) to s[k], also storing it in d[k] unless d is nil.
+func smExpAcc[T rdFloat](d, src, m []T, s []float64) {
+	m = m[:len(src)]
+	s = s[:len(src)]
+	f32 := smIsF32[T]()
+	switch {
+	case f32 && d != nil:
+		d = d[:len(src)]
+		for k, v := range src {
+			e := smExp(float64(v - m[k]))
+			d[k] = T(e)
+			s[k] += e
+		}
+	case f32:
+		for k, v := range src {
+			s[k] += smExp(float64(v - m[k]))
+		}
+	case d != nil:
+		d = d[:len(src)]
+		for k, v := range src {
+			e := math.Exp(float64(v - m[k]))
+			d[k] = T(e)
+			s[k] += e
+		}
+	default:
+		for k, v := range src {
+			s[k] += math.Exp(float64(v - m[k]))
+		}
+	}
+}
+
+// smExp is exp(x) to within about 1e-10 relative error, several times faster than math.Exp,
+// for kernels whose results are float32 (or narrower) anyway. With x = (64m + j)*ln2/64 + r,
+// |r| <= ln2/128: exp(x) = 2^m * 2^(j/64) * e^r, the middle factor from a table and e^r from
+// a short polynomial, so the dependency chain stays short.
+func smExp(x float64) float64 {
+	switch {
+	case x != x:
+		return x
+	case x > 709:
+		return math.Inf(1)
+	case x < -708:
+		return 0 // below the normal range; float32 results would be 0 long before
+	}
+	const (
+		ln2Hi = 6.93147180369123816490e-01 / 64
+		ln2Lo = 1.90821492927058770002e-10 / 64
+		round = 0x1.8p52 // adding and subtracting it rounds to an integer
+	)
+	kf := (x*(64*math.Log2E) + round) - round
+	r := x - kf*ln2Hi - kf*ln2Lo
+	k := int64(kf)
+	r2 := r * r
+	p := (1 + r) + r2*(0.5+r*(1.0/6+r*(1.0/24)))
+	t := smExp2Table[k&63] * p
+	return math.Float64frombits(math.Float64bits(t) + uint64(k>>6)<<52)
+}
+
+// smExp2Table[j] is 2^(j/64).
+var smExp2Table = func() (t [64]float64) {
+	for j := range t {
+		t[j] = math.Exp2(float64(j) / 64)
+	}
+	return t
+}()
