@@ -23,6 +23,8 @@ type Case struct {
 	Dir   string
 	Model string
 	Sets  []string
+	// Shapes pins input dims at compile time, as --shape does.
+	Shapes map[string][]int
 }
 
 // Result is the outcome of one case.
@@ -138,12 +140,13 @@ func RunCases(cases []Case, opt TestOptions) ([]Result, error) {
 }
 
 func compileCase(c Case) (files map[string][]byte, err error) {
+	opt := Options{Shapes: c.Shapes}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: internal compiler error: %v", c.Model, r)
 		}
 	}()
-	m, err := Compile(c.Model, Options{})
+	m, err := Compile(c.Model, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +162,7 @@ func runBatch(ws *Workspace, cases []Case, batch []int, k int, opt TestOptions, 
 		var imports, table strings.Builder
 		for _, i := range batch {
 			fmt.Fprintf(&imports, "\tc%04d \"%s/cases/c%04d\"\n", i, ModulePath, i)
-			fmt.Fprintf(&table, "\t%q: func() (runner, error) { return c%04d.New(c%04d.WithThreads(1)) },\n", cases[i].Name, i, i)
+			fmt.Fprintf(&table, "\t%q: {func() (runner, error) { return c%04d.New(c%04d.WithThreads(1)) }, c%04d.InputKinds, c%04d.OutputKinds},\n", cases[i].Name, i, i, i, i)
 		}
 		src := strings.Replace(mains.Test, "//go:build ignore\n", "", 1)
 		src = strings.Replace(src, "\t//IMPORTS\n", imports.String(), 1)

@@ -2,15 +2,19 @@ package compiler
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/onnxc/onnxc"
 	gogen "github.com/onnxc/onnxc/codegen/go"
+	"github.com/onnxc/onnxc/compiler/mains"
 )
 
 // Workspace is a scratch Go module in which onnxc builds generated packages and the programs
@@ -112,4 +116,40 @@ func (e *BuildError) Error() string {
 		out = out[:4000] + "\n..."
 	}
 	return fmt.Sprintf("go build: %v\n%s", e.Err, out)
+}
+
+// BuildBinary builds the driver program (compiler/mains/binmain.go) around a generated package
+// into out, via a temporary name so that a failed build leaves nothing behind.
+func (w *Workspace) BuildBinary(files gogen.Files, out string) error {
+	h := sha256.New()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "%s %d\n", n, len(files[n]))
+		h.Write(files[n])
+	}
+	key := hex.EncodeToString(h.Sum(nil))[:16]
+	rel := "models/m" + key
+	if _, err := w.AddPackage(rel, files); err != nil {
+		return err
+	}
+	src := strings.Replace(mains.Bin, "//go:build ignore\n", "", 1)
+	src = strings.Replace(src, ModulePath+"/MODELPKG", ModulePath+"/"+rel, 1)
+	mainRel := "cmd/m" + key
+	if _, err := w.AddPackage(mainRel, gogen.Files{"main.go": []byte(src)}); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	tmp := abs + ".tmp"
+	if err := w.Build(mainRel, tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, abs)
 }

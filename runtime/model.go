@@ -123,3 +123,16 @@ func dimsString(dims []int) string {
 	}
 	return s + "]"
 }
+
+// CheckKind validates a caller's sequence or optional input.
+func CheckKind(name string, t *Tensor, kind ValueKind) error {
+	switch {
+	case t == nil:
+		return fmt.Errorf("input %q is missing", name)
+	case kind == SequenceValue && !t.IsSeq:
+		return fmt.Errorf("input %q must be a sequence (IsSeq)", name)
+	case kind == TensorValue && (t.IsSeq || t.None):
+		return fmt.Errorf("input %q must be a tensor", name)
+	}
+	return nil
+}

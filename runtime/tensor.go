@@ -17,6 +17,12 @@ type Tensor struct {
 	Shape []int
 	Buf   *Buffer
 	Strs  []string
+	// IsSeq marks a sequence value (ONNX sequence types): its elements are in Seq, and DType
+	// is their element type. Shape and storage are unused.
+	IsSeq bool
+	Seq   []*Tensor
+	// None marks an optional value that holds nothing.
+	None bool
 }
 
 // Buffer is raw tensor storage, aligned for every element type.
@@ -129,6 +135,18 @@ func (t *Tensor) Alias(src *Tensor, shape ...int) {
 
 // CopyFrom makes t an independent copy of src.
 func (t *Tensor) CopyFrom(src *Tensor) {
+	t.IsSeq, t.None = src.IsSeq, src.None
+	if src.IsSeq || t.Seq != nil {
+		t.DType = src.DType
+		t.Seq = t.Seq[:0]
+		for _, e := range src.Seq {
+			t.Seq = append(t.Seq, e.Clone())
+		}
+		if src.IsSeq {
+			return
+		}
+		t.Seq = nil
+	}
 	if t.Buf == src.Buf && t.Buf != nil {
 		t.Buf = &Buffer{}
 	}

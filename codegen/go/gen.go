@@ -32,6 +32,8 @@ type Files map[string][]byte
 // WeightsFile is the name of the embedded weights file.
 const WeightsFile = "weights.bin"
 
+var valueKind = map[ir.Kind]string{ir.TensorKind: "TensorValue", ir.SequenceKind: "SequenceValue", ir.OptionalKind: "OptionalValue"}
+
 // Generate writes the Go package for a model that has been through the pass pipeline.
 func Generate(m *ir.Model, opt Options) (Files, error) {
 	g := m.Graph
@@ -272,6 +274,18 @@ func (gen *generator) ioTypes(f *jen.File, inFields, outFields []string) {
 		jen.Id("OutputNames").Op("=").Index().String().Values(names(gen.g.Outputs)...),
 		jen.Id("InputDTypes").Op("=").Index().Qual(rtPath, "DType").Values(dts...),
 		jen.Id("InputShapes").Op("=").Index().Index().Int().Values(shapes...),
+	)
+	kinds := func(vals []*ir.Value) []jen.Code {
+		var c []jen.Code
+		for _, v := range vals {
+			c = append(c, jen.Qual(rtPath, valueKind[v.Type.Kind]))
+		}
+		return c
+	}
+	f.Comment("InputKinds and OutputKinds say which values are tensors, sequences or optionals.")
+	f.Var().Defs(
+		jen.Id("InputKinds").Op("=").Index().Qual(rtPath, "ValueKind").Values(kinds(gen.g.Inputs)...),
+		jen.Id("OutputKinds").Op("=").Index().Qual(rtPath, "ValueKind").Values(kinds(gen.g.Outputs)...),
 	)
 }
 
@@ -532,6 +546,10 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 			var bound jen.Code = jen.Nil()
 			if len(gen.syms) > 0 {
 				bound = jen.Id("bound").Index(jen.Empty(), jen.Empty())
+			}
+			if v.Type.Kind != ir.TensorKind {
+				b.If(jen.Err().Op(":=").Qual(rtPath, "CheckKind").Call(jen.Lit(v.Name), field.Clone(), jen.Qual(rtPath, valueKind[v.Type.Kind])), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
+				continue
 			}
 			b.If(jen.Err().Op(":=").Qual(rtPath, "CheckInput").Call(jen.Lit(v.Name), field.Clone(), dtypeCode(v.Type.DType),
 				jen.Id(fmt.Sprintf("inDims%d", i)), jen.Id(fmt.Sprintf("inSyms%d", i)), bound), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))

@@ -23,7 +23,14 @@ type runner interface {
 	RunTensors(ctx context.Context, ins []*rt.Tensor) ([]*rt.Tensor, error)
 }
 
-var models = map[string]func() (runner, error){
+// model is a linked case: its constructor and the declared kinds of its inputs and outputs,
+// which decide how the .pb files are read (sequence and optional files look alike).
+type model struct {
+	new       func() (runner, error)
+	ins, outs []rt.ValueKind
+}
+
+var models = map[string]model{
 	//TABLE
 }
 
@@ -51,19 +58,19 @@ func runCase(name, dir string, rtol, atol float64) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	newModel, ok := models[name]
+	linked, ok := models[name]
 	if !ok {
 		return fmt.Errorf("case %s not linked", name)
 	}
-	m, err := newModel()
+	m, err := linked.new()
 	if err != nil {
 		return err
 	}
-	ins, err := readSet(dir, "input_")
+	ins, err := readSet(dir, "input_", linked.ins)
 	if err != nil {
 		return err
 	}
-	want, err := readSet(dir, "output_")
+	want, err := readSet(dir, "output_", linked.outs)
 	if err != nil {
 		return err
 	}
@@ -75,14 +82,14 @@ func runCase(name, dir string, rtol, atol float64) (err error) {
 		return fmt.Errorf("%d outputs, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if err := rt.Compare(want[i], got[i], rtol, atol); err != nil {
+		if err := rt.CompareValues(want[i], got[i], rtol, atol); err != nil {
 			return fmt.Errorf("output %d: %w", i, err)
 		}
 	}
 	return nil
 }
 
-func readSet(dir, prefix string) ([]*rt.Tensor, error) {
+func readSet(dir, prefix string, kinds []rt.ValueKind) ([]*rt.Tensor, error) {
 	files, _ := filepath.Glob(filepath.Join(dir, prefix+"*.pb"))
 	num := func(f string) int {
 		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), prefix), ".pb"))
@@ -95,9 +102,15 @@ func readSet(dir, prefix string) ([]*rt.Tensor, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ts[i], _, err = rt.ReadTensorProto(data); err != nil {
+		kind := rt.TensorValue
+		if i < len(kinds) {
+			kind = kinds[i]
+		}
+		v, err := rt.ReadValueProto(data, kind)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Base(f), err)
 		}
+		ts[i] = v.AsTensor()
 	}
 	return ts, nil
 }
