@@ -126,6 +126,9 @@ func Compile(path string, opt Options) (*ir.Model, error) {
 		return nil, err
 	}
 	if err := passes.Run(m, passes.Options{Verify: opt.Verify}); err != nil {
+		if strings.HasPrefix(err.Error(), path+":") {
+			return nil, err // already names the file
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
