@@ -126,17 +126,102 @@ func main() {
 }
 `,
 	}
+	// The app's own test checks what users rely on: warm runs on static shapes allocate nothing,
+	// and concurrent runs on one Model give the same answers.
+	files["main_test.go"] = `package main
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+
+	"example.com/app/cls"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+func input(t *testing.T) *runtime.Tensor {
+	data, err := os.ReadFile("` + input + `")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := runtime.ReadTensorProto(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func TestNoAllocsWhenWarm(t *testing.T) {
+	m, err := cls.New(cls.WithThreads(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := cls.Inputs{X: input(t)}
+	var out cls.Outputs
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := m.RunInto(ctx, in, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := m.RunInto(ctx, in, &out); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("allocations per warm run: %v", allocs)
+	if allocs > 0 {
+		t.Errorf("a warm run allocates %v times", allocs)
+	}
+}
+
+func TestConcurrentRuns(t *testing.T) {
+	m, err := cls.New(cls.WithThreads(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := input(t)
+	want, err := m.Run(context.Background(), cls.Inputs{X: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				got, err := m.Run(context.Background(), cls.Inputs{X: x})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if err := runtime.Compare(want.Softmax0Tmp0, got.Softmax0Tmp0, 0, 0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+`
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	env := append(os.Environ(), "PATH="+filepath.Dir(onnxcBin)+string(os.PathListSeparator)+os.Getenv("PATH"), "GOFLAGS=-mod=mod", "GOWORK=off")
-	for _, args := range [][]string{{"generate", "./..."}, {"build", "-o", "app", "."}} {
+	for _, args := range [][]string{{"generate", "./..."}, {"build", "-o", "app", "."}, {"vet", "./..."}, {"test", "-v", "-count=1", "."}} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir, cmd.Env = app, env
-		if out, err := cmd.CombinedOutput(); err != nil {
+		out, err := cmd.CombinedOutput()
+		if err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if args[0] == "test" {
+			t.Logf("app tests:\n%s", out)
 		}
 	}
 	cmd := exec.Command(filepath.Join(app, "app"), input)

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/onnxc/onnxc/compiler"
-	"github.com/onnxc/onnxc/compiler/mains"
+	"github.com/onnxc/onnxc/frontend/onnx"
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/ops"
 	"github.com/onnxc/onnxc/passes"
@@ -98,8 +98,7 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	return buildBinary(files, *out)
 }
 
-// buildBinary builds the driver program around a generated package into out (via a temporary
-// name, so a failed build leaves nothing behind).
+// buildBinary builds the driver program around a generated package into out.
 func buildBinary(files map[string][]byte, out string) error {
 	wsDir, err := cacheDir("work")
 	if err != nil {
@@ -109,27 +108,7 @@ func buildBinary(files map[string][]byte, out string) error {
 	if err != nil {
 		return err
 	}
-	key := hashFiles(files)
-	rel := "models/m" + key[:16]
-	if _, err := ws.AddPackage(rel, files); err != nil {
-		return err
-	}
-	mainSrc := strings.Replace(mains.Bin, "//go:build ignore\n", "", 1)
-	mainSrc = strings.Replace(mainSrc, "onnxcwork/MODELPKG", compiler.ModulePath+"/"+rel, 1)
-	mainRel := "cmd/m" + key[:16]
-	if _, err := ws.AddPackage(mainRel, map[string][]byte{"main.go": []byte(mainSrc)}); err != nil {
-		return err
-	}
-	abs, err := filepath.Abs(out)
-	if err != nil {
-		return err
-	}
-	tmp := abs + ".tmp"
-	if err := ws.Build(mainRel, tmp); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, abs)
+	return ws.BuildBinary(files, out)
 }
 
 func hashFiles(files map[string][]byte) string {
@@ -364,13 +343,31 @@ func cmdOps(args []string, stdout io.Writer) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	fmt.Fprintf(stdout, "%-28s %-16s %-8s %s\n", "OP", "DOMAIN", "OPSETS", "")
+	n := 0
 	for _, d := range ops.All() {
-		dom := d.Domain
+		dom, opsets := d.Domain, "-"
 		if dom == "" {
 			dom = "ai.onnx"
+			if since, ok := onnx.OpSince[d.Op]; ok {
+				opsets = fmt.Sprintf("%d-%d", max(since, 7), onnx.SupportedOpset)
+			} else {
+				continue // an IR-only op that no ONNX model names
+			}
 		}
-		fmt.Fprintf(stdout, "%-28s %-10s %s\n", d.Op, dom, d.Doc)
+		fmt.Fprintf(stdout, "%-28s %-16s %-8s %s\n", d.Op, dom, opsets, d.Doc)
+		n++
 	}
+	// Ops that exist only in older opsets and that the ONNX frontend rewrites into the above.
+	for _, r := range onnx.Rewrites() {
+		if ops.Lookup("", r.Op) != nil || r.Op == "*" || r.Before <= onnx.SupportedOpset {
+			continue
+		}
+		since := max(onnx.OpSince[r.Op], 7)
+		fmt.Fprintf(stdout, "%-28s %-16s %-8s %s\n", r.Op, "ai.onnx", fmt.Sprintf("%d-%d", since, onnx.SupportedOpset), r.Doc)
+		n++
+	}
+	fmt.Fprintf(stdout, "%d ops\n", n)
 	return nil
 }
 
