@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/onnxc/onnxc/frontend/onnx/onnxpb"
 	rt "github.com/onnxc/onnxc/runtime"
 )
 
@@ -347,5 +350,52 @@ func TestBadModels(t *testing.T) {
 	_, stderr, code := onnxc(t, dir, "build", filepath.Join(dir, "missing.onnx"))
 	if code != 1 || !strings.Contains(stderr, "missing.onnx") {
 		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestUnsupportedOps: a model with ops onnxc lacks fails to compile with one error that names
+// every unsupported op and node, not just the first.
+func TestUnsupportedOps(t *testing.T) {
+	dir := t.TempDir()
+	f32 := int32(onnxpb.TensorProto_FLOAT)
+	vi := func(name string) *onnxpb.ValueInfoProto {
+		return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{
+			TensorType: &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(f32), Shape: &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 4}}}}},
+		}}}
+	}
+	node := func(op, domain, name, in, out string) *onnxpb.NodeProto {
+		return &onnxpb.NodeProto{OpType: proto.String(op), Domain: proto.String(domain), Name: proto.String(name), Input: []string{in}, Output: []string{out}}
+	}
+	model := &onnxpb.ModelProto{
+		IrVersion:   proto.Int64(8),
+		OpsetImport: []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(17)}, {Domain: proto.String("com.example"), Version: proto.Int64(1)}},
+		Graph: &onnxpb.GraphProto{
+			Name:   proto.String("g"),
+			Input:  []*onnxpb.ValueInfoProto{vi("x")},
+			Output: []*onnxpb.ValueInfoProto{vi("z")},
+			Node: []*onnxpb.NodeProto{
+				node("Relu", "", "ok", "x", "a"),
+				node("Frobnicate", "", "frob1", "a", "b"),
+				node("Frobnicate", "", "frob2", "b", "c"),
+				node("Zap", "com.example", "zap", "c", "z"),
+			},
+		},
+	}
+	data, err := proto.Marshal(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "unsupported.onnx")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := onnxc(t, dir, "build", path)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"unsupported.onnx", "Frobnicate (domain ai.onnx, opset 17)", `"frob1", "frob2"`, "Zap (domain com.example, opset 1)", `"zap"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error lacks %q:\n%s", want, stderr)
+		}
 	}
 }
