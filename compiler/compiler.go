@@ -4,6 +4,7 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,6 +34,16 @@ func Load(path string) (*ir.Model, error) {
 		return paddle.Load(path)
 	}
 	return onnx.Load(path)
+}
+
+// LoadForInspect is Load, except that a Paddle program whose parameters are absent still loads,
+// with its parameters as graph inputs, so that its ops can be inspected.
+func LoadForInspect(path string) (*ir.Model, error) {
+	m, err := Load(path)
+	if errors.Is(err, paddle.ErrNoParams) {
+		return paddle.LoadWith(path, paddle.Options{ProgramOnly: true})
+	}
+	return m, err
 }
 
 // ParseShape parses NAME=1x3x224x224 (a dim may be ? or -1 to keep the model's).

@@ -284,7 +284,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := compiler.Load(path)
+	m, err := compiler.LoadForInspect(path)
 	if err != nil {
 		return err
 	}

@@ -140,6 +140,10 @@ func LoadWith(path string, opt Options) (m *ir.Model, err error) {
 	return lowerProgram(l.program, data, params)
 }
 
+// ErrNoParams says that a program's parameters file is absent (LoadWith with ProgramOnly still
+// reads the program).
+var ErrNoParams = errors.New("no parameters")
+
 // paramSource yields the parameter tensors of the given variables (names sorted, as Paddle
 // writes a combined file). A nil paramSource means program-only.
 type paramSource interface {
@@ -200,7 +204,7 @@ func openParams(l layout) (paramSource, error) {
 		data, err := os.ReadFile(l.params)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("%s: parameters file %s is missing", l.program, filepath.Base(l.params))
+				return nil, fmt.Errorf("%s: parameters file %s is missing: %w", l.program, filepath.Base(l.params), ErrNoParams)
 			}
 			return nil, err
 		}
