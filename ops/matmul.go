@@ -1,0 +1,165 @@
+package ops
+
+import (
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// Matrix products: MatMul, Gemm, MatMulInteger and QLinearMatMul.
+
+func init() {
+	Register(&Def{
+		Op: "MatMul", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
+		Doc: "numpy matmul: batched, broadcasting, with 1-D operands",
+		Infer: func(n *ir.Node) error {
+			a, b := InType(n, 0), InType(n, 1)
+			if a.DType != runtime.Undefined && b.DType != runtime.Undefined && a.DType != b.DType {
+				return Errorf(n, "operand types %s and %s differ", a.DType, b.DType)
+			}
+			if dt := a.DType; dt == runtime.Bool || dt == runtime.String {
+				return Errorf(n, "%s operands are not supported", dt)
+			}
+			return mmInfer(n, a, b, a.DType)
+		},
+		Lower: func(n *ir.Node) (Call, error) { return K(runtime.MatMul, &struct{}{}), nil },
+	})
+	Register(&Def{
+		Op: "MatMulInteger", MinIn: 2, MaxIn: 4, MinOut: 1, MaxOut: 1,
+		Doc: "matmul of 8-bit integers less their zero points, in int32",
+		Infer: func(n *ir.Node) error {
+			if err := mmCheck8(n, 0, 1); err != nil {
+				return err
+			}
+			return mmInfer(n, InType(n, 0), InType(n, 1), runtime.Int32)
+		},
+		Lower: func(n *ir.Node) (Call, error) { return K(runtime.MatMulInteger, &struct{}{}), nil },
+	})
+	Register(&Def{
+		Op: "QLinearMatMul", MinIn: 8, MaxIn: 8, MinOut: 1, MaxOut: 1,
+		Doc: "quantized matmul: 8-bit operands with scales and zero points, requantized output",
+		Infer: func(n *ir.Node) error {
+			if err := mmCheck8(n, 0, 3); err != nil {
+				return err
+			}
+			dt := InType(n, 0).DType
+			if z := InType(n, 7); z.DType != runtime.Undefined {
+				dt = z.DType
+			}
+			return mmInfer(n, InType(n, 0), InType(n, 3), dt)
+		},
+		Lower: func(n *ir.Node) (Call, error) { return K(runtime.QLinearMatMul, &struct{}{}), nil },
+	})
+	Register(&Def{
+		Op: "Gemm", MinIn: 2, MaxIn: 3, MinOut: 1, MaxOut: 1,
+		Doc:   "alpha * op(A) * op(B) + beta * C for matrices, C broadcast",
+		Infer: inferGemm,
+		Lower: func(n *ir.Node) (Call, error) {
+			return K(runtime.Gemm, &runtime.GemmParams{
+				Alpha:  n.GetFloat("alpha", 1),
+				Beta:   n.GetFloat("beta", 1),
+				TransA: n.GetInt("transA", 0) != 0,
+				TransB: n.GetInt("transB", 0) != 0,
+			}), nil
+		},
+	})
+}
+
+// mmCheck8 checks that inputs ai and bi are 8-bit integers (or not known yet).
+func mmCheck8(n *ir.Node, ai, bi int) error {
+	for _, i := range []int{ai, bi} {
+		switch dt := InType(n, i).DType; dt {
+		case runtime.Undefined, runtime.Int8, runtime.Uint8:
+		default:
+			return Errorf(n, "input %d has type %s, want int8 or uint8", i, dt)
+		}
+	}
+	return nil
+}
+
+// mmInfer types a numpy-matmul result of operands a and b with element type dt.
+func mmInfer(n *ir.Node, a, b ir.Type, dt ir.DType) error {
+	if !a.RankKnown || !b.RankKnown {
+		SetOut(n, 0, ir.Type{DType: dt})
+		return nil
+	}
+	as, bs := a.Shape, b.Shape
+	if len(as) == 0 || len(bs) == 0 {
+		return Errorf(n, "matmul of a scalar")
+	}
+	if len(as) == 1 {
+		as = []ir.Dim{ir.Static(1), as[0]}
+	}
+	if len(bs) == 1 {
+		bs = []ir.Dim{bs[0], ir.Static(1)}
+	}
+	ka, kb := as[len(as)-1], bs[len(bs)-2]
+	if ka.IsStatic() && kb.IsStatic() && ka.N != kb.N {
+		return Errorf(n, "inner dims of %v and %v differ", a, b)
+	}
+	batch, err := BroadcastDims(n, as[:len(as)-2], bs[:len(bs)-2])
+	if err != nil {
+		return err
+	}
+	dims := batch
+	if len(a.Shape) > 1 {
+		dims = append(dims, as[len(as)-2])
+	}
+	if len(b.Shape) > 1 {
+		dims = append(dims, bs[len(bs)-1])
+	}
+	SetOut(n, 0, ir.TensorType(dt, dims...))
+	return nil
+}
+
+func inferGemm(n *ir.Node) error {
+	a, b := InType(n, 0), InType(n, 1)
+	dt := a.DType
+	if a.DType != runtime.Undefined && b.DType != runtime.Undefined && a.DType != b.DType {
+		return Errorf(n, "operand types %s and %s differ", a.DType, b.DType)
+	}
+	if c := InType(n, 2); n.Input(2) != nil && c.DType != runtime.Undefined && dt != runtime.Undefined && c.DType != dt {
+		return Errorf(n, "C's type %s differs from %s", c.DType, dt)
+	}
+	switch dt {
+	case runtime.Undefined, runtime.Float32, runtime.Float16, runtime.BFloat16, runtime.Float64,
+		runtime.Int32, runtime.Int64, runtime.Uint32, runtime.Uint64:
+	default:
+		return Errorf(n, "%s operands are not supported", dt)
+	}
+	m, k, kb, nn := ir.Unknown(), ir.Unknown(), ir.Unknown(), ir.Unknown()
+	if a.RankKnown {
+		if len(a.Shape) != 2 {
+			return Errorf(n, "A is %v, want a matrix", a)
+		}
+		m, k = a.Shape[0], a.Shape[1]
+		if n.GetInt("transA", 0) != 0 {
+			m, k = k, m
+		}
+	}
+	if b.RankKnown {
+		if len(b.Shape) != 2 {
+			return Errorf(n, "B is %v, want a matrix", b)
+		}
+		kb, nn = b.Shape[0], b.Shape[1]
+		if n.GetInt("transB", 0) != 0 {
+			kb, nn = nn, kb
+		}
+	}
+	if k.IsStatic() && kb.IsStatic() && k.N != kb.N {
+		return Errorf(n, "inner dims of %v and %v differ", a, b)
+	}
+	if c := InType(n, 2); n.Input(2) != nil && c.RankKnown {
+		if len(c.Shape) > 2 {
+			return Errorf(n, "C is %v, which does not broadcast to a matrix", c)
+		}
+		out := []ir.Dim{m, nn}
+		for i, d := range c.Shape {
+			o := out[2-len(c.Shape)+i]
+			if d.IsStatic() && d.N != 1 && o.IsStatic() && d.N != o.N {
+				return Errorf(n, "C is %v, which does not broadcast to [%v,%v]", c, m, nn)
+			}
+		}
+	}
+	SetOut(n, 0, ir.TensorType(dt, m, nn))
+	return nil
+}

@@ -1,0 +1,707 @@
+package runtime
+
+import (
+	"fmt"
+)
+
+// This file holds Conv and the sliding-window geometry that Conv, ConvTranspose and the pooling
+// kernels share. Spatial dims are normalized to three (1-D and 2-D windows get leading dims of
+// size 1), so one loop nest serves 1-D, 2-D and 3-D ops.
+//
+// Float32 Conv runs on the packed GEMM (gemm.go): per image and group, Y = W * im2col(X), where
+// the im2col matrix is never materialized: the GEMM's B-packing reads it straight from X. A 1x1
+// convolution with unit strides and no padding reads X as a plain matrix. Depthwise convolution
+// (one input channel per group) has a direct kernel, since a GEMM with one row per group has
+// nothing to reuse.
+
+// cvMaxSpatial is the number of spatial dims the window kernels handle.
+const cvMaxSpatial = 3
+
+// Scratch slots of the conv and pooling kernels (below gemmSlotBase).
+const (
+	cvSlotX = iota + 1
+	cvSlotW
+	cvSlotB
+	cvSlotY
+	cvSlotCol
+)
+
+// ConvParams configures Conv. Slices have one entry per spatial dim (Pads: all begins, then all
+// ends); empty ones take the defaults (kernel from W, strides and dilations 1, pads 0). AutoPad
+// is "NOTSET", "SAME_UPPER", "SAME_LOWER" or "VALID"; the compiler resolves it into Pads when
+// the input's spatial dims are static, otherwise the kernel does at run time.
+//
+// Activation, when set, is applied to the result (after adding the optional fourth input Z):
+// see ActivationNames. It serves com.microsoft FusedConv and fusion passes.
+type ConvParams struct {
+	KernelShape      []int
+	Strides          []int
+	Pads             []int
+	Dilations        []int
+	Group            int
+	AutoPad          string
+	Activation       string
+	ActivationParams []float32
+}
+
+// cvWin is the geometry of a sliding window over up to three spatial dims: input size, window
+// size, stride, dilation, padding before and after, and output size per dim.
+type cvWin struct {
+	nsp                      int
+	in, k, s, d, pb, pe, out [cvMaxSpatial]int
+}
+
+func (w *cvWin) inVol() int  { return w.in[0] * w.in[1] * w.in[2] }
+func (w *cvWin) kVol() int   { return w.k[0] * w.k[1] * w.k[2] }
+func (w *cvWin) outVol() int { return w.out[0] * w.out[1] * w.out[2] }
+
+// outShape returns the spatial output dims (nsp of them) appended to lead.
+func (w *cvWin) outShape(lead ...int) []int {
+	return append(lead, w.out[cvMaxSpatial-w.nsp:]...)
+}
+
+// cvFloorDiv is integer division rounding towards minus infinity.
+func cvFloorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// cvMakeWin resolves a window op's geometry for the given spatial input dims. kernel must have
+// one entry per dim; strides, dilations and pads may be empty (defaults). ceil selects the
+// pooling ceil_mode output size.
+func cvMakeWin(inSp, kernel, strides, dilations, pads []int, autoPad string, ceil bool) (cvWin, error) {
+	var w cvWin
+	nsp := len(inSp)
+	if nsp == 0 || nsp > cvMaxSpatial {
+		return w, fmt.Errorf("%d spatial dims, want 1 to %d", nsp, cvMaxSpatial)
+	}
+	if len(kernel) != nsp {
+		return w, fmt.Errorf("kernel shape %v does not match %d spatial dims", kernel, nsp)
+	}
+	if len(strides) != 0 && len(strides) != nsp {
+		return w, fmt.Errorf("strides %v do not match %d spatial dims", strides, nsp)
+	}
+	if len(dilations) != 0 && len(dilations) != nsp {
+		return w, fmt.Errorf("dilations %v do not match %d spatial dims", dilations, nsp)
+	}
+	if len(pads) != 0 && len(pads) != 2*nsp {
+		return w, fmt.Errorf("pads %v do not match %d spatial dims", pads, nsp)
+	}
+	w.nsp = nsp
+	for i := 0; i < cvMaxSpatial; i++ {
+		w.in[i], w.k[i], w.s[i], w.d[i], w.out[i] = 1, 1, 1, 1, 1
+	}
+	off := cvMaxSpatial - nsp
+	for i := 0; i < nsp; i++ {
+		in, k, s, d := inSp[i], kernel[i], 1, 1
+		if len(strides) > 0 {
+			s = strides[i]
+		}
+		if len(dilations) > 0 {
+			d = dilations[i]
+		}
+		var pb, pe int
+		if len(pads) > 0 {
+			pb, pe = pads[i], pads[nsp+i]
+		}
+		out, pb, pe, err := WindowDim(in, k, s, d, pb, pe, autoPad, ceil)
+		if err != nil {
+			return w, err
+		}
+		w.in[off+i], w.k[off+i], w.s[off+i], w.d[off+i], w.pb[off+i], w.pe[off+i], w.out[off+i] = in, k, s, d, pb, pe, out
+	}
+	return w, nil
+}
+
+// WindowDim computes one spatial dim of a sliding-window op (Conv, the pooling ops): the output
+// size and the padding applied before and after, from the input size, window size, stride,
+// dilation, explicit pads and auto_pad ("", "NOTSET", "SAME_UPPER", "SAME_LOWER" or "VALID").
+// ceil selects pooling's ceil_mode, in which a last window that would start in the end padding
+// is dropped.
+func WindowDim(in, k, s, d, pb, pe int, autoPad string, ceil bool) (out, padBegin, padEnd int, err error) {
+	if k < 1 || s < 1 || d < 1 {
+		return 0, 0, 0, fmt.Errorf("kernel %d, stride %d and dilation %d must be positive", k, s, d)
+	}
+	if pb < 0 || pe < 0 {
+		return 0, 0, 0, fmt.Errorf("negative pads %d, %d", pb, pe)
+	}
+	eff := (k-1)*d + 1
+	switch autoPad {
+	case "SAME_UPPER", "SAME_LOWER":
+		out = (in + s - 1) / s
+		total := max(0, (out-1)*s+eff-in)
+		pb = total / 2
+		if autoPad == "SAME_LOWER" {
+			pb = total - total/2
+		}
+		pe = total - pb
+	case "VALID":
+		pb, pe = 0, 0
+		fallthrough
+	case "", "NOTSET":
+		span := in + pb + pe - eff
+		if ceil {
+			out = -cvFloorDiv(-span, s) + 1
+			if out > 0 && (out-1)*s >= in+pb {
+				out--
+			}
+		} else {
+			out = cvFloorDiv(span, s) + 1
+		}
+	default:
+		return 0, 0, 0, fmt.Errorf("unknown auto_pad %q", autoPad)
+	}
+	if out < 1 && in > 0 {
+		return 0, 0, 0, fmt.Errorf("window of %d (dilation %d) does not fit input of %d padded by %d, %d", k, d, in, pb, pe)
+	}
+	return max(out, 0), pb, pe, nil
+}
+
+// cvF32 returns t's elements as float32: t's own data for float32 tensors, else a converted copy
+// in scratch slot.
+func cvF32(x *Exec, t *Tensor, slot int) ([]float32, error) {
+	switch t.DType {
+	case Float32:
+		return Data[float32](t), nil
+	case Float16:
+		src := Data[F16](t)
+		d := ScratchOf[float32](x, slot, len(src))
+		for i, v := range src {
+			d[i] = v.Float32()
+		}
+		return d, nil
+	case BFloat16:
+		src := Data[BF16](t)
+		d := ScratchOf[float32](x, slot, len(src))
+		for i, v := range src {
+			d[i] = v.Float32()
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("%s tensor where a float tensor is expected", t.DType)
+}
+
+// cvStoreF32 writes float32 values into a float16 or bfloat16 tensor (already resized).
+func cvStoreF32(t *Tensor, v []float32) {
+	switch t.DType {
+	case Float16:
+		d := Data[F16](t)
+		for i := range d {
+			d[i] = ToF16(v[i])
+		}
+	case BFloat16:
+		d := Data[BF16](t)
+		for i := range d {
+			d[i] = ToBF16(v[i])
+		}
+	}
+}
+
+// cvConvGeom checks Conv's operand shapes and returns the window, batch N, input channels C,
+// output channels M and groups G.
+func cvConvGeom(p *ConvParams, xs, ws []int) (w cvWin, n, c, m, g int, err error) {
+	if len(xs) < 3 {
+		return w, 0, 0, 0, 0, fmt.Errorf("input of shape %v, want N x C x spatial dims", xs)
+	}
+	if len(ws) != len(xs) {
+		return w, 0, 0, 0, 0, fmt.Errorf("weights of shape %v do not match input of shape %v", ws, xs)
+	}
+	g = max(p.Group, 1)
+	n, c, m = xs[0], xs[1], ws[0]
+	if ws[1]*g != c || m%g != 0 {
+		return w, 0, 0, 0, 0, fmt.Errorf("weights of shape %v do not fit input of shape %v in %d groups", ws, xs, g)
+	}
+	kernel := ws[2:]
+	if len(p.KernelShape) > 0 {
+		for i, k := range p.KernelShape {
+			if i >= len(kernel) || kernel[i] != k {
+				return w, 0, 0, 0, 0, fmt.Errorf("kernel_shape %v does not match weights of shape %v", p.KernelShape, ws)
+			}
+		}
+	}
+	w, err = cvMakeWin(xs[2:], kernel, p.Strides, p.Dilations, p.Pads, p.AutoPad, false)
+	return w, n, c, m, g, err
+}
+
+// Conv is ONNX Conv: N-D convolution with groups, strides, dilations, padding and an optional
+// bias, for float32, float16, bfloat16 and float64.
+func Conv(x *Exec, p *ConvParams, out, in []*Tensor) error {
+	X, W := in[0], in[1]
+	var B *Tensor
+	if len(in) > 2 {
+		B = in[2]
+	}
+	if W.DType != X.DType || (B != nil && B.DType != X.DType) {
+		return fmt.Errorf("operand types %s, %s differ", X.DType, W.DType)
+	}
+	w, n, c, m, g, err := cvConvGeom(p, X.Shape, W.Shape)
+	if err != nil {
+		return err
+	}
+	if B != nil && B.Len() != m {
+		return fmt.Errorf("bias of shape %v, want %d elements", B.Shape, m)
+	}
+	act, err := makeActivation(p.Activation, p.ActivationParams)
+	if err != nil {
+		return err
+	}
+	var Z *Tensor
+	if len(in) > 3 {
+		Z = in[3]
+	}
+	Y := out[0]
+	Y.Resize(X.DType, w.outShape(n, m)...)
+	if Z != nil && (Z.DType != X.DType || !ctEqualInts(Z.Shape, Y.Shape)) {
+		return fmt.Errorf("Z of type %s and shape %v, want %s of the output's shape %v", Z.DType, Z.Shape, X.DType, Y.Shape)
+	}
+	cd := cvConv{w: w, n: n, c: c, m: m, g: g}
+	switch X.DType {
+	case Float32:
+		var bias []float32
+		if B != nil {
+			bias = Data[float32](B)
+		}
+		y := Data[float32](Y)
+		cd.f32(x, Data[float32](X), Data[float32](W), bias, y)
+		act.apply(x, y, gmData[float32](Z))
+		return nil
+	case Float16, BFloat16:
+		xs, _ := cvF32(x, X, cvSlotX)
+		ws, _ := cvF32(x, W, cvSlotW)
+		var bias, z []float32
+		if B != nil {
+			bias, _ = cvF32(x, B, cvSlotB)
+		}
+		if Z != nil {
+			z, _ = cvF32(x, Z, cvSlotCol)
+		}
+		ys := ScratchOf[float32](x, cvSlotY, Y.Len())
+		cd.f32(x, xs, ws, bias, ys)
+		act.apply(x, ys, z)
+		cvStoreF32(Y, ys)
+		return nil
+	case Float64:
+		var bias []float64
+		if B != nil {
+			bias = Data[float64](B)
+		}
+		y := Data[float64](Y)
+		cvConvGeneric(x, &cd, Data[float64](X), Data[float64](W), bias, y, 0, nil)
+		actApply(x, &act, y, gmData[float64](Z))
+		return nil
+	}
+	return fmt.Errorf("%s input is not supported", X.DType)
+}
+
+// cvConv is a resolved convolution: window, batch, channels and groups.
+type cvConv struct {
+	w          cvWin
+	n, c, m, g int
+}
+
+// f32 computes a float32 convolution into y.
+func (cd *cvConv) f32(x *Exec, xs, ws, bias, y []float32) {
+	w := &cd.w
+	cg, mg := cd.c/cd.g, cd.m/cd.g
+	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
+	if cg == 1 {
+		cd.depthwise(x, xs, ws, bias, y)
+		return
+	}
+	kk := cg * kv
+	if bias != nil {
+		for i := 0; i < cd.n*cd.m; i++ {
+			v := bias[i%cd.m]
+			row := y[i*ov : (i+1)*ov]
+			for j := range row {
+				row[j] = v
+			}
+		}
+	}
+	job := sgemmJob{m: mg, n: ov, k: kk, batches: cd.n * cd.g, alpha: 1, acc: bias != nil}
+	job.a = gemmView(ws, kk, 1, 0).withMod(cd.g, mg*kk)
+	job.c = gemmView(y, ov, 1, mg*ov)
+	pointwise := kv == 1 && w.s == [3]int{1, 1, 1} && w.pb == [3]int{} && w.out == w.in
+	if pointwise {
+		job.b = gemmView(xs, iv, 1, cg*iv)
+	} else {
+		job.packB = func(dst []float32, b, p0, kc, j0, nc int) {
+			cvPackIm2col(dst, xs[b*cg*iv:(b+1)*cg*iv], w, p0, kc, j0, nc)
+		}
+	}
+	job.run(x)
+}
+
+// cvPackIm2col packs rows p0..p0+kc, columns j0..j0+nc of the im2col matrix of one image's
+// group of channels (xs) into GEMM B panels. Row p is (channel, kz, ky, kx) and column j is the
+// output position (oz, oy, ox); the element is the input value that the window at j sees
+// through tap p, or zero in the padding.
+//
+// Panels are filled one at a time so that the writes are sequential; the taps' offsets are
+// tabulated first. A panel's gemmNR columns usually lie in one output row and read gemmNR input
+// values at a fixed stride, which the fast path copies directly.
+func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
+	D, H, W := w.in[0], w.in[1], w.in[2]
+	OH, OW := w.out[1], w.out[2]
+	sz, sy, sx := w.s[0], w.s[1], w.s[2]
+	kv := w.kVol()
+	var chOff, tz, ty, tx, toff [gemmKC]int
+	for pp := 0; pp < kc; pp++ {
+		p := p0 + pp
+		ch, t := p/kv, p%kv
+		kz, ky, kx := t/(w.k[1]*w.k[2]), t/w.k[2]%w.k[1], t%w.k[2]
+		chOff[pp] = ch * D * H * W
+		tz[pp] = kz*w.d[0] - w.pb[0]
+		ty[pp] = ky*w.d[1] - w.pb[1]
+		tx[pp] = kx*w.d[2] - w.pb[2]
+		toff[pp] = chOff[pp] + (tz[pp]*H+ty[pp])*W + tx[pp]
+	}
+	// Span of the window's taps in each dim, for telling panels whose every tap is inside.
+	spanZ := (w.k[0]-1)*w.d[0] - w.pb[0]
+	spanY := (w.k[1]-1)*w.d[1] - w.pb[1]
+	spanX := (w.k[2]-1)*w.d[2] - w.pb[2] + (gemmNR-1)*sx
+	oz, rem := j0/(OH*OW), j0%(OH*OW)
+	oy, ox := rem/OW, rem%OW
+	for jp := 0; jp < nc; jp += gemmNR {
+		d := dst[jp*kc : jp*kc+gemmNR*kc]
+		if jp+gemmNR <= nc && ox+gemmNR <= OW {
+			// The panel's columns are gemmNR consecutive positions of one output row.
+			bz, by, bx := oz*sz, oy*sy, ox*sx
+			if bz-w.pb[0] >= 0 && bz+spanZ < D && by-w.pb[1] >= 0 && by+spanY < H && bx-w.pb[2] >= 0 && bx+spanX < W {
+				// Every tap of the panel is inside the input: no checks.
+				base := (bz*H+by)*W + bx
+				if sx == 1 {
+					for pp := 0; pp < kc; pp++ {
+						o := toff[pp] + base
+						r := xs[o : o+gemmNR : o+gemmNR]
+						q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
+						q[0], q[1], q[2], q[3] = r[0], r[1], r[2], r[3]
+					}
+				} else {
+					for pp := 0; pp < kc; pp++ {
+						o := toff[pp] + base
+						r := xs[o : o+(gemmNR-1)*sx+1]
+						q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
+						q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[(gemmNR-1)*sx]
+					}
+				}
+				if ox += gemmNR; ox == OW {
+					ox = 0
+					if oy++; oy == OH {
+						oy = 0
+						oz++
+					}
+				}
+				continue
+			}
+			for pp := 0; pp < kc; pp++ {
+				q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
+				iz, iy, ix := bz+tz[pp], by+ty[pp], bx+tx[pp]
+				if uint(iz) >= uint(D) || uint(iy) >= uint(H) {
+					q[0], q[1], q[2], q[3] = 0, 0, 0, 0
+					continue
+				}
+				row := xs[chOff[pp]+(iz*H+iy)*W : chOff[pp]+(iz*H+iy+1)*W]
+				if ix >= 0 && ix+(gemmNR-1)*sx < W {
+					r := row[ix : ix+(gemmNR-1)*sx+1]
+					q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[(gemmNR-1)*sx]
+					continue
+				}
+				for c := range q {
+					q[c] = 0
+					if i := ix + c*sx; uint(i) < uint(W) {
+						q[c] = row[i]
+					}
+				}
+			}
+			if ox += gemmNR; ox == OW {
+				ox = 0
+				if oy++; oy == OH {
+					oy = 0
+					oz++
+				}
+			}
+			continue
+		}
+		// Columns that cross an output row or run past nc, one at a time.
+		for c := 0; c < gemmNR; c++ {
+			if jp+c >= nc {
+				for pp := 0; pp < kc; pp++ {
+					d[pp*gemmNR+c] = 0
+				}
+				continue
+			}
+			bz, by, bx := oz*sz, oy*sy, ox*sx
+			for pp := 0; pp < kc; pp++ {
+				var v float32
+				iz, iy, ix := bz+tz[pp], by+ty[pp], bx+tx[pp]
+				if uint(iz) < uint(D) && uint(iy) < uint(H) && uint(ix) < uint(W) {
+					v = xs[chOff[pp]+(iz*H+iy)*W+ix]
+				}
+				d[pp*gemmNR+c] = v
+			}
+			if ox++; ox == OW {
+				ox = 0
+				if oy++; oy == OH {
+					oy = 0
+					oz++
+				}
+			}
+		}
+	}
+}
+
+// depthwise computes a convolution with one input channel per group directly: each output
+// channel m reads input channel m / (M/G).
+func (cd *cvConv) depthwise(x *Exec, xs, ws, bias, y []float32) {
+	w := &cd.w
+	mg := cd.m / cd.g
+	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
+	gmPool(x).For(cd.n*cd.m, ov*kv*2, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			n, m := i/cd.m, i%cd.m
+			ci := m / mg
+			var b float32
+			if bias != nil {
+				b = bias[m]
+			}
+			cvDepthwisePlane(w, xs[(n*cd.c+ci)*iv:(n*cd.c+ci+1)*iv], ws[m*kv:(m+1)*kv], b, y[i*ov:(i+1)*ov])
+		}
+	})
+}
+
+// cvDepthwisePlane convolves one input plane with one filter into one output plane. For each
+// output row and filter tap it runs over the range of output columns whose input column is in
+// bounds, so the inner loop is a plain multiply-add over a row.
+func cvDepthwisePlane(w *cvWin, xs, k []float32, bias float32, y []float32) {
+	D, H, W := w.in[0], w.in[1], w.in[2]
+	OD, OH, OW := w.out[0], w.out[1], w.out[2]
+	sx := w.s[2]
+	// Output column range for each kx: ix = ox*sx + kx*dx - px must be in [0, W).
+	var lo, hi [64]int
+	var loS, hiS []int
+	if w.k[2] <= len(lo) {
+		loS, hiS = lo[:w.k[2]], hi[:w.k[2]]
+	} else {
+		loS, hiS = make([]int, w.k[2]), make([]int, w.k[2])
+	}
+	for kx := range loS {
+		off := kx*w.d[2] - w.pb[2]
+		l := 0
+		if off < 0 {
+			l = (-off + sx - 1) / sx
+		}
+		h := 0
+		if W-1-off >= 0 {
+			h = (W-1-off)/sx + 1
+		}
+		loS[kx], hiS[kx] = min(l, OW), min(max(h, l), OW)
+	}
+	// Columns where every tap is inside.
+	inL, inH := 0, OW
+	for kx := range loS {
+		inL, inH = max(inL, loS[kx]), min(inH, hiS[kx])
+	}
+	for oz := 0; oz < OD; oz++ {
+		for oy := 0; oy < OH; oy++ {
+			row := y[(oz*OH+oy)*OW : (oz*OH+oy+1)*OW]
+			for i := range row {
+				row[i] = bias
+			}
+			// The common 2-D 3x3 unit-stride case with all three input rows inside: the
+			// interior columns take the nine taps in one pass.
+			done := -1
+			if w.k == [3]int{1, 3, 3} && sx == 1 && w.d[2] == 1 && inL < inH {
+				iy := oy*w.s[1] - w.pb[1]
+				if dy := w.d[1]; iy >= 0 && iy+2*dy < H {
+					r0 := xs[(oz*H+iy)*W : (oz*H+iy+1)*W]
+					r1 := xs[(oz*H+iy+dy)*W : (oz*H+iy+dy+1)*W]
+					r2 := xs[(oz*H+iy+2*dy)*W : (oz*H+iy+2*dy+1)*W]
+					cvDepthwise3x3(row[inL:inH], r0[inL-w.pb[2]:], r1[inL-w.pb[2]:], r2[inL-w.pb[2]:], k)
+					for ky, in := range [3][]float32{r0, r1, r2} {
+						for kx := 0; kx < 3; kx++ {
+							off := kx - w.pb[2]
+							cvDepthwiseTap(row, in, k[ky*3+kx], loS[kx], min(hiS[kx], inL), 1, off)
+							cvDepthwiseTap(row, in, k[ky*3+kx], max(loS[kx], inH), hiS[kx], 1, off)
+						}
+					}
+					done = oy
+				}
+			}
+			for kz := 0; kz < w.k[0] && done != oy; kz++ {
+				iz := oz*w.s[0] + kz*w.d[0] - w.pb[0]
+				if iz < 0 || iz >= D {
+					continue
+				}
+				for ky := 0; ky < w.k[1]; ky++ {
+					iy := oy*w.s[1] + ky*w.d[1] - w.pb[1]
+					if iy < 0 || iy >= H {
+						continue
+					}
+					in := xs[(iz*H+iy)*W : (iz*H+iy+1)*W]
+					taps := k[(kz*w.k[1]+ky)*w.k[2] : (kz*w.k[1]+ky+1)*w.k[2]]
+					// Columns where every tap of the row is inside take all taps in one pass
+					// (3 and 5 wide windows, the common ones); the rest go tap by tap.
+					l, h := inL, inH
+					if l < h && (len(taps) == 3 || len(taps) == 5) {
+						cvDepthwiseTaps(row, in, taps, l, h, sx, w.d[2], w.pb[2])
+					} else {
+						l, h = 0, 0
+					}
+					for kx, kv := range taps {
+						off := kx*w.d[2] - w.pb[2]
+						cvDepthwiseTap(row, in, kv, loS[kx], min(hiS[kx], l), sx, off)
+						cvDepthwiseTap(row, in, kv, max(loS[kx], h), hiS[kx], sx, off)
+					}
+				}
+			}
+		}
+	}
+}
+
+// cvDepthwise3x3 adds a 3x3 filter k over input rows r0, r1, r2 (each starting at the first
+// output column's window) to the output row d, every tap being inside.
+func cvDepthwise3x3(d, r0, r1, r2, k []float32) {
+	n := len(d)
+	r0, r1, r2 = r0[:n+2], r1[:n+2], r2[:n+2]
+	k = k[:9]
+	w0, w1, w2, w3, w4, w5, w6, w7, w8 := k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]
+	for i := range d {
+		a, b, c := r0[i:i+3:i+3], r1[i:i+3:i+3], r2[i:i+3:i+3]
+		d[i] += (w0*a[0] + w1*a[1] + w2*a[2]) + (w3*b[0] + w4*b[1] + w5*b[2]) + (w6*c[0] + w7*c[1] + w8*c[2])
+	}
+}
+
+// cvDepthwiseTap adds kv times the input at ox*sx + off to output columns [l, h).
+func cvDepthwiseTap(row, in []float32, kv float32, l, h, sx, off int) {
+	if l >= h {
+		return
+	}
+	if sx == 1 {
+		src := in[l+off : h+off]
+		dst := row[l:h]
+		src = src[:len(dst)]
+		for i := range dst {
+			dst[i] += kv * src[i]
+		}
+		return
+	}
+	ix := l*sx + off
+	for o := l; o < h; o++ {
+		row[o] += kv * in[ix]
+		ix += sx
+	}
+}
+
+// cvDepthwiseTaps adds a whole 3- or 5-wide filter row to output columns [l, h), all of whose
+// taps are inside the input row: one pass over the output instead of one per tap. At unit
+// stride the taps are equal-length slices, which keeps bounds checks out of the loop.
+func cvDepthwiseTaps(row, in, taps []float32, l, h, sx, dx, px int) {
+	ix := l*sx - px
+	n := h - l
+	d := row[l:h]
+	if sx == 1 && len(taps) == 3 {
+		w0, w1, w2 := taps[0], taps[1], taps[2]
+		a, b, c := in[ix:ix+n], in[ix+dx:ix+dx+n], in[ix+2*dx:ix+2*dx+n]
+		a, b, c = a[:len(d)], b[:len(d)], c[:len(d)]
+		for i := range d {
+			d[i] += w0*a[i] + w1*b[i] + w2*c[i]
+		}
+		return
+	}
+	if sx == 1 {
+		w0, w1, w2, w3, w4 := taps[0], taps[1], taps[2], taps[3], taps[4]
+		a, b, c := in[ix:ix+n], in[ix+dx:ix+dx+n], in[ix+2*dx:ix+2*dx+n]
+		e, f := in[ix+3*dx:ix+3*dx+n], in[ix+4*dx:ix+4*dx+n]
+		a, b, c, e, f = a[:len(d)], b[:len(d)], c[:len(d)], e[:len(d)], f[:len(d)]
+		for i := range d {
+			d[i] += w0*a[i] + w1*b[i] + w2*c[i] + w3*e[i] + w4*f[i]
+		}
+		return
+	}
+	if len(taps) == 3 {
+		w0, w1, w2 := taps[0], taps[1], taps[2]
+		for i := range d {
+			r := in[ix : ix+2*dx+1]
+			d[i] += w0*r[0] + w1*r[dx] + w2*r[2*dx]
+			ix += sx
+		}
+		return
+	}
+	w0, w1, w2, w3, w4 := taps[0], taps[1], taps[2], taps[3], taps[4]
+	for i := range d {
+		r := in[ix : ix+4*dx+1]
+		d[i] += w0*r[0] + w1*r[dx] + w2*r[2*dx] + w3*r[3*dx] + w4*r[4*dx]
+		ix += sx
+	}
+}
+
+// cvNum is the element types of the generic (non-GEMM) convolution path.
+type cvNum interface{ ~float64 | ~int32 }
+
+// cvConvGeneric computes a convolution in type T with an explicit im2col matrix and a plain
+// matrix product, for float64 and for the integer convolutions (ConvInteger, QLinearConv), whose
+// operands arrive already shifted by their zero points. xzp is subtracted from input values
+// (padding reads as xzp, so it contributes zero); wzp[m], when set, from weights of output
+// channel m.
+func cvConvGeneric[T cvNum](x *Exec, cd *cvConv, xs, ws, bias, y []T, xzp T, wzp []T) {
+	w := &cd.w
+	cg, mg := cd.c/cd.g, cd.m/cd.g
+	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
+	kk := cg * kv
+	col := make([]T, kk*ov)
+	D, H, W := w.in[0], w.in[1], w.in[2]
+	for n := 0; n < cd.n; n++ {
+		for g := 0; g < cd.g; g++ {
+			src := xs[(n*cd.c+g*cg)*iv : (n*cd.c+(g+1)*cg)*iv]
+			for p := 0; p < kk; p++ {
+				ch, t := p/kv, p%kv
+				kz, ky, kx := t/(w.k[1]*w.k[2]), t/w.k[2]%w.k[1], t%w.k[2]
+				r := col[p*ov : (p+1)*ov]
+				j := 0
+				for oz := 0; oz < w.out[0]; oz++ {
+					iz := oz*w.s[0] + kz*w.d[0] - w.pb[0]
+					for oy := 0; oy < w.out[1]; oy++ {
+						iy := oy*w.s[1] + ky*w.d[1] - w.pb[1]
+						for ox := 0; ox < w.out[2]; ox++ {
+							ix := ox*w.s[2] + kx*w.d[2] - w.pb[2]
+							var v T
+							if iz >= 0 && iz < D && iy >= 0 && iy < H && ix >= 0 && ix < W {
+								v = src[ch*iv+(iz*H+iy)*W+ix] - xzp
+							}
+							r[j] = v
+							j++
+						}
+					}
+				}
+			}
+			gmPool(x).For(mg, kk*ov*2, func(lo, hi int) {
+				for mi := lo; mi < hi; mi++ {
+					m := g*mg + mi
+					out := y[(n*cd.m+m)*ov : (n*cd.m+m+1)*ov]
+					var b T
+					if bias != nil {
+						b = bias[m]
+					}
+					for i := range out {
+						out[i] = b
+					}
+					var zw T
+					if wzp != nil {
+						zw = wzp[m]
+					}
+					for p, wv := range ws[m*kk : (m+1)*kk] {
+						wv -= zw
+						r := col[p*ov : (p+1)*ov]
+						for i := range out {
+							out[i] += wv * r[i]
+						}
+					}
+				}
+			})
+		}
+	}
+}
