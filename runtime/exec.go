@@ -41,6 +41,7 @@ func ScratchOf[T Elem](x *Exec, i, n int) []T {
 type Pool struct {
 	threads int
 	work    chan func()
+	close   sync.Once
 }
 
 // NewPool starts a pool of the given number of threads (0 means GOMAXPROCS).
@@ -70,11 +71,10 @@ func (p *Pool) Threads() int {
 	return p.threads
 }
 
-// Close stops the pool's goroutines.
+// Close stops the pool's goroutines. The pool must not be used afterwards.
 func (p *Pool) Close() {
 	if p != nil && p.work != nil {
-		close(p.work)
-		p.work = nil
+		p.close.Do(func() { close(p.work) })
 	}
 }
 
