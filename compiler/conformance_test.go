@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -76,7 +77,7 @@ func TestConformance(t *testing.T) {
 			}
 			continue
 		}
-		reasons[r.Case.Name] = r.Stage + ": " + oneLine(r.Msg, 160)
+		reasons[r.Case.Name] = reasonOf(r)
 		if _, ok := known[r.Case.Name]; !ok {
 			unexpected = append(unexpected, fmt.Sprintf("%s (%s): %s", r.Case.Name, r.Stage, oneLine(r.Msg, 400)))
 		}
@@ -122,4 +123,22 @@ func oneLine(s string, n int) string {
 		s = s[:n] + "..."
 	}
 	return s
+}
+
+var (
+	unsupportedOp = regexp.MustCompile(`(?m)^\s+(\S+) \(domain ([^,]+), opset`)
+	modelPrefix   = regexp.MustCompile(`^\S+model\.onnx: `)
+)
+
+// reasonOf turns a failure into a short reason for the known-failures list.
+func reasonOf(r Result) string {
+	if m := unsupportedOp.FindAllStringSubmatch(r.Msg, -1); len(m) > 0 {
+		var ops []string
+		for _, x := range m {
+			ops = append(ops, x[1]+" ("+x[2]+")")
+		}
+		return "unsupported op: " + strings.Join(ops, ", ")
+	}
+	msg := modelPrefix.ReplaceAllString(r.Msg, "")
+	return r.Stage + ": " + oneLine(msg, 140)
 }

@@ -274,7 +274,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 func cmdInspect(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	stats := fs.Bool("stats", false, "print node and kernel counts and an op histogram instead of the IR")
-	dumpAfter := fs.String("dump-after", "", "print the IR after this pass ("+strings.Join(passes.PassNames(), ", ")+", or all)")
+	dumpAfter := fs.String("dump-after", "", "print the IR after this pass (load: as the frontend made it; "+strings.Join(passes.PassNames(), ", ")+"; or all)")
 	shapes := shapeFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -296,12 +296,19 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	if err := compiler.PinShapes(m, sh); err != nil {
 		return err
 	}
+	if *dumpAfter == "load" {
+		// The IR as the frontend made it, before any pass.
+		return ir.Print(stdout, m)
+	}
 	opt := passes.Options{DumpAfter: *dumpAfter}
 	if *dumpAfter != "" {
 		opt.Dump = stdout
 	}
 	if err := passes.Run(m, opt); err != nil {
-		return err
+		if strings.HasPrefix(err.Error(), path+":") {
+			return err
+		}
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if *dumpAfter != "" {
 		return nil
