@@ -1,0 +1,57 @@
+package ir_test
+
+import (
+	"testing"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// The printed form is what golden files and reviewers read: pin it.
+func TestPrint(t *testing.T) {
+	m := ir.NewModel("p")
+	g := m.Graph
+	x := g.AddInput("x", ir.TensorType(runtime.Float32, ir.Symbol("N"), ir.Static(3)))
+	c := runtime.New(runtime.Float32, 3)
+	copy(runtime.Data[float32](c), []float32{1, 2.5, -3})
+	w := g.AddConst("w", c)
+	n := g.NewNode("Add", "", "add0", []*ir.Value{x, w}, 1, ir.Int("b", 2), ir.Floats("a", 0.5, 1))
+	n.Outputs[0].Type = ir.TensorType(runtime.Float32, ir.Symbol("N"), ir.Static(3))
+	n.Outputs[0].Name = "y"
+	then := m.NewGraph("then", g)
+	then.Outputs = []*ir.Value{n.Outputs[0]}
+	iff := g.NewNode("If", "", "", []*ir.Value{x}, 1, ir.GraphAttr("then_branch", then))
+	g.Outputs = []*ir.Value{iff.Outputs[0]}
+	want := `graph main(%0: float32[N,3]) -> (%3) {
+  %1 = const float32[3] [1 2.5 -3]  # "w"
+  %2:float32[N,3] = Add(%0, %1) {a=[0.5 1.0], b=2}  # "y" node "add0"
+  %3:undefined[*] = If(%0) {}
+    then_branch: graph then() -> (%2) {
+    }
+}
+`
+	if got := m.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if err := ir.Verify(m, false); err != nil {
+		t.Errorf("valid model rejected: %v", err)
+	}
+}
+
+func TestAttrs(t *testing.T) {
+	m := ir.NewModel("a")
+	n := m.Graph.NewNode("X", "", "", nil, 0, ir.Int("k", 3), ir.Ints("axes", 1, 2), ir.String("mode", "edge"))
+	n.SetAttrs(ir.Int("k", 4))
+	if n.GetInt("k", 0) != 4 || n.GetString("mode", "") != "edge" || len(n.GetInts("axes", nil)) != 2 || n.GetFloat("missing", 7) != 7 {
+		t.Errorf("attrs %+v", n.Attrs)
+	}
+	for i := 1; i < len(n.Attrs); i++ {
+		if n.Attrs[i-1].Name >= n.Attrs[i].Name {
+			t.Errorf("attrs not sorted: %+v", n.Attrs)
+		}
+	}
+	n.RemoveAttr("mode")
+	if n.Has("mode") {
+		t.Error("RemoveAttr kept the attribute")
+	}
+}
