@@ -282,6 +282,12 @@ func (gen *generator) ioTypes(f *jen.File, inFields, outFields []string) {
 		}
 		return c
 	}
+	var defaults []jen.Code
+	for _, v := range gen.g.Inputs {
+		defaults = append(defaults, jen.Lit(v.Default != nil))
+	}
+	f.Comment("InputHasDefault says which inputs may be left nil to use the model's default.")
+	f.Var().Id("InputHasDefault").Op("=").Index().Bool().Values(defaults...)
 	f.Comment("InputKinds and OutputKinds say which values are tensors, sequences or optionals.")
 	f.Var().Defs(
 		jen.Id("InputKinds").Op("=").Index().Qual(rtPath, "ValueKind").Values(kinds(gen.g.Inputs)...),

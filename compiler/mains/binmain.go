@@ -73,7 +73,7 @@ func run() error {
 	if *bench {
 		rng := rand.New(rand.NewSource(1))
 		for k, name := range model.InputNames {
-			if ins[k] != nil {
+			if ins[k] != nil || model.InputHasDefault[k] {
 				continue
 			}
 			shape := model.InputShapes[k]
