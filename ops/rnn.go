@@ -1,0 +1,168 @@
+package ops
+
+import (
+	"strings"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// RNN, GRU and LSTM (opset 22 semantics, which differ from the older versions only in the
+// types allowed and the layout attribute, defaulting to the old behavior).
+
+var rnTable = []struct {
+	op       string
+	maxIn    int
+	maxOut   int
+	gates    int
+	defaults []string
+	kernel   func(x *runtime.Exec, p *runtime.RecurrentParams, out, in []*runtime.Tensor) error
+	doc      string
+}{
+	{"RNN", 6, 2, 1, []string{"tanh"}, runtime.RNN, "simple recurrent network"},
+	{"GRU", 6, 2, 3, []string{"sigmoid", "tanh"}, runtime.GRU, "gated recurrent unit network"},
+	{"LSTM", 8, 3, 4, []string{"sigmoid", "tanh", "tanh"}, runtime.LSTM, "long short-term memory network"},
+}
+
+func init() {
+	for _, row := range rnTable {
+		row := row
+		Register(&Def{
+			Op: row.op, MinIn: 3, MaxIn: row.maxIn, MinOut: 0, MaxOut: row.maxOut,
+			Doc: row.doc,
+			Infer: func(n *ir.Node) error {
+				return inferRecurrent(n, row.gates, row.defaults)
+			},
+			Lower: func(n *ir.Node) (Call, error) {
+				p, err := rnParams(n, row.defaults)
+				if err != nil {
+					return Call{}, err
+				}
+				return K(row.kernel, p), nil
+			},
+		})
+	}
+}
+
+func rnDirection(n *ir.Node) (int, error) {
+	switch d := n.GetString("direction", "forward"); d {
+	case "forward":
+		return runtime.RNNForward, nil
+	case "reverse":
+		return runtime.RNNReverse, nil
+	case "bidirectional":
+		return runtime.RNNBidirectional, nil
+	default:
+		return 0, Errorf(n, "unknown direction %q", d)
+	}
+}
+
+func rnParams(n *ir.Node, defaults []string) (*runtime.RecurrentParams, error) {
+	dir, err := rnDirection(n)
+	if err != nil {
+		return nil, err
+	}
+	dirs := 1
+	if dir == runtime.RNNBidirectional {
+		dirs = 2
+	}
+	p := &runtime.RecurrentParams{
+		Hidden:       int(n.GetInt("hidden_size", 0)),
+		Direction:    dir,
+		Layout:       int(n.GetInt("layout", 0)),
+		Clip:         float32(n.GetFloat("clip", 0)),
+		LinearBefore: n.GetInt("linear_before_reset", 0) != 0,
+		InputForget:  n.GetInt("input_forget", 0) != 0,
+	}
+	if p.Layout != 0 && p.Layout != 1 {
+		return nil, Errorf(n, "layout %d, want 0 or 1", p.Layout)
+	}
+	names := n.GetStrings("activations", nil)
+	switch {
+	case len(names) == 0:
+		for d := 0; d < dirs; d++ {
+			names = append(names, defaults...)
+		}
+	case len(names) == len(defaults) && dirs == 2:
+		// One list for both directions: lenient, as onnxruntime is.
+		names = append(append([]string{}, names...), names...)
+	case len(names) != len(defaults)*dirs:
+		return nil, Errorf(n, "%d activations, want %d", len(names), len(defaults)*dirs)
+	}
+	// activation_alpha and activation_beta are consumed in order by the activations that take
+	// them (as onnxruntime reads them); the others use their op's defaults.
+	alphas, betas := n.GetFloats("activation_alpha", nil), n.GetFloats("activation_beta", nil)
+	for _, name := range names {
+		l := strings.ToLower(name)
+		ar, ok := runtime.RNNActivationArity[l]
+		if !ok {
+			return nil, Errorf(n, "unsupported activation %q", name)
+		}
+		a, b := ar.Alpha, ar.Beta
+		if ar.N >= 1 && len(alphas) > 0 {
+			a, alphas = float32(alphas[0]), alphas[1:]
+		}
+		if ar.N >= 2 && len(betas) > 0 {
+			b, betas = float32(betas[0]), betas[1:]
+		}
+		p.Activations = append(p.Activations, l)
+		p.Alphas = append(p.Alphas, a)
+		p.Betas = append(p.Betas, b)
+	}
+	return p, nil
+}
+
+func inferRecurrent(n *ir.Node, gates int, defaults []string) error {
+	xt := InType(n, 0)
+	dt := xt.DType
+	if err := rdFloatType(n, dt); err != nil {
+		return err
+	}
+	// The attributes are checked here so that a bad one fails early, naming the node.
+	if _, err := rnParams(n, defaults); err != nil {
+		return err
+	}
+	dir, _ := rnDirection(n)
+	dirs := int64(1)
+	if dir == runtime.RNNBidirectional {
+		dirs = 2
+	}
+	if xt.RankKnown && len(xt.Shape) != 3 {
+		return Errorf(n, "X of rank %d, want 3", len(xt.Shape))
+	}
+	layout := n.GetInt("layout", 0)
+	seq, batch := atDim(xt, 0), atDim(xt, 1)
+	if layout == 1 {
+		seq, batch = batch, seq
+	}
+	hid := ir.Unknown()
+	if h := n.GetInt("hidden_size", 0); h > 0 {
+		hid = ir.Static(h)
+	} else {
+		hid = atDim(InType(n, 2), 2)
+	}
+	for i, want := range map[int]int64{1: int64(gates), 2: int64(gates)} {
+		t := InType(n, i)
+		if t.RankKnown && len(t.Shape) != 3 {
+			return Errorf(n, "input %d of rank %d, want 3", i, len(t.Shape))
+		}
+		if d := atDim(t, 1); d.IsStatic() && hid.IsStatic() && d.N != want*hid.N {
+			return Errorf(n, "input %d has %d rows, want %d gates of %d", i, d.N, want, hid.N)
+		}
+		if d := atDim(t, 0); d.IsStatic() && d.N != dirs {
+			return Errorf(n, "input %d has %d directions, want %d", i, d.N, dirs)
+		}
+	}
+	if layout == 0 {
+		SetOut(n, 0, ir.TensorType(dt, seq, ir.Static(dirs), batch, hid))
+		for i := 1; i < 3; i++ {
+			SetOut(n, i, ir.TensorType(dt, ir.Static(dirs), batch, hid))
+		}
+	} else {
+		SetOut(n, 0, ir.TensorType(dt, batch, seq, ir.Static(dirs), hid))
+		for i := 1; i < 3; i++ {
+			SetOut(n, i, ir.TensorType(dt, batch, ir.Static(dirs), hid))
+		}
+	}
+	return nil
+}

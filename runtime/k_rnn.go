@@ -1,0 +1,558 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// RecurrentParams configures the RNN, GRU and LSTM kernels (ONNX opset 22 semantics).
+type RecurrentParams struct {
+	Hidden int // hidden_size; 0: taken from R's last dim
+	// Direction is 0 forward, 1 reverse, 2 bidirectional.
+	Direction int
+	// Layout 0 has X [S, B, I] and Y [S, dirs, B, H]; layout 1 has X [B, S, I], Y [B, S, dirs, H]
+	// and the states [B, dirs, H].
+	Layout int
+	// Activations are the activation names, lower case, for every direction (f for RNN; f, g
+	// for GRU; f, g, h for LSTM), with their alpha and beta (defaults resolved).
+	Activations  []string
+	Alphas       []float32
+	Betas        []float32
+	Clip         float32 // when > 0, gate pre-activations are clipped to [-Clip, Clip]
+	LinearBefore bool    // GRU linear_before_reset
+	InputForget  bool    // LSTM input_forget: the forget gate is 1 - the input gate
+}
+
+// Recurrent directions (RecurrentParams.Direction).
+const (
+	RNNForward = iota
+	RNNReverse
+	RNNBidirectional
+)
+
+// RNNActivationArity is how many of alpha and beta each recurrent activation takes (lower-case
+// names), and their defaults; the ops package resolves the attribute lists with it.
+var RNNActivationArity = map[string]struct {
+	N           int
+	Alpha, Beta float32
+}{
+	"relu": {}, "tanh": {}, "sigmoid": {}, "softsign": {}, "softplus": {},
+	"affine":          {2, 1, 0},
+	"leakyrelu":       {1, 0.01, 0},
+	"thresholdedrelu": {1, 1, 0},
+	"scaledtanh":      {2, 1, 1},
+	"hardsigmoid":     {2, 0.2, 0.5},
+	"elu":             {1, 1, 0},
+}
+
+const (
+	rnCellRNN = iota
+	rnCellGRU
+	rnCellLSTM
+)
+
+// RNN is ONNX RNN: Ht = f(Xt*Wᵀ + Ht-1*Rᵀ + Wb + Rb). Inputs X, W, R, B, sequence_lens,
+// initial_h; outputs Y, Y_h.
+func RNN(x *Exec, p *RecurrentParams, out, in []*Tensor) error {
+	return rnDispatch(x, p, rnCellRNN, out, in)
+}
+
+// GRU is ONNX GRU (gates z, r, h). Inputs X, W, R, B, sequence_lens, initial_h; outputs Y, Y_h.
+func GRU(x *Exec, p *RecurrentParams, out, in []*Tensor) error {
+	return rnDispatch(x, p, rnCellGRU, out, in)
+}
+
+// LSTM is ONNX LSTM (gates i, o, f, c). Inputs X, W, R, B, sequence_lens, initial_h,
+// initial_c, P (peepholes); outputs Y, Y_h, Y_c.
+func LSTM(x *Exec, p *RecurrentParams, out, in []*Tensor) error {
+	return rnDispatch(x, p, rnCellLSTM, out, in)
+}
+
+func rnDispatch(x *Exec, p *RecurrentParams, cell int, out, in []*Tensor) error {
+	switch in[0].DType {
+	case Float64:
+		return rnRun[float64](x, p, cell, out, in)
+	case Float32, Float16, BFloat16:
+		return rnRun[float32](x, p, cell, out, in)
+	}
+	return fmt.Errorf("recurrent op on %s is not supported", in[0].DType)
+}
+
+// rnAct is a resolved activation.
+type rnAct struct {
+	kind        string
+	alpha, beta float64
+}
+
+// apply replaces v by act(v), after clipping to [-clip, clip] when clip > 0.
+func rnApply[T float32 | float64](a *rnAct, v []T, clip float64) {
+	if clip > 0 {
+		c := T(clip)
+		for i, s := range v {
+			v[i] = min(max(s, -c), c)
+		}
+	}
+	al, be := a.alpha, a.beta
+	switch a.kind {
+	case "sigmoid":
+		for i, s := range v {
+			v[i] = T(1 / (1 + math.Exp(-float64(s))))
+		}
+	case "tanh":
+		for i, s := range v {
+			v[i] = T(math.Tanh(float64(s)))
+		}
+	case "relu":
+		for i, s := range v {
+			v[i] = max(s, 0)
+		}
+	case "affine":
+		for i, s := range v {
+			v[i] = T(al*float64(s) + be)
+		}
+	case "leakyrelu":
+		for i, s := range v {
+			if s < 0 {
+				v[i] = T(al * float64(s))
+			}
+		}
+	case "thresholdedrelu":
+		for i, s := range v {
+			if float64(s) <= al {
+				v[i] = 0
+			}
+		}
+	case "scaledtanh":
+		for i, s := range v {
+			v[i] = T(al * math.Tanh(be*float64(s)))
+		}
+	case "hardsigmoid":
+		for i, s := range v {
+			v[i] = T(max(0, min(1, al*float64(s)+be)))
+		}
+	case "elu":
+		for i, s := range v {
+			if s < 0 {
+				v[i] = T(al * (math.Exp(float64(s)) - 1))
+			}
+		}
+	case "softsign":
+		for i, s := range v {
+			v[i] = T(float64(s) / (1 + math.Abs(float64(s))))
+		}
+	case "softplus":
+		for i, s := range v {
+			f := float64(s)
+			if f > 30 {
+				v[i] = s
+			} else {
+				v[i] = T(math.Log1p(math.Exp(f)))
+			}
+		}
+	}
+}
+
+// rnMatMulT computes C = A · Bᵀ for row-major A (m x k, row stride lda), B (n x k, row stride
+// ldb) and C (m x n, row stride ldc).
+func rnMatMulT[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if af, ok := any(a).([]float32); ok {
+		sgemm(x, false, true, m, n, k, 1, af, lda, any(b).([]float32), ldb, any(c).([]float32), ldc, false)
+		return
+	}
+	gemmGeneric(m, n, k, a, lda, 1, b, 1, ldb, c, ldc, false)
+}
+
+// Scratch slots of the recurrent kernels.
+const (
+	rnSlotX = iota
+	rnSlotW
+	rnSlotR
+	rnSlotB
+	rnSlotP
+	rnSlotH0
+	rnSlotC0
+	rnSlotY
+	rnSlotYh
+	rnSlotYc
+	rnSlotXW
+	rnSlotHR
+	rnSlotH
+	rnSlotC
+	rnSlotTmp
+	rnSlotTmp2
+)
+
+func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in []*Tensor) error {
+	X, W, R := in[0], in[1], in[2]
+	if len(X.Shape) != 3 || len(W.Shape) != 3 || len(R.Shape) != 3 {
+		return fmt.Errorf("recurrent op: X %v, W %v, R %v must be 3D", X.Shape, W.Shape, R.Shape)
+	}
+	if W.DType != X.DType || R.DType != X.DType {
+		return fmt.Errorf("recurrent op: X, W, R types differ (%s, %s, %s)", X.DType, W.DType, R.DType)
+	}
+	S, B, I := X.Shape[0], X.Shape[1], X.Shape[2]
+	if p.Layout == 1 {
+		S, B = B, S
+	}
+	dirs := 1
+	if p.Direction == RNNBidirectional {
+		dirs = 2
+	}
+	G := [...]int{rnCellRNN: 1, rnCellGRU: 3, rnCellLSTM: 4}[cell]
+	nf := [...]int{rnCellRNN: 1, rnCellGRU: 2, rnCellLSTM: 3}[cell]
+	H := p.Hidden
+	if H == 0 {
+		H = R.Shape[2]
+	}
+	if W.Shape[0] != dirs || W.Shape[1] != G*H || W.Shape[2] != I {
+		return fmt.Errorf("recurrent op: W %v, want [%d %d %d]", W.Shape, dirs, G*H, I)
+	}
+	if R.Shape[0] != dirs || R.Shape[1] != G*H || R.Shape[2] != H {
+		return fmt.Errorf("recurrent op: R %v, want [%d %d %d]", R.Shape, dirs, G*H, H)
+	}
+	if len(p.Activations) != nf*dirs || len(p.Alphas) != nf*dirs || len(p.Betas) != nf*dirs {
+		return fmt.Errorf("recurrent op: %d activations for %d directions, want %d", len(p.Activations), dirs, nf*dirs)
+	}
+	acts := make([]rnAct, nf*dirs)
+	for i, name := range p.Activations {
+		name = strings.ToLower(name)
+		if _, ok := RNNActivationArity[name]; !ok {
+			return fmt.Errorf("recurrent op: unknown activation %q", p.Activations[i])
+		}
+		acts[i] = rnAct{name, float64(p.Alphas[i]), float64(p.Betas[i])}
+	}
+	stateShape := func(t *Tensor, what string) error {
+		want := []int{dirs, B, H}
+		if p.Layout == 1 {
+			want = []int{B, dirs, H}
+		}
+		if !sameShapeRE(t.Shape, want) || t.DType != X.DType {
+			return fmt.Errorf("recurrent op: %s %s%v, want %s%v", what, t.DType, t.Shape, X.DType, want)
+		}
+		return nil
+	}
+	bias, lens, h0, c0, peep := atIn(in, 3), atIn(in, 4), atIn(in, 5), atIn(in, 6), atIn(in, 7)
+	if cell != rnCellLSTM {
+		c0, peep = nil, nil
+	}
+	if bias != nil && (!sameShapeRE(bias.Shape, []int{dirs, 2 * G * H}) || bias.DType != X.DType) {
+		return fmt.Errorf("recurrent op: B %s%v, want [%d %d]", bias.DType, bias.Shape, dirs, 2*G*H)
+	}
+	if peep != nil && (!sameShapeRE(peep.Shape, []int{dirs, 3 * H}) || peep.DType != X.DType) {
+		return fmt.Errorf("recurrent op: P %s%v, want [%d %d]", peep.DType, peep.Shape, dirs, 3*H)
+	}
+	for _, st := range []struct {
+		t    *Tensor
+		what string
+	}{{h0, "initial_h"}, {c0, "initial_c"}} {
+		if st.t != nil {
+			if err := stateShape(st.t, st.what); err != nil {
+				return err
+			}
+		}
+	}
+	seq := make([]int, B)
+	for b := range seq {
+		seq[b] = S
+	}
+	if lens != nil {
+		if lens.Len() != B {
+			return fmt.Errorf("recurrent op: sequence_lens %v for batch %d", lens.Shape, B)
+		}
+		for b, v := range rnInts(lens) {
+			if v < 0 || v > int64(S) {
+				return fmt.Errorf("recurrent op: sequence length %d outside [0, %d]", v, S)
+			}
+			seq[b] = int(v)
+		}
+	}
+
+	dt := X.DType
+	var Yt, Yht, Yct *Tensor
+	if len(out) > 0 {
+		Yt = out[0]
+	}
+	if len(out) > 1 {
+		Yht = out[1]
+	}
+	if len(out) > 2 && cell == rnCellLSTM {
+		Yct = out[2]
+	}
+	yShape := []int{S, dirs, B, H}
+	stShape := []int{dirs, B, H}
+	if p.Layout == 1 {
+		yShape = []int{B, S, dirs, H}
+		stShape = []int{B, dirs, H}
+	}
+	var y, yh, yc []T
+	if Yt != nil {
+		y = atOut[T](x, Yt, dt, rnSlotY, S*dirs*B*H, yShape...)
+		clear(y) // steps past a sequence's length stay zero
+	}
+	if Yht != nil {
+		yh = atOut[T](x, Yht, dt, rnSlotYh, dirs*B*H, stShape...)
+	}
+	if Yct != nil {
+		yc = atOut[T](x, Yct, dt, rnSlotYc, dirs*B*H, stShape...)
+	}
+
+	xd := atLoad[T](x, X, rnSlotX)
+	wd := atLoad[T](x, W, rnSlotW)
+	rd := atLoad[T](x, R, rnSlotR)
+	var bd, pd, h0d, c0d []T
+	if bias != nil {
+		bd = atLoad[T](x, bias, rnSlotB)
+	}
+	if peep != nil {
+		pd = atLoad[T](x, peep, rnSlotP)
+	}
+	if h0 != nil {
+		h0d = atLoad[T](x, h0, rnSlotH0)
+	}
+	if c0 != nil {
+		c0d = atLoad[T](x, c0, rnSlotC0)
+	}
+	GH := G * H
+	xw := ScratchOf[T](x, rnSlotXW, max(S*B*GH, 1))
+	hr := ScratchOf[T](x, rnSlotHR, B*GH)
+	h := ScratchOf[T](x, rnSlotH, B*H)
+	c := ScratchOf[T](x, rnSlotC, B*H)
+	tmp := ScratchOf[T](x, rnSlotTmp, B*H)
+	tmp2 := ScratchOf[T](x, rnSlotTmp2, B*H)
+	clip := float64(p.Clip)
+	// row is X's (and xw's) row of step t, batch b.
+	row := func(t, b int) int {
+		if p.Layout == 1 {
+			return b*S + t
+		}
+		return t*B + b
+	}
+	// stIdx is the offset of direction d, batch b in a state tensor.
+	stIdx := func(d, b int) int {
+		if p.Layout == 1 {
+			return (b*dirs + d) * H
+		}
+		return (d*B + b) * H
+	}
+	yIdx := func(t, d, b int) int {
+		if p.Layout == 1 {
+			return ((b*S+t)*dirs + d) * H
+		}
+		return ((t*dirs+d)*B + b) * H
+	}
+	maxLen := 0
+	for _, l := range seq {
+		maxLen = max(maxLen, l)
+	}
+	for d := 0; d < dirs; d++ {
+		rev := p.Direction == RNNReverse || d == 1
+		Wd := wd[d*GH*I : (d+1)*GH*I]
+		Rd := rd[d*GH*H : (d+1)*GH*H]
+		act := acts[d*nf : (d+1)*nf]
+		// xw = X · Wdᵀ plus the biases that sit outside any gate product.
+		rnMatMulT(x, S*B, GH, I, xd, I, Wd, I, xw, GH)
+		if bd != nil {
+			wb := bd[d*2*GH : d*2*GH+GH]
+			rb := bd[d*2*GH+GH : (d+1)*2*GH]
+			nb := GH
+			if cell == rnCellGRU && p.LinearBefore {
+				nb = 2 * H // Rbh is added to Ht-1·Rhᵀ before the reset gate multiplies it
+			}
+			for r := 0; r < S*B; r++ {
+				v := xw[r*GH : (r+1)*GH]
+				for j := range v {
+					v[j] += wb[j]
+				}
+				for j := range v[:nb] {
+					v[j] += rb[j]
+				}
+			}
+		}
+		for b := 0; b < B; b++ {
+			hs, cs := h[b*H:(b+1)*H], c[b*H:(b+1)*H]
+			if h0d != nil {
+				copy(hs, h0d[stIdx(d, b):stIdx(d, b)+H])
+			} else {
+				clear(hs)
+			}
+			if c0d != nil {
+				copy(cs, c0d[stIdx(d, b):stIdx(d, b)+H])
+			} else {
+				clear(cs)
+			}
+		}
+		var pi, po, pf []T
+		if pd != nil {
+			pi, po, pf = pd[d*3*H:d*3*H+H], pd[d*3*H+H:d*3*H+2*H], pd[d*3*H+2*H:(d+1)*3*H]
+		}
+		for k := 0; k < maxLen; k++ {
+			// Step k of batch b is time t = k, or len-1-k going backwards.
+			tOf := func(b int) int {
+				if rev {
+					return seq[b] - 1 - k
+				}
+				return k
+			}
+			switch cell {
+			case rnCellRNN:
+				rnMatMulT(x, B, H, H, h, H, Rd, H, hr, H)
+				for b := 0; b < B; b++ {
+					if k >= seq[b] {
+						continue
+					}
+					t := tOf(b)
+					g, xr := hr[b*H:(b+1)*H], xw[row(t, b)*GH:]
+					for j := range g {
+						g[j] += xr[j]
+					}
+					rnApply(&act[0], g, clip)
+					copy(h[b*H:(b+1)*H], g)
+				}
+			case rnCellLSTM:
+				rnMatMulT(x, B, GH, H, h, H, Rd, H, hr, GH)
+				for b := 0; b < B; b++ {
+					if k >= seq[b] {
+						continue
+					}
+					t := tOf(b)
+					g, xr := hr[b*GH:(b+1)*GH], xw[row(t, b)*GH:(row(t, b)+1)*GH]
+					for j := range g {
+						g[j] += xr[j]
+					}
+					gi, gO, gf, gc := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:]
+					cs, hs := c[b*H:(b+1)*H], h[b*H:(b+1)*H]
+					if pi != nil {
+						for j := range gi {
+							gi[j] += pi[j] * cs[j]
+							gf[j] += pf[j] * cs[j]
+						}
+					}
+					rnApply(&act[0], gi, clip)
+					if p.InputForget {
+						for j := range gf {
+							gf[j] = 1 - gi[j]
+						}
+					} else {
+						rnApply(&act[0], gf, clip)
+					}
+					rnApply(&act[1], gc, clip)
+					for j := range cs {
+						cs[j] = gf[j]*cs[j] + gi[j]*gc[j]
+					}
+					if po != nil {
+						for j := range gO {
+							gO[j] += po[j] * cs[j]
+						}
+					}
+					rnApply(&act[0], gO, clip)
+					copy(hs, cs)
+					rnApply(&act[2], hs, 0)
+					for j := range hs {
+						hs[j] *= gO[j]
+					}
+				}
+			case rnCellGRU:
+				// z and r first; the candidate's product needs r.
+				nr := 2 * H
+				if p.LinearBefore {
+					nr = GH
+				}
+				rnMatMulT(x, B, nr, H, h, H, Rd, H, hr, GH)
+				for b := 0; b < B; b++ {
+					rh := tmp[b*H : (b+1)*H]
+					if k >= seq[b] {
+						clear(rh)
+						continue
+					}
+					t := tOf(b)
+					g, xr := hr[b*GH:(b+1)*GH], xw[row(t, b)*GH:(row(t, b)+1)*GH]
+					for j := range g[:2*H] {
+						g[j] += xr[j]
+					}
+					rnApply(&act[0], g[:2*H], clip)
+					hs, r := h[b*H:(b+1)*H], g[H:2*H]
+					if p.LinearBefore {
+						rbh := T(0)
+						gh := g[2*H:]
+						for j := range gh {
+							if bd != nil {
+								rbh = bd[d*2*GH+GH+2*H+j]
+							}
+							gh[j] = xr[2*H+j] + r[j]*(gh[j]+rbh)
+						}
+					} else {
+						for j := range rh {
+							rh[j] = r[j] * hs[j]
+						}
+					}
+				}
+				if !p.LinearBefore {
+					rnMatMulT(x, B, H, H, tmp, H, Rd[2*H*H:], H, tmp2, H)
+				}
+				for b := 0; b < B; b++ {
+					if k >= seq[b] {
+						continue
+					}
+					t := tOf(b)
+					g := hr[b*GH : (b+1)*GH]
+					gh := g[2*H:]
+					if !p.LinearBefore {
+						xr := xw[row(t, b)*GH+2*H : row(t, b)*GH+GH]
+						for j, v := range tmp2[b*H : (b+1)*H] {
+							gh[j] = xr[j] + v
+						}
+					}
+					rnApply(&act[1], gh, clip)
+					z, hs := g[:H], h[b*H:(b+1)*H]
+					for j := range hs {
+						hs[j] = (1-z[j])*gh[j] + z[j]*hs[j]
+					}
+				}
+			}
+			if y != nil {
+				for b := 0; b < B; b++ {
+					if k < seq[b] {
+						o := yIdx(tOf(b), d, b)
+						copy(y[o:o+H], h[b*H:(b+1)*H])
+					}
+				}
+			}
+		}
+		for b := 0; b < B; b++ {
+			if yh != nil {
+				copy(yh[stIdx(d, b):stIdx(d, b)+H], h[b*H:(b+1)*H])
+			}
+			if yc != nil {
+				copy(yc[stIdx(d, b):stIdx(d, b)+H], c[b*H:(b+1)*H])
+			}
+		}
+	}
+	if Yt != nil {
+		atStore(Yt, y)
+	}
+	if Yht != nil {
+		atStore(Yht, yh)
+	}
+	if Yct != nil {
+		atStore(Yct, yc)
+	}
+	return nil
+}
+
+// rnInts reads an int32 or int64 tensor as int64.
+func rnInts(t *Tensor) []int64 {
+	v := make([]int64, t.Len())
+	switch t.DType {
+	case Int64:
+		copy(v, Data[int64](t))
+	case Int32:
+		for i, e := range Data[int32](t) {
+			v[i] = int64(e)
+		}
+	}
+	return v
+}
