@@ -52,6 +52,7 @@ func ParseShape(s string) (string, []int, error) {
 	if !ok || name == "" {
 		return "", nil, fmt.Errorf("shape %q: want NAME=DIMxDIM...", s)
 	}
+	dims, _, _ = strings.Cut(dims, ":") // a :VALUE fill is for bench's random inputs
 	var out []int
 	if dims != "" && dims != "scalar" {
 		for _, d := range strings.Split(dims, "x") {

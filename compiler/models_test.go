@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -63,14 +64,28 @@ func ortOutputs(t *testing.T, model, dir string, inputs ...string) {
 type realModel struct {
 	name, file, input string
 	shape             []int
+	// more are further inputs: name, shape, and for int64 scalars a fixed value.
+	more []extraInput
+}
+
+type extraInput struct {
+	name  string
+	shape []int
+	value int64 // for an int64 input
+	isInt bool
 }
 
 var realModels = []realModel{
-	{"cls", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "x", []int{1, 3, 48, 192}},
-	{"hello_deepa", "hello_deepa.onnx", "", []int{1, 25, 96}},
-	{"rec", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}},
-	{"det320", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 320, 320}},
-	{"det640", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 640, 640}},
+	{"cls", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "x", []int{1, 3, 48, 192}, nil},
+	{"hello_deepa", "hello_deepa.onnx", "", []int{1, 25, 96}, nil},
+	{"rec", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, nil},
+	{"det320", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 320, 320}, nil},
+	{"det640", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 640, 640}, nil},
+	// Silero VAD: If subgraphs chosen by the sample rate, an LSTM, a recurrent state.
+	{"silero_vad", "silero_vad_v5.onnx", "input", []int{1, 512}, []extraInput{
+		{name: "state", shape: []int{2, 1, 128}},
+		{name: "sr", value: 16000, isInt: true},
+	}},
 }
 
 // TestRealModels compiles the real models with their input shapes pinned, runs the generated
@@ -96,8 +111,24 @@ func TestRealModels(t *testing.T) {
 		set := filepath.Join(dir, "test_data_set_0")
 		in := filepath.Join(set, "input_0.pb")
 		randomInput(t, in, input, int64(i+1), rm.shape...)
-		ortOutputs(t, model, set, input+"="+in)
-		cases = append(cases, Case{Name: rm.name, Dir: dir, Model: model, Sets: []string{set}, Shapes: map[string][]int{input: rm.shape}})
+		ortArgs := []string{input + "=" + in}
+		shapes := map[string][]int{input: rm.shape}
+		for k, extra := range rm.more {
+			file := filepath.Join(set, fmt.Sprintf("input_%d.pb", k+1))
+			if extra.isInt {
+				v := runtime.New(runtime.Int64, extra.shape...)
+				runtime.Data[int64](v)[0] = extra.value
+				if err := os.WriteFile(file, runtime.WriteTensorProto(extra.name, v), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				randomInput(t, file, extra.name, int64(100+k), extra.shape...)
+			}
+			ortArgs = append(ortArgs, extra.name+"="+file)
+			shapes[extra.name] = extra.shape
+		}
+		ortOutputs(t, model, set, ortArgs...)
+		cases = append(cases, Case{Name: rm.name, Dir: dir, Model: model, Sets: []string{set}, Shapes: shapes})
 	}
 	runRealCases(t, cases)
 }

@@ -6,7 +6,13 @@ package compiler
 var tolerances = map[string]struct {
 	rtol, atol float64
 	why        string
-}{}
+}{
+	// The exact inverse DFT is 0 at some points; the stored output holds numpy's complex64
+	// rounding noise there (up to 1.9e-7), which our float64-accumulated result does not
+	// reproduce: 1e-7 absolute tolerance sits right at that noise.
+	"test_dft_inverse":         {1e-3, 1e-6, "reference holds float32 rounding noise where the exact value is 0"},
+	"test_dft_inverse_opset19": {1e-3, 1e-6, "reference holds float32 rounding noise where the exact value is 0"},
+}
 
 // CaseTolerance returns the tolerances for a case.
 func CaseTolerance(name string) (rtol, atol float64) {

@@ -87,7 +87,13 @@ func Infer(m *ir.Model) error {
 	return errors.Join(errs...)
 }
 
-func inferGraph(g *ir.Graph, errs *[]error) {
+func inferGraph(g *ir.Graph, errs *[]error) { inferNodes(g, errs, false) }
+
+// inferNodes types g's nodes. Inside an If branch (lenient), a node whose static shapes make no
+// sense is typed again from its inputs' element types alone: the branch may be one that these
+// shapes never take (silero VAD's 8 kHz path when the model runs at 16 kHz), and the kernels
+// check shapes when, and only if, the branch runs.
+func inferNodes(g *ir.Graph, errs *[]error, lenient bool) {
 	for _, n := range g.Nodes {
 		d, err := ops.Of(n)
 		if err == nil {
@@ -100,11 +106,34 @@ func inferGraph(g *ir.Graph, errs *[]error) {
 		if d.RegionInputs != nil {
 			d.RegionInputs(n)
 			for _, r := range n.Regions() {
-				inferGraph(r, errs)
+				inferNodes(r, errs, lenient || n.Op == "If")
 			}
 		}
-		if err := d.Infer(n); err != nil {
+		err = d.Infer(n)
+		if err != nil && lenient {
+			err = inferLoosely(d, n)
+		}
+		if err != nil {
 			*errs = append(*errs, err)
 		}
 	}
+}
+
+// inferLoosely runs d.Infer with every input's shape forgotten (element types kept).
+func inferLoosely(d *ops.Def, n *ir.Node) error {
+	saved := make([]ir.Type, len(n.Inputs))
+	for i, in := range n.Inputs {
+		if in == nil || in.Const != nil {
+			continue
+		}
+		saved[i] = in.Type
+		in.Type = ir.Type{Kind: in.Type.Kind, DType: in.Type.DType, Elem: in.Type.Elem}
+	}
+	err := d.Infer(n)
+	for i, in := range n.Inputs {
+		if in != nil && in.Const == nil {
+			in.Type = saved[i]
+		}
+	}
+	return err
 }

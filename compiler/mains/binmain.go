@@ -77,8 +77,11 @@ func run() error {
 				continue
 			}
 			shape := model.InputShapes[k]
+			fill := ""
 			for _, s := range shapes {
 				if n, dims, ok := strings.Cut(s, "="); ok && n == name {
+					// NAME=DIMS or NAME=DIMS:VALUE (a constant fill, e.g. sr=:16000).
+					dims, fill, _ = strings.Cut(dims, ":")
 					if shape, err = parseDims(dims); err != nil {
 						return err
 					}
@@ -86,6 +89,11 @@ func run() error {
 			}
 			if ins[k], err = randomTensor(rng, model.InputDTypes[k], shape); err != nil {
 				return fmt.Errorf("input %q: %w (give its dims with -shape %s=...)", name, err, name)
+			}
+			if fill != "" {
+				if err := fillTensor(ins[k], fill); err != nil {
+					return fmt.Errorf("input %q: %w", name, err)
+				}
 			}
 		}
 	}
@@ -155,7 +163,7 @@ func readTensor(file string) (*rt.Tensor, error) {
 }
 
 func parseDims(s string) ([]int, error) {
-	var dims []int
+	dims := []int{} // empty means a scalar, not "unknown"
 	if s == "" || s == "scalar" {
 		return dims, nil
 	}
@@ -192,6 +200,35 @@ func randomTensor(rng *rand.Rand, dt rt.DType, shape []int) (*rt.Tensor, error) 
 		// Integer inputs are usually indices or sizes: leave them zero.
 	}
 	return t, nil
+}
+
+// fillTensor sets every element to value.
+func fillTensor(t *rt.Tensor, value string) error {
+	v, err := strconv.ParseFloat(value, 64)
+	if err != nil {
+		return fmt.Errorf("bad fill value %q", value)
+	}
+	switch t.DType {
+	case rt.Float32:
+		for i := range rt.Data[float32](t) {
+			rt.Data[float32](t)[i] = float32(v)
+		}
+	case rt.Float64:
+		for i := range rt.Data[float64](t) {
+			rt.Data[float64](t)[i] = v
+		}
+	case rt.Int64:
+		for i := range rt.Data[int64](t) {
+			rt.Data[int64](t)[i] = int64(v)
+		}
+	case rt.Int32:
+		for i := range rt.Data[int32](t) {
+			rt.Data[int32](t)[i] = int32(v)
+		}
+	default:
+		return fmt.Errorf("cannot fill %s", t.DType)
+	}
+	return nil
 }
 
 // fileName keeps output names usable as file names.
