@@ -111,20 +111,6 @@ func buildBinary(files map[string][]byte, out string) error {
 	return ws.BuildBinary(files, out)
 }
 
-func hashFiles(files map[string][]byte) string {
-	h := sha256.New()
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(h, "%s %d\n", n, len(files[n]))
-		h.Write(files[n])
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 func cacheDir(sub string) (string, error) {
 	if d := os.Getenv("ONNXC_CACHE"); d != "" {
 		return filepath.Join(d, sub), nil
@@ -210,15 +196,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	outDir := fs.String("output-dir", "", "write outputs as NAME.pb into DIR (default: print a summary)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	shapes := shapeFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	path, err := oneModel(pos)
-	if err != nil {
-		return err
-	}
-	bin, err := cachedBinary(path, *shapes)
+	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
 		return err
 	}
@@ -230,6 +208,20 @@ func cmdRun(args []string, stdout io.Writer) error {
 		cmdArgs = append(cmdArgs, "-output-dir", *outDir)
 	}
 	return runBinary(bin, cmdArgs, stdout)
+}
+
+// modelBinary parses a command's flags and its one MODEL argument and returns the cached driver
+// binary for that model. shapes must point into fs's --shape values.
+func modelBinary(fs *flag.FlagSet, args []string, shapes *multi) (string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return "", err
+	}
+	path, err := oneModel(pos)
+	if err != nil {
+		return "", err
+	}
+	return cachedBinary(path, *shapes)
 }
 
 func runBinary(bin string, args []string, stdout io.Writer) error {
@@ -252,15 +244,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 1, "threads per run")
 	runs := fs.Int("runs", 20, "timed runs")
 	shapes := shapeFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	path, err := oneModel(pos)
-	if err != nil {
-		return err
-	}
-	bin, err := cachedBinary(path, *shapes)
+	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/ops"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -203,23 +204,29 @@ func intsArg(o op, name, slot string, pos int) ([]int64, bool) {
 	return attrInts(o, name)
 }
 
+// constInts reads a constant's elements as integers; Paddle stores some integer arguments
+// (scales, sizes) in float tensors.
 func constInts(t *runtime.Tensor) []int64 {
-	out := make([]int64, t.Len())
+	if !t.DType.IsFloat() {
+		return ops.TensorInts(t)
+	}
+	f := constFloats(t)
+	out := make([]int64, len(f))
+	for i, v := range f {
+		out[i] = int64(v)
+	}
+	return out
+}
+
+func constFloats(t *runtime.Tensor) []float64 {
+	out := make([]float64, t.Len())
 	switch t.DType {
-	case runtime.Int64:
-		copy(out, runtime.Data[int64](t))
-	case runtime.Int32:
-		for i, v := range runtime.Data[int32](t) {
-			out[i] = int64(v)
-		}
 	case runtime.Float32:
 		for i, v := range runtime.Data[float32](t) {
-			out[i] = int64(v)
+			out[i] = float64(v)
 		}
 	case runtime.Float64:
-		for i, v := range runtime.Data[float64](t) {
-			out[i] = int64(v)
-		}
+		copy(out, runtime.Data[float64](t))
 	}
 	return out
 }
@@ -228,17 +235,10 @@ func constFloat(t *runtime.Tensor) (float64, bool) {
 	if t == nil || t.Len() != 1 {
 		return 0, false
 	}
-	switch t.DType {
-	case runtime.Float32:
-		return float64(runtime.Data[float32](t)[0]), true
-	case runtime.Float64:
-		return runtime.Data[float64](t)[0], true
-	case runtime.Int32:
-		return float64(runtime.Data[int32](t)[0]), true
-	case runtime.Int64:
-		return float64(runtime.Data[int64](t)[0]), true
+	if t.DType.IsFloat() {
+		return constFloats(t)[0], true
 	}
-	return 0, false
+	return float64(ops.TensorInts(t)[0]), true
 }
 
 func rankOf(v *ir.Value) int {
