@@ -24,10 +24,14 @@ var goldenModels = map[string]string{
 	"cls":        "../testdata/quickstart/cls.onnx",
 }
 
+// goldenShapes pins inputs as --shape would, to show code specialized to static shapes.
+var goldenShapes = map[string]map[string][]int{"cls": {"x": {1, 3, 48, 192}}}
+
 func TestGolden(t *testing.T) {
 	for name, path := range goldenModels {
 		t.Run(name, func(t *testing.T) {
-			m, err := Compile(path, Options{Verify: true})
+			opt := Options{Verify: true, Shapes: goldenShapes[name]}
+			m, err := Compile(path, opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,7 +39,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := Compile(path, Options{Verify: true})
+			again, err := Compile(path, opt)
 			if err != nil {
 				t.Fatal(err)
 			}
