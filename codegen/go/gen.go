@@ -313,7 +313,11 @@ func (gen *generator) modelType(f *jen.File, specs []runtime.WeightSpec) {
 	f.Type().Id("Model").Struct(
 		jen.Id("pool").Op("*").Qual(rtPath, "Pool"),
 		jen.Id("w").Index().Op("*").Qual(rtPath, "Tensor"),
-		jen.Id("states").Qual("sync", "Pool"),
+		// Idle working memory of earlier runs. A free list rather than a sync.Pool: a
+		// sync.Pool drops its contents at garbage collections, and a warm run must not
+		// allocate.
+		jen.Id("mu").Qual("sync", "Mutex"),
+		jen.Id("idle").Index().Op("*").Id("state"),
 	)
 	f.Comment("Option configures New.")
 	f.Type().Id("Option").Func().Params(jen.Op("*").Id("config"))
@@ -332,7 +336,6 @@ func (gen *generator) modelType(f *jen.File, specs []runtime.WeightSpec) {
 			jen.Id("pool"): jen.Qual(rtPath, "NewPool").Call(jen.Id("c").Dot("threads")),
 			jen.Id("w"):    jen.Id("w"),
 		}),
-		jen.Id("m").Dot("states").Dot("New").Op("=").Func().Params().Any().Block(jen.Return(jen.Id("m").Dot("newState").Call())),
 		jen.Return(jen.Id("m"), jen.Nil()),
 	)
 	f.Comment("Close stops the model's worker threads.")
@@ -417,7 +420,23 @@ func (gen *generator) tensorExpr(v *ir.Value) jen.Code {
 func (gen *generator) stateType(f *jen.File) {
 	refs, _ := gen.argRefs()
 	nt := len(gen.plan.bufOf)
-	f.Comment("state is one Run's working memory; states are pooled, so runs on static shapes allocate nothing once warm.")
+	f.Comment("getState takes idle working memory, or makes some when every state is in use.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("getState").Params().Op("*").Id("state").Block(
+		jen.Id("m").Dot("mu").Dot("Lock").Call(),
+		jen.Defer().Id("m").Dot("mu").Dot("Unlock").Call(),
+		jen.If(jen.Id("n").Op(":=").Len(jen.Id("m").Dot("idle")), jen.Id("n").Op(">").Lit(0)).Block(
+			jen.Id("s").Op(":=").Id("m").Dot("idle").Index(jen.Id("n").Op("-").Lit(1)),
+			jen.Id("m").Dot("idle").Op("=").Id("m").Dot("idle").Index(jen.Empty(), jen.Id("n").Op("-").Lit(1)),
+			jen.Return(jen.Id("s")),
+		),
+		jen.Return(jen.Id("m").Dot("newState").Call()),
+	)
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("putState").Params(jen.Id("s").Op("*").Id("state")).Block(
+		jen.Id("m").Dot("mu").Dot("Lock").Call(),
+		jen.Id("m").Dot("idle").Op("=").Append(jen.Id("m").Dot("idle"), jen.Id("s")),
+		jen.Id("m").Dot("mu").Dot("Unlock").Call(),
+	)
+	f.Comment("state is one Run's working memory; states are reused, so runs on static shapes allocate nothing once warm.")
 	f.Type().Id("state").StructFunc(func(st *jen.Group) {
 		st.Id("x").Op("*").Qual(rtPath, "Exec")
 		st.Id("t").Index(jen.Lit(nt)).Qual(rtPath, "Tensor")
@@ -560,8 +579,8 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 			b.If(jen.Err().Op(":=").Qual(rtPath, "CheckInput").Call(jen.Lit(v.Name), field.Clone(), dtypeCode(v.Type.DType),
 				jen.Id(fmt.Sprintf("inDims%d", i)), jen.Id(fmt.Sprintf("inSyms%d", i)), bound), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 		}
-		b.Id("s").Op(":=").Id("m").Dot("states").Dot("Get").Call().Assert(jen.Op("*").Id("state"))
-		b.Defer().Id("m").Dot("states").Dot("Put").Call(jen.Id("s"))
+		b.Id("s").Op(":=").Id("m").Dot("getState").Call()
+		b.Defer().Id("m").Dot("putState").Call(jen.Id("s"))
 		for i, v := range g.Inputs {
 			b.Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v])).Op("=").Op("*").Id("in").Dot(inFields[i])
 		}
