@@ -5,9 +5,10 @@ package onnxc
 
 import "embed"
 
-// RuntimeSource holds runtime/*.go (tests are skipped when written out).
+// RuntimeSource holds runtime/*.go and the assembly runtime/*.s (tests are skipped when
+// written out).
 //
-//go:embed runtime/*.go
+//go:embed runtime/*.go runtime/*.s
 var RuntimeSource embed.FS
 
 // GoVersion is the go directive of the modules onnxc writes.

@@ -8,7 +8,21 @@ func BroadcastShape(shapes ...[]int) ([]int, error) {
 	for _, s := range shapes {
 		r = max(r, len(s))
 	}
-	out := make([]int, r)
+	return broadcastInto(make([]int, r), shapes)
+}
+
+// broadcastShape is BroadcastShape with the result in x's Ints arena.
+func broadcastShape(x *Exec, shapes ...[]int) ([]int, error) {
+	r := 0
+	for _, s := range shapes {
+		r = max(r, len(s))
+	}
+	return broadcastInto(x.Ints(r), shapes)
+}
+
+// broadcastInto computes the broadcast of shapes into out, whose length is their largest rank.
+func broadcastInto(out []int, shapes [][]int) ([]int, error) {
+	r := len(out)
 	for i := range out {
 		out[i] = 1
 	}
@@ -20,17 +34,28 @@ func BroadcastShape(shapes ...[]int) ([]int, error) {
 			case o == 1:
 				out[off+i] = d
 			default:
-				return nil, fmt.Errorf("shapes %v do not broadcast", shapes)
+				return nil, broadcastError(shapes)
 			}
 		}
 	}
 	return out, nil
 }
 
+// broadcastError formats a copy of the list, so that callers' argument lists stay on the stack.
+func broadcastError(shapes [][]int) error {
+	return fmt.Errorf("shapes %v do not broadcast", append([][]int(nil), shapes...))
+}
+
 // BroadcastStrides returns, for an input of shape in broadcast to shape out, the input's
 // element stride along each of out's dims (0 where the input is broadcast).
 func BroadcastStrides(in, out []int) []int {
 	st := make([]int, len(out))
+	broadcastStridesInto(st, in, out)
+	return st
+}
+
+// broadcastStridesInto is BroadcastStrides into st (len(out) long, zeroed).
+func broadcastStridesInto(st, in, out []int) {
 	off := len(out) - len(in)
 	n := 1
 	for i := len(in) - 1; i >= 0; i-- {
@@ -39,7 +64,6 @@ func BroadcastStrides(in, out []int) []int {
 		}
 		n *= in[i]
 	}
-	return st
 }
 
 // StridedIndex walks a row-major index space over shape and yields, for each position, an
@@ -71,6 +95,24 @@ func NewStridedIndex(shape []int, strides ...[]int) *StridedIndex {
 			it.InnerStride[k] = s[r-1]
 		}
 		it.pos = make([]int, r-1)
+	}
+	if NumElems(shape) == 0 {
+		it.done = true
+	}
+	return it
+}
+
+// strided is NewStridedIndex with its slices in x's arena, as a value (nothing on the heap).
+func strided(x *Exec, shape []int, strides ...[]int) StridedIndex {
+	it := StridedIndex{shape: shape, strides: strides, Off: x.Ints(len(strides)), InnerStride: x.Ints(len(strides))}
+	r := len(shape)
+	it.Inner = 1
+	if r > 0 {
+		it.Inner = shape[r-1]
+		for k, s := range strides {
+			it.InnerStride[k] = s[r-1]
+		}
+		it.pos = x.Ints(r - 1)
 	}
 	if NumElems(shape) == 0 {
 		it.done = true

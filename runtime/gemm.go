@@ -63,11 +63,6 @@ func (m *gemmMat) off(b int) int {
 	return o
 }
 
-// gemmPackB packs rows p0..p0+kc and columns j0..j0+nc of batch b's B operand into dst in
-// panels of gemmNR columns (zero-padded), for operands that are not a plain strided matrix
-// (the implicit im2col of Conv).
-type gemmPackB func(dst []float32, b, p0, kc, j0, nc int)
-
 // sgemmJob is a batch of products C[b] (+)= alpha * A[b] * B[b], A[b] m x k, B[b] k x n,
 // C[b] m x n with row stride ldc.
 type sgemmJob struct {
@@ -75,10 +70,21 @@ type sgemmJob struct {
 	batches int
 	alpha   float32
 	a, b    gemmMat
-	packB   gemmPackB // when set, used instead of b
-	c       gemmMat   // C[b] element (i, j) is at c.off(b) + i*c.rs + j; c.cs must be 1
+	c       gemmMat // C[b] element (i, j) is at c.off(b) + i*c.rs + j; c.cs must be 1
 	// acc adds to C's contents; otherwise C is overwritten.
 	acc bool
+	// im2col, when set, is used instead of b: B[b] is the implicit im2col matrix (cvPackIm2col)
+	// of Conv's input for window win, batch b being the colStride elements at b*colStride.
+	im2col    bool
+	win       cvWin
+	col       []float32
+	colStride int
+}
+
+// gemmGrid is how a job is cut into tiles, and each worker's packing space.
+type gemmGrid struct {
+	tm, tn, mc, nc, tiles int
+	aSize, bSize          int
 }
 
 // run computes the job, splitting it into tiles taken by the pool's threads.
@@ -121,31 +127,47 @@ func (j *sgemmJob) run(x *Exec) {
 	}
 	per := aSize + bSize + gemmMR*gemmNR
 	buf := ScratchOf[float32](x, gemmSlotBase, workers*per)
-	var next atomic.Int64
-	work := func(w int) {
-		ws := buf[w*per : (w+1)*per]
-		pa, pb, tmp := ws[:aSize], ws[aSize:aSize+bSize], ws[aSize+bSize:]
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= tiles {
-				return
-			}
-			b := t / (tm * tn)
-			r := t % (tm * tn)
-			i0 := (r / tn) * mc
-			j0 := (r % tn) * nc
-			j.tile(b, i0, min(mc, j.m-i0), j0, min(nc, j.n-j0), pa, pb, tmp)
-		}
-	}
+	g := gemmGrid{tm: tm, tn: tn, mc: mc, nc: nc, tiles: tiles, aSize: aSize, bSize: bSize}
 	if workers == 1 {
-		work(0)
+		var next atomic.Int64
+		j.work(&g, buf[:per], &next)
 		return
 	}
-	gmPool(x).For(workers, 1<<20, func(lo, hi int) {
-		for w := lo; w < hi; w++ {
-			work(w)
+	// What the workers share goes to the heap in one piece (workers > 1 only on a pool of
+	// several threads), so that the caller's job need not.
+	gmPool(x).parallel(workers, poolTask{job: &sgemmPar{j: *j, g: g, buf: buf, per: per}})
+}
+
+// sgemmPar is a job's parallel run: workers lo..hi take tiles from next.
+type sgemmPar struct {
+	j    sgemmJob
+	g    gemmGrid
+	buf  []float32
+	per  int
+	next atomic.Int64
+}
+
+func (s *sgemmPar) run(lo, hi int) {
+	for w := lo; w < hi; w++ {
+		s.j.work(&s.g, s.buf[w*s.per:(w+1)*s.per], &s.next)
+	}
+}
+
+// work computes tiles taken from next until none are left, packing into ws.
+func (j *sgemmJob) work(g *gemmGrid, ws []float32, next *atomic.Int64) {
+	pa, pb, tmp := ws[:g.aSize], ws[g.aSize:g.aSize+g.bSize], ws[g.aSize+g.bSize:]
+	tm, tn, mc, nc := g.tm, g.tn, g.mc, g.nc
+	for {
+		t := int(next.Add(1) - 1)
+		if t >= g.tiles {
+			return
 		}
-	})
+		b := t / (tm * tn)
+		r := t % (tm * tn)
+		i0 := (r / tn) * mc
+		j0 := (r % tn) * nc
+		j.tile(b, i0, min(mc, j.m-i0), j0, min(nc, j.n-j0), pa, pb, tmp)
+	}
 }
 
 func gmPool(x *Exec) *Pool {
@@ -164,37 +186,13 @@ func (j *sgemmJob) tile(b, i0, mc, j0, nc int, pa, pb, tmp []float32) {
 	for p0 := 0; p0 < j.k; p0 += gemmKC {
 		kc := min(gemmKC, j.k-p0)
 		gmPackA(pa, &j.a, b, i0, mc, p0, kc, j.alpha)
-		if j.packB != nil {
-			j.packB(pb, b, p0, kc, j0, nc)
+		if j.im2col {
+			cvPackIm2col(pb, j.col[b*j.colStride:(b+1)*j.colStride], &j.win, p0, kc, j0, nc)
 		} else {
 			gmPackB(pb, &j.b, b, p0, kc, j0, nc)
 		}
 		store := p0 == 0 && !j.acc
-		for jr := 0; jr < nc; jr += gemmNR {
-			nr := min(gemmNR, nc-jr)
-			bp := pb[jr*kc : jr*kc+gemmNR*kc]
-			for ir := 0; ir < mc; ir += gemmMR {
-				mr := min(gemmMR, mc-ir)
-				ap := pa[ir*kc : ir*kc+gemmMR*kc]
-				co := (i0+ir)*ldc + j0 + jr
-				if mr == gemmMR && nr == gemmNR {
-					sgemmKernel2x4(kc, ap, bp, c[co:], ldc, store)
-					continue
-				}
-				sgemmKernel2x4(kc, ap, bp, tmp, gemmNR, true)
-				for r := 0; r < mr; r++ {
-					row := c[co+r*ldc : co+r*ldc+nr]
-					t := tmp[r*gemmNR : r*gemmNR+nr]
-					if store {
-						copy(row, t)
-					} else {
-						for q := range row {
-							row[q] += t[q]
-						}
-					}
-				}
-			}
-		}
+		sgemmBlock(kc, mc, nc, pa, pb, c[i0*ldc+j0:], ldc, store, tmp)
 	}
 }
 

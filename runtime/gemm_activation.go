@@ -41,22 +41,24 @@ func makeActivation(name string, params []float32) (activation, error) {
 		}
 		return def
 	}
-	switch strings.ToLower(name) {
-	case "":
+	// EqualFold rather than a switch on strings.ToLower(name), which allocates.
+	is := func(s string) bool { return strings.EqualFold(name, s) }
+	switch {
+	case name == "":
 		return activation{}, nil
-	case "relu":
+	case is("relu"):
 		return activation{kind: actRelu}, nil
-	case "tanh":
+	case is("tanh"):
 		return activation{kind: actTanh}, nil
-	case "sigmoid":
+	case is("sigmoid"):
 		return activation{kind: actSigmoid}, nil
-	case "leakyrelu":
+	case is("leakyrelu"):
 		return activation{kind: actLeakyRelu, a: param(0, 0.01)}, nil
-	case "clip":
+	case is("clip"):
 		return activation{kind: actClip, a: param(0, float32(math.Inf(-1))), b: param(1, float32(math.Inf(1)))}, nil
-	case "hardsigmoid":
+	case is("hardsigmoid"):
 		return activation{kind: actHardSigmoid, a: param(0, 0.2), b: param(1, 0.5)}, nil
-	case "hardswish":
+	case is("hardswish"):
 		return activation{kind: actHardSwish, a: 1.0 / 6, b: 0.5}, nil
 	}
 	return activation{}, fmt.Errorf("unknown fused activation %q", name)
@@ -72,18 +74,26 @@ func actApply[T float32 | float64](x *Exec, ac *activation, y, z []T) {
 	if ac.kind == actNone && z == nil {
 		return
 	}
-	gmPool(x).For((len(y)+4095)/4096, 4096*4, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			s := y[c*4096 : min((c+1)*4096, len(y))]
-			if z != nil {
-				zs := z[c*4096 : c*4096+len(s)]
-				for i := range s {
-					s[i] += zs[i]
-				}
+	parFor(gmPool(x), (len(y)+4095)/4096, 4096*4, actJob[T]{ac: *ac, y: y, z: z})
+}
+
+type actJob[T float32 | float64] struct {
+	ac   activation
+	y, z []T
+}
+
+func (j actJob[T]) run(lo, hi int) {
+	y, z := j.y, j.z
+	for c := lo; c < hi; c++ {
+		s := y[c*4096 : min((c+1)*4096, len(y))]
+		if z != nil {
+			zs := z[c*4096 : c*4096+len(s)]
+			for i := range s {
+				s[i] += zs[i]
 			}
-			actRun(ac, s)
 		}
-	})
+		actRun(&j.ac, s)
+	}
 }
 
 // actRun applies the activation to a chunk; the switch is once per chunk.

@@ -50,9 +50,13 @@ func Cast(x *Exec, p *CastParams, out, in []*Tensor) error {
 		dst.Buf = &Buffer{}
 	}
 	dst.Resize(to, src.Shape...)
-	x.Pool.For(n, 2, func(lo, hi int) { castRange(dst, src, lo, hi) })
+	parFor(x.Pool, n, 2, castJob{dst: dst, src: src})
 	return nil
 }
+
+type castJob struct{ dst, src *Tensor }
+
+func (j castJob) run(lo, hi int) { castRange(j.dst, j.src, lo, hi) }
 
 // castRange converts elements [lo, hi) of numeric src into dst.
 func castRange(dst, src *Tensor, lo, hi int) {

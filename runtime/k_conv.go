@@ -24,6 +24,9 @@ const (
 	cvSlotB
 	cvSlotY
 	cvSlotCol
+	// cvSlotGenericCol is cvConvGeneric's im2col matrix (the slots between are other conv
+	// kernels').
+	cvSlotGenericCol = cvSlotCol + 5
 )
 
 // ConvParams configures Conv. Slices have one entry per spatial dim (Pads: all begins, then all
@@ -55,9 +58,12 @@ func (w *cvWin) inVol() int  { return w.in[0] * w.in[1] * w.in[2] }
 func (w *cvWin) kVol() int   { return w.k[0] * w.k[1] * w.k[2] }
 func (w *cvWin) outVol() int { return w.out[0] * w.out[1] * w.out[2] }
 
-// outShape returns the spatial output dims (nsp of them) appended to lead.
-func (w *cvWin) outShape(lead ...int) []int {
-	return append(lead, w.out[cvMaxSpatial-w.nsp:]...)
+// outShape returns the output shape N x C x spatial dims in an array: its first nsp+2 entries
+// (an array, so that the shape stays on the caller's stack).
+func (w *cvWin) outShape(n, c int) (s [cvMaxSpatial + 2]int) {
+	s[0], s[1] = n, c
+	copy(s[2:], w.out[cvMaxSpatial-w.nsp:])
+	return s
 }
 
 // cvFloorDiv is integer division rounding towards minus infinity.
@@ -253,7 +259,8 @@ func Conv(x *Exec, p *ConvParams, out, in []*Tensor) error {
 		Z = in[3]
 	}
 	Y := out[0]
-	Y.Resize(X.DType, w.outShape(n, m)...)
+	ys := w.outShape(n, m)
+	Y.Resize(X.DType, ys[:w.nsp+2]...)
 	if Z != nil && (Z.DType != X.DType || !ctEqualInts(Z.Shape, Y.Shape)) {
 		return fmt.Errorf("Z of type %s and shape %v, want %s of the output's shape %v", Z.DType, Z.Shape, X.DType, Y.Shape)
 	}
@@ -328,9 +335,7 @@ func (cd *cvConv) f32(x *Exec, xs, ws, bias, y []float32) {
 	if pointwise {
 		job.b = gemmView(xs, iv, 1, cg*iv)
 	} else {
-		job.packB = func(dst []float32, b, p0, kc, j0, nc int) {
-			cvPackIm2col(dst, xs[b*cg*iv:(b+1)*cg*iv], w, p0, kc, j0, nc)
-		}
+		job.im2col, job.win, job.col, job.colStride = true, *w, xs, cg*iv
 	}
 	job.run(x)
 }
@@ -458,19 +463,28 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 // channel m reads input channel m / (M/G).
 func (cd *cvConv) depthwise(x *Exec, xs, ws, bias, y []float32) {
 	w := &cd.w
+	ov, kv := w.outVol(), w.kVol()
+	parFor(gmPool(x), cd.n*cd.m, ov*kv*2, cvDepthwiseJob{cd: *cd, xs: xs, ws: ws, bias: bias, y: y})
+}
+
+type cvDepthwiseJob struct {
+	cd              cvConv
+	xs, ws, bias, y []float32
+}
+
+func (j cvDepthwiseJob) run(lo, hi int) {
+	cd, w := &j.cd, &j.cd.w
 	mg := cd.m / cd.g
 	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
-	gmPool(x).For(cd.n*cd.m, ov*kv*2, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			n, m := i/cd.m, i%cd.m
-			ci := m / mg
-			var b float32
-			if bias != nil {
-				b = bias[m]
-			}
-			cvDepthwisePlane(w, xs[(n*cd.c+ci)*iv:(n*cd.c+ci+1)*iv], ws[m*kv:(m+1)*kv], b, y[i*ov:(i+1)*ov])
+	for i := lo; i < hi; i++ {
+		n, m := i/cd.m, i%cd.m
+		ci := m / mg
+		var b float32
+		if j.bias != nil {
+			b = j.bias[m]
 		}
-	})
+		cvDepthwisePlane(w, j.xs[(n*cd.c+ci)*iv:(n*cd.c+ci+1)*iv], j.ws[m*kv:(m+1)*kv], b, j.y[i*ov:(i+1)*ov])
+	}
 }
 
 // cvDepthwisePlane convolves one input plane with one filter into one output plane. For each
@@ -652,7 +666,7 @@ func cvConvGeneric[T cvNum](x *Exec, cd *cvConv, xs, ws, bias, y []T, xzp T, wzp
 	cg, mg := cd.c/cd.g, cd.m/cd.g
 	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
 	kk := cg * kv
-	col := make([]T, kk*ov)
+	col := ScratchOf[T](x, cvSlotGenericCol, kk*ov)
 	D, H, W := w.in[0], w.in[1], w.in[2]
 	for n := 0; n < cd.n; n++ {
 		for g := 0; g < cd.g; g++ {
@@ -678,30 +692,40 @@ func cvConvGeneric[T cvNum](x *Exec, cd *cvConv, xs, ws, bias, y []T, xzp T, wzp
 					}
 				}
 			}
-			gmPool(x).For(mg, kk*ov*2, func(lo, hi int) {
-				for mi := lo; mi < hi; mi++ {
-					m := g*mg + mi
-					out := y[(n*cd.m+m)*ov : (n*cd.m+m+1)*ov]
-					var b T
-					if bias != nil {
-						b = bias[m]
-					}
-					for i := range out {
-						out[i] = b
-					}
-					var zw T
-					if wzp != nil {
-						zw = wzp[m]
-					}
-					for p, wv := range ws[m*kk : (m+1)*kk] {
-						wv -= zw
-						r := col[p*ov : (p+1)*ov]
-						for i := range out {
-							out[i] += wv * r[i]
-						}
-					}
-				}
-			})
+			parFor(gmPool(x), mg, kk*ov*2, cvGenericJob[T]{m0: g * mg, y: y[n*cd.m*ov : (n+1)*cd.m*ov], ws: ws, bias: bias, wzp: wzp, col: col, kk: kk, ov: ov})
+		}
+	}
+}
+
+// cvGenericJob computes output channels m0+lo..m0+hi of one image from the im2col matrix.
+type cvGenericJob[T cvNum] struct {
+	m0                    int
+	y, ws, bias, wzp, col []T
+	kk, ov                int
+}
+
+func (j cvGenericJob[T]) run(lo, hi int) {
+	kk, ov := j.kk, j.ov
+	for mi := lo; mi < hi; mi++ {
+		m := j.m0 + mi
+		out := j.y[m*ov : (m+1)*ov]
+		var b T
+		if j.bias != nil {
+			b = j.bias[m]
+		}
+		for i := range out {
+			out[i] = b
+		}
+		var zw T
+		if j.wzp != nil {
+			zw = j.wzp[m]
+		}
+		for p, wv := range j.ws[m*kk : (m+1)*kk] {
+			wv -= zw
+			r := j.col[p*ov : (p+1)*ov]
+			for i := range out {
+				out[i] += wv * r[i]
+			}
 		}
 	}
 }

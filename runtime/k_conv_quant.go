@@ -133,7 +133,8 @@ func ConvInteger(x *Exec, p *ConvParams, out, in []*Tensor) error {
 		return err
 	}
 	Y := out[0]
-	Y.Resize(Int32, w.outShape(n, m)...)
+	ys := w.outShape(n, m)
+	Y.Resize(Int32, ys[:w.nsp+2]...)
 	cd := cvConv{w: w, n: n, c: c, m: m, g: g}
 	return qzIntConv(x, p, X, W, qzOpt(in, 2), qzOpt(in, 3), nil, Data[int32](Y), &cd)
 }
@@ -166,7 +167,8 @@ func QLinearConv(x *Exec, p *ConvParams, out, in []*Tensor) error {
 		yzp = float64(qzIntAt(yz, 0))
 	}
 	Y := out[0]
-	Y.Resize(odt, w.outShape(n, m)...)
+	osh := w.outShape(n, m)
+	Y.Resize(odt, osh[:w.nsp+2]...)
 	acc := ScratchOf[int32](x, cvSlotY, Y.Len())
 	cd := cvConv{w: w, n: n, c: c, m: m, g: g}
 	if err := qzIntConv(x, p, X, W, xz, wz, B, acc, &cd); err != nil {

@@ -156,7 +156,8 @@ func ConvTranspose(x *Exec, p *ConvTransposeParams, out, in []*Tensor) error {
 		return fmt.Errorf("bias of shape %v, want %d elements", B.Shape, m)
 	}
 	Y := out[0]
-	Y.Resize(X.DType, w.outShape(n, m)...)
+	ys := w.outShape(n, m)
+	Y.Resize(X.DType, ys[:w.nsp+2]...)
 	ct := cvConv{w: w, n: n, c: c, m: m, g: g}
 	switch X.DType {
 	case Float32:
@@ -195,13 +196,7 @@ func ctRun[T float32 | float64](x *Exec, ct *cvConv, xs, ws, bias, y []T) {
 	cg, mg := ct.c/ct.g, ct.m/ct.g
 	iv, kv, ov := w.inVol(), w.kVol(), w.outVol()
 	rows := mg * kv // rows of one group's column matrix
-	var col []T
-	switch any(xs).(type) {
-	case []float32:
-		col = any(ScratchOf[float32](x, cvSlotCol, ct.g*rows*iv)).([]T)
-	default:
-		col = make([]T, ct.g*rows*iv)
-	}
+	col := ScratchOf[T](x, cvSlotCol, ct.g*rows*iv)
 	for n := 0; n < ct.n; n++ {
 		xn := xs[n*ct.c*iv : (n+1)*ct.c*iv]
 		// col[g] (rows x iv) = W[g]^T (rows x cg) * X[n, g] (cg x iv); W[g] is cg x rows.
@@ -218,17 +213,27 @@ func ctRun[T float32 | float64](x *Exec, ct *cvConv, xs, ws, bias, y []T) {
 			}
 		}
 		yn := y[n*ct.m*ov : (n+1)*ct.m*ov]
-		gmPool(x).For(ct.m, kv*iv*2, func(lo, hi int) {
-			for m := lo; m < hi; m++ {
-				var b T
-				if bias != nil {
-					b = bias[m]
-				}
-				// Channel m = g*mg + ml owns rows ml*kv.. of group g's columns, which start
-				// at (g*mg + ml)*kv*iv = m*kv*iv.
-				ctCol2im(w, col[m*kv*iv:(m+1)*kv*iv], b, yn[m*ov:(m+1)*ov])
-			}
-		})
+		parFor(gmPool(x), ct.m, kv*iv*2, ctCol2imJob[T]{w: *w, col: col, bias: bias, y: yn})
+	}
+}
+
+// ctCol2imJob scatters output channels [lo, hi) of one image.
+type ctCol2imJob[T float32 | float64] struct {
+	w            cvWin
+	col, bias, y []T
+}
+
+func (j ctCol2imJob[T]) run(lo, hi int) {
+	w := &j.w
+	iv, kv, ov := w.inVol(), w.kVol(), w.outVol()
+	for m := lo; m < hi; m++ {
+		var b T
+		if j.bias != nil {
+			b = j.bias[m]
+		}
+		// Channel m = g*mg + ml owns rows ml*kv.. of group g's columns, which start
+		// at (g*mg + ml)*kv*iv = m*kv*iv.
+		ctCol2im(w, j.col[m*kv*iv:(m+1)*kv*iv], b, j.y[m*ov:(m+1)*ov])
 	}
 }
 

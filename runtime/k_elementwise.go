@@ -184,15 +184,7 @@ func Unary(x *Exec, p *UnaryParams, out, in []*Tensor) error {
 		case Float64:
 			ewPredPar(x, p, d, Data[float64](src))
 		default:
-			s := Data[uint16](src)
-			x.Pool.For(n, cost, func(lo, hi int) {
-				var buf [ewBlock]float32
-				for i := lo; i < hi; i += ewBlock {
-					j := min(i+ewBlock, hi)
-					ewHalfLoad(dt, buf[:j-i], s[i:j])
-					ewPred(p, d[i:j], buf[:j-i])
-				}
-			})
+			parFor(x.Pool, n, cost, ewHalfPredJob{p: p, dt: dt, d: d, s: Data[uint16](src)})
 		}
 		return nil
 	}
@@ -202,17 +194,7 @@ func Unary(x *Exec, p *UnaryParams, out, in []*Tensor) error {
 	case Float64:
 		ewUnaryPar(x, p, cost, Data[float64](out[0]), Data[float64](src), ewUnaryF[float64])
 	case Float16, BFloat16:
-		d, s := Data[uint16](out[0]), Data[uint16](src)
-		x.Pool.For(n, cost, func(lo, hi int) {
-			var buf [ewBlock]float32
-			for i := lo; i < hi; i += ewBlock {
-				j := min(i+ewBlock, hi)
-				b := buf[:j-i]
-				ewHalfLoad(dt, b, s[i:j])
-				ewUnaryF(p, b, b)
-				ewHalfStore(dt, d[i:j], b)
-			}
-		})
+		parFor(x.Pool, n, cost, ewHalfUnaryJob{p: p, dt: dt, d: Data[uint16](out[0]), s: Data[uint16](src)})
 	case Int8:
 		ewUnaryPar(x, p, cost, Data[int8](out[0]), Data[int8](src), ewUnaryI[int8])
 	case Int16:
@@ -230,19 +212,67 @@ func Unary(x *Exec, p *UnaryParams, out, in []*Tensor) error {
 	case Uint64:
 		ewUnaryPar(x, p, cost, Data[uint64](out[0]), Data[uint64](src), ewUnaryI[uint64])
 	case Bool:
-		d, s := Data[bool](out[0]), Data[bool](src)
-		x.Pool.For(n, cost, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				d[i] = !s[i]
-			}
-		})
+		parFor(x.Pool, n, cost, ewNotJob{d: Data[bool](out[0]), s: Data[bool](src)})
 	}
 	return nil
 }
 
-// ewUnaryPar runs f over chunks of the elements on the pool.
+// ewUnaryPar runs f over chunks of the elements on the pool. f is a function, not a closure, so
+// that the serial path allocates nothing.
 func ewUnaryPar[T any](x *Exec, p *UnaryParams, cost int, d, s []T, f func(p *UnaryParams, d, s []T)) {
-	x.Pool.For(len(s), cost, func(lo, hi int) { f(p, d[lo:hi], s[lo:hi]) })
+	parFor(x.Pool, len(s), cost, ewUnaryJob[T]{p: p, d: d, s: s, f: f})
+}
+
+type ewUnaryJob[T any] struct {
+	p    *UnaryParams
+	d, s []T
+	f    func(p *UnaryParams, d, s []T)
+}
+
+func (j ewUnaryJob[T]) run(lo, hi int) { j.f(j.p, j.d[lo:hi], j.s[lo:hi]) }
+
+// ewHalfUnaryJob is Unary of float16 or bfloat16, computed in float32 blocks.
+type ewHalfUnaryJob struct {
+	p    *UnaryParams
+	dt   DType
+	d, s []uint16
+}
+
+func (j ewHalfUnaryJob) run(lo, hi int) {
+	var buf [ewBlock]float32
+	for i := lo; i < hi; i += ewBlock {
+		k := min(i+ewBlock, hi)
+		b := buf[:k-i]
+		ewHalfLoad(j.dt, b, j.s[i:k])
+		ewUnaryF(j.p, b, b)
+		ewHalfStore(j.dt, j.d[i:k], b)
+	}
+}
+
+// ewHalfPredJob is IsNaN and IsInf of float16 or bfloat16.
+type ewHalfPredJob struct {
+	p  *UnaryParams
+	dt DType
+	d  []bool
+	s  []uint16
+}
+
+func (j ewHalfPredJob) run(lo, hi int) {
+	var buf [ewBlock]float32
+	for i := lo; i < hi; i += ewBlock {
+		k := min(i+ewBlock, hi)
+		ewHalfLoad(j.dt, buf[:k-i], j.s[i:k])
+		ewPred(j.p, j.d[i:k], buf[:k-i])
+	}
+}
+
+// ewNotJob is Not.
+type ewNotJob struct{ d, s []bool }
+
+func (j ewNotJob) run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		j.d[i] = !j.s[i]
+	}
 }
 
 // ewUnaryF is the float loop of every float op; d may be s.
@@ -470,8 +500,16 @@ func ewUnaryI[T ewInt](p *UnaryParams, d, s []T) {
 }
 
 func ewPredPar[T ewFloat](x *Exec, p *UnaryParams, d []bool, s []T) {
-	x.Pool.For(len(s), 1, func(lo, hi int) { ewPred(p, d[lo:hi], s[lo:hi]) })
+	parFor(x.Pool, len(s), 1, ewPredJob[T]{p: p, d: d, s: s})
 }
+
+type ewPredJob[T ewFloat] struct {
+	p *UnaryParams
+	d []bool
+	s []T
+}
+
+func (j ewPredJob[T]) run(lo, hi int) { ewPred(j.p, j.d[lo:hi], j.s[lo:hi]) }
 
 // ewPred is IsNaN and IsInf.
 func ewPred[T ewFloat](p *UnaryParams, d []bool, s []T) {
@@ -496,7 +534,7 @@ const ewMaxOps = 3
 // that every operand walks the same way (contiguously together, or broadcast together) are
 // merged, so [N,C,H,W]+[C,1,1] walks [N,C,H*W] and same-shaped operands walk one flat row. The
 // innermost stride of every operand is then 0 or 1: a row of an operand is either contiguous or
-// one repeated element.
+// one repeated element. Its slices live in the Exec's Ints arena.
 type ewLayout struct {
 	n     int
 	ops   int
@@ -505,11 +543,19 @@ type ewLayout struct {
 }
 
 // ewNewLayout plans the walk of out for operands of the given shapes, which must broadcast to it.
-func ewNewLayout(out []int, ins ...[]int) *ewLayout {
-	l := &ewLayout{n: NumElems(out), ops: len(ins)}
+// The caller releases x's Ints arena after the walk.
+func ewNewLayout(x *Exec, out []int, ins ...[]int) ewLayout {
+	l := ewLayout{n: NumElems(out), ops: len(ins)}
+	r := len(out)
 	var full [ewMaxOps][]int
 	for k, s := range ins {
-		full[k] = BroadcastStrides(s, out)
+		full[k] = x.Ints(r)
+		broadcastStridesInto(full[k], s, out)
+	}
+	c := max(r, 1)
+	l.shape = x.Ints(c)[:0]
+	for k := 0; k < l.ops; k++ {
+		l.st[k] = x.Ints(c)[:0]
 	}
 	for i, dim := range out {
 		if dim == 1 {
@@ -533,9 +579,9 @@ func ewNewLayout(out []int, ins ...[]int) *ewLayout {
 		}
 	}
 	if len(l.shape) == 0 {
-		l.shape = []int{1}
+		l.shape = append(l.shape, 1)
 		for k := 0; k < l.ops; k++ {
-			l.st[k] = []int{0}
+			l.st[k] = append(l.st[k], 0)
 		}
 	}
 	return l
@@ -544,63 +590,71 @@ func ewNewLayout(out []int, ins ...[]int) *ewLayout {
 // inner is operand k's stride along the innermost dim: 1 (contiguous) or 0 (repeated).
 func (l *ewLayout) inner(k int) int { return l.st[k][len(l.shape)-1] }
 
-// each walks the rows in parallel chunks. For each chunk it calls chunk once for a row function
-// (which may hold per-chunk scratch) and calls that for every row of the chunk: the row starts
-// at output element o, has cnt elements, and starts at element off[k] of operand k. With group
-// > 1, up to group consecutive rows along the second-innermost dim come in one call (cnt is then
-// a multiple of the row length; operand k moves by its stride along that dim from row to row).
-// A one-dim walk is split into chunks of elements; otherwise rows are the unit. The walk keeps
-// its own odometer (rather than a StridedIndex) so that each chunk can start at any row.
-func (l *ewLayout) each(x *Exec, cost, group int, chunk func() func(o, cnt int, off *[ewMaxOps]int)) {
+// work is the walk's parallel-for size: rows (elements, for a one-dim walk) and the cost of each.
+func (l *ewLayout) work(cost int) (n, c int) {
 	r := len(l.shape)
-	inner := l.shape[r-1]
 	if l.n == 0 {
-		return
+		return 0, cost
 	}
 	if r == 1 {
-		x.Pool.For(inner, cost, func(lo, hi int) {
-			var off [ewMaxOps]int
-			for k := 0; k < l.ops; k++ {
-				off[k] = lo * l.st[k][0]
-			}
-			chunk()(lo, hi-lo, &off)
-		})
+		return l.shape[0], cost
+	}
+	return l.n / l.shape[r-1], cost * l.shape[r-1]
+}
+
+// walk calls f for rows [lo, hi) of the walk (elements [lo, hi) of a one-dim walk), a chunk
+// of the parallel-for that work sizes: the row starts at output element o, has cnt elements,
+// and starts at element off[k] of operand k. With group > 1, up to group consecutive rows along
+// the second-innermost dim come in one call (cnt is then a multiple of the row length; operand
+// k moves by its stride along that dim from row to row). The walk keeps its own odometer
+// (rather than a StridedIndex) so that each chunk can start at any row.
+func (l *ewLayout) walk(lo, hi, group int, f func(o, cnt int, off [ewMaxOps]int)) {
+	r := len(l.shape)
+	var off [ewMaxOps]int
+	if r == 1 {
+		for k := 0; k < l.ops; k++ {
+			off[k] = lo * l.st[k][0]
+		}
+		f(lo, hi-lo, off)
 		return
 	}
-	x.Pool.For(l.n/inner, cost*inner, func(lo, hi int) {
-		f := chunk()
-		pos := make([]int, r-1)
-		var off [ewMaxOps]int
-		rem := lo
-		for d := r - 2; d >= 0; d-- {
-			pos[d] = rem % l.shape[d]
-			rem /= l.shape[d]
+	inner := l.shape[r-1]
+	var posBuf [8]int
+	var pos []int
+	if r-1 <= len(posBuf) {
+		pos = posBuf[:r-1]
+	} else {
+		pos = make([]int, r-1)
+	}
+	rem := lo
+	for d := r - 2; d >= 0; d-- {
+		pos[d] = rem % l.shape[d]
+		rem /= l.shape[d]
+		for k := 0; k < l.ops; k++ {
+			off[k] += pos[d] * l.st[k][d]
+		}
+	}
+	for row := lo; row < hi; {
+		d := r - 2
+		g := min(group, l.shape[d]-pos[d], hi-row)
+		f(row*inner, g*inner, off)
+		row += g
+		pos[d] += g
+		for k := 0; k < l.ops; k++ {
+			off[k] += g * l.st[k][d]
+		}
+		for pos[d] == l.shape[d] && d > 0 { // carry into the outer dims
 			for k := 0; k < l.ops; k++ {
-				off[k] += pos[d] * l.st[k][d]
+				off[k] -= l.st[k][d] * l.shape[d]
+			}
+			pos[d] = 0
+			d--
+			pos[d]++
+			for k := 0; k < l.ops; k++ {
+				off[k] += l.st[k][d]
 			}
 		}
-		for row := lo; row < hi; {
-			d := r - 2
-			g := min(group, l.shape[d]-pos[d], hi-row)
-			f(row*inner, g*inner, &off)
-			row += g
-			pos[d] += g
-			for k := 0; k < l.ops; k++ {
-				off[k] += g * l.st[k][d]
-			}
-			for pos[d] == l.shape[d] && d > 0 { // carry into the outer dims
-				for k := 0; k < l.ops; k++ {
-					off[k] -= l.st[k][d] * l.shape[d]
-				}
-				pos[d] = 0
-				d--
-				pos[d]++
-				for k := 0; k < l.ops; k++ {
-					off[k] += l.st[k][d]
-				}
-			}
-		}
-	})
+	}
 }
 
 // ewRow is the part of operand a that a row reads: cnt contiguous elements, or the one element

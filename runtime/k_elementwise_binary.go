@@ -49,6 +49,7 @@ func BinaryIntOnly(op int) bool { return op >= BinaryBitAnd && op <= BinaryShr }
 // except for Pow's exponent; comparisons give bool, the rest the first operand's type. PRelu
 // broadcasts the slope to X's shape only (X is not broadcast).
 func Binary(x *Exec, p *BinaryParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	a, b := in[0], in[1]
 	op := p.Op
 	if op < 0 || op >= binaryCount {
@@ -64,7 +65,7 @@ func Binary(x *Exec, p *BinaryParams, out, in []*Tensor) error {
 	shape := a.Shape
 	if !ewSameShape(a.Shape, b.Shape) {
 		var err error
-		if shape, err = BroadcastShape(a.Shape, b.Shape); err != nil {
+		if shape, err = broadcastShape(x, a.Shape, b.Shape); err != nil {
 			return err
 		}
 		if op == BinaryPRelu && !ewSameShape(shape, a.Shape) {
@@ -75,7 +76,8 @@ func Binary(x *Exec, p *BinaryParams, out, in []*Tensor) error {
 	if BinaryIsCompare(op) {
 		odt = Bool
 	}
-	l := ewNewLayout(shape, a.Shape, b.Shape)
+	lv := ewNewLayout(x, shape, a.Shape, b.Shape)
+	l := &lv
 	// Half-precision operands are widened into scratch before the output is resized, so in-place
 	// use stays correct.
 	var af, bf []float32
@@ -127,19 +129,19 @@ func Binary(x *Exec, p *BinaryParams, out, in []*Tensor) error {
 		return nil
 	}
 	if BinaryIsLogic(op) {
-		ewRun2(x, l, 1, Data[bool](out[0]), Data[bool](a), Data[bool](b), func(d, a, b []bool) { ewLogic(op, d, a, b) })
+		ewRun2[ewOpLogic](x, l, 1, Data[bool](out[0]), Data[bool](a), Data[bool](b), op)
 		return nil
 	}
 	if op == BinaryPow {
 		intExp := b.DType.IsInt() || b.DType == Bool
 		switch dt {
 		case Float32:
-			ewRun2(x, l, cost, Data[float32](out[0]), Data[float32](a), e, ewPowF[float32])
+			ewRun2[ewOpPowF[float32]](x, l, cost, Data[float32](out[0]), Data[float32](a), e, op)
 		case Float64:
-			ewRun2(x, l, cost, Data[float64](out[0]), Data[float64](a), e, ewPowF[float64])
+			ewRun2[ewOpPowF[float64]](x, l, cost, Data[float64](out[0]), Data[float64](a), e, op)
 		case Float16, BFloat16:
 			d := ScratchOf[float32](x, 2, l.n)
-			ewRun2(x, l, cost, d, af, e, ewPowF[float32])
+			ewRun2[ewOpPowF[float32]](x, l, cost, d, af, e, op)
 			ewHalfStore(dt, Data[uint16](out[0]), d)
 		case Int8:
 			ewPowIRun(x, l, intExp, Data[int8](out[0]), Data[int8](a), e)
@@ -225,73 +227,141 @@ func ewSameShape(a, b []int) bool {
 	return true
 }
 
-// ewRun2 applies vv to every row of the layout. vv sees equal-length slices: a repeated operand
-// element is expanded into a block first, so each op needs only its vector loop. The blocks are
-// allocated once per parallel chunk, and only when an operand repeats.
+// ewOp2 is an elementwise loop of two operands as a type, so that the row walk calls it without
+// a closure: apply runs op over equal-length slices.
+type ewOp2[A, B, U any] interface {
+	apply(op int, d []U, a []A, b []B)
+}
+
+type ewOpArithF[T ewFloat] struct{}
+
+func (ewOpArithF[T]) apply(op int, d, a, b []T) { ewArithF(op, d, a, b) }
+
+type ewOpArithI[T ewInt] struct{}
+
+func (ewOpArithI[T]) apply(op int, d, a, b []T) { ewArithI(op, d, a, b) }
+
+type ewOpCmp[T ewOrd] struct{}
+
+func (ewOpCmp[T]) apply(op int, d []bool, a, b []T) { ewCmp(op, d, a, b) }
+
+type ewOpLogic struct{}
+
+func (ewOpLogic) apply(op int, d, a, b []bool) { ewLogic(op, d, a, b) }
+
+type ewOpPowF[T ewFloat] struct{}
+
+func (ewOpPowF[T]) apply(_ int, d, a []T, e []float64) { ewPowF(d, a, e) }
+
+// ewOpPowI takes op 1 for integer exponents, 0 for float ones.
+type ewOpPowI[T ewInt] struct{}
+
+func (ewOpPowI[T]) apply(op int, d, a []T, e []float64) { ewPowI(op != 0, d, a, e) }
+
+// ewRun2 applies F's loop for op to every row of the layout. The loop sees equal-length slices:
+// a repeated operand element is expanded into a block first, so each op needs only its vector
+// loop. The blocks are the Exec's on the serial path; a parallel chunk makes its own, and only
+// when an operand repeats.
 //
 // Short rows would spend more on the walk than on the op, so when every operand either walks
 // the last two dims contiguously, repeats one row along them ([N,7]*[7]), or repeats one
 // element, rows are taken in groups that fill a block, with a repeated row tiled into it.
-func ewRun2[A, B, U any](x *Exec, l *ewLayout, cost int, d []U, a []A, b []B, vv func(d []U, a []A, b []B)) {
-	sa, sb := l.inner(0), l.inner(1)
+func ewRun2[F ewOp2[A, B, U], A, B, U any](x *Exec, l *ewLayout, cost int, d []U, a []A, b []B, op int) {
+	j := ewJob2[F, A, B, U]{l: *l, d: d, a: a, b: b, op: op, sa: l.inner(0), sb: l.inner(1), group: 1}
 	r := len(l.shape)
-	c := l.shape[r-1]
-	ta, tb := false, false // operand repeats one row of c elements along dim r-2
-	group := 1
-	if r >= 2 && c*4 <= ewBlock {
+	j.c = l.shape[r-1]
+	if r >= 2 && j.c*4 <= ewBlock {
 		tileable := true
 		for k := 0; k < 2; k++ {
 			s0, s1 := l.st[k][r-2], l.st[k][r-1]
-			tileable = tileable && (s1 == 1 && (s0 == c || s0 == 0) || s0 == 0 && s1 == 0)
+			tileable = tileable && (s1 == 1 && (s0 == j.c || s0 == 0) || s0 == 0 && s1 == 0)
 		}
 		if tileable {
-			group = ewBlock / c
-			ta = l.st[0][r-2] == 0 && sa == 1
-			tb = l.st[1][r-2] == 0 && sb == 1
+			j.group = ewBlock / j.c
+			j.ta = l.st[0][r-2] == 0 && j.sa == 1
+			j.tb = l.st[1][r-2] == 0 && j.sb == 1
 		}
 	}
-	m := min(c*group, ewBlock)
-	l.each(x, cost, group, func() func(o, cnt int, off *[ewMaxOps]int) {
-		var ab []A
-		var bb []B
-		if (sa == 0 || ta) && m > 1 {
-			ab = make([]A, m)
-		}
-		if (sb == 0 || tb) && m > 1 {
-			bb = make([]B, m)
-		}
-		if !ta && !tb {
-			return func(o, cnt int, off *[ewMaxOps]int) {
-				ewApply2(d[o:o+cnt], ewRow(a, off[0], cnt, sa), ewRow(b, off[1], cnt, sb), ab, bb, vv)
+	j.m = min(j.c*j.group, ewBlock)
+	n, c := l.work(cost)
+	// Each chunk of the parallel-for has blocks of its own: chunk k starts at row k*j.chunk.
+	chunks := 1
+	j.chunk = max(n, 1)
+	if !x.Pool.Serial(n, c) {
+		j.chunk = x.Pool.chunk(n)
+		chunks = (n + j.chunk - 1) / j.chunk
+	}
+	if j.needA() {
+		j.ab = ewBlockOf[A](x, 0, chunks*j.m)
+	}
+	if j.needB() {
+		j.bb = ewBlockOf[B](x, 1, chunks*j.m)
+	}
+	parFor(x.Pool, n, c, j)
+}
+
+// ewJob2 is ewRun2's loop body over a chunk of the walk.
+type ewJob2[F ewOp2[A, B, U], A, B, U any] struct {
+	l        ewLayout
+	d        []U
+	a        []A
+	b        []B
+	op       int
+	sa, sb   int  // inner strides
+	c        int  // row length
+	group, m int  // rows per call, block length
+	ta, tb   bool // operand repeats one row of c elements along dim r-2
+	chunk    int  // rows per parallel chunk
+	ab       []A  // blocks, m per chunk
+	bb       []B
+}
+
+func (j *ewJob2[F, A, B, U]) needA() bool { return (j.sa == 0 || j.ta) && j.m > 1 }
+func (j *ewJob2[F, A, B, U]) needB() bool { return (j.sb == 0 || j.tb) && j.m > 1 }
+
+func (j ewJob2[F, A, B, U]) run(lo, hi int) {
+	var ab []A
+	var bb []B
+	if k := lo / j.chunk; j.ab != nil {
+		ab = j.ab[k*j.m : (k+1)*j.m]
+	}
+	if k := lo / j.chunk; j.bb != nil {
+		bb = j.bb[k*j.m : (k+1)*j.m]
+	}
+	d, a, b, sa, sb, op := j.d, j.a, j.b, j.sa, j.sb, j.op
+	if !j.ta && !j.tb {
+		j.l.walk(lo, hi, j.group, func(o, cnt int, off [ewMaxOps]int) {
+			ewApply2[F](op, d[o:o+cnt], ewRow(a, off[0], cnt, sa), ewRow(b, off[1], cnt, sb), ab, bb)
+		})
+		return
+	}
+	// A tiled operand is expanded here and handed on as a full-length row; the tile is kept
+	// while the operand's row and the group length stay the same.
+	ta, tb, c := j.ta, j.tb, j.c
+	lastA, lastB := -1, -1
+	lenA, lenB := 0, 0
+	j.l.walk(lo, hi, j.group, func(o, cnt int, off [ewMaxOps]int) {
+		var ra []A
+		var rb []B
+		if ta {
+			if off[0] != lastA || cnt > lenA {
+				ewTile(ab[:cnt], a[off[0]:off[0]+c])
+				lastA, lenA = off[0], cnt
 			}
+			ra = ab[:cnt]
+		} else {
+			ra = ewRow(a, off[0], cnt, sa)
 		}
-		// A tiled operand is expanded here and handed on as a full-length row; the tile is kept
-		// while the operand's row and the group length stay the same.
-		lastA, lastB := -1, -1
-		lenA, lenB := 0, 0
-		return func(o, cnt int, off *[ewMaxOps]int) {
-			var ra []A
-			var rb []B
-			if ta {
-				if off[0] != lastA || cnt > lenA {
-					ewTile(ab[:cnt], a[off[0]:off[0]+c])
-					lastA, lenA = off[0], cnt
-				}
-				ra = ab[:cnt]
-			} else {
-				ra = ewRow(a, off[0], cnt, sa)
+		if tb {
+			if off[1] != lastB || cnt > lenB {
+				ewTile(bb[:cnt], b[off[1]:off[1]+c])
+				lastB, lenB = off[1], cnt
 			}
-			if tb {
-				if off[1] != lastB || cnt > lenB {
-					ewTile(bb[:cnt], b[off[1]:off[1]+c])
-					lastB, lenB = off[1], cnt
-				}
-				rb = bb[:cnt]
-			} else {
-				rb = ewRow(b, off[1], cnt, sb)
-			}
-			ewApply2(d[o:o+cnt], ra, rb, ab, bb, vv)
+			rb = bb[:cnt]
+		} else {
+			rb = ewRow(b, off[1], cnt, sb)
 		}
+		ewApply2[F](op, d[o:o+cnt], ra, rb, ab, bb)
 	})
 }
 
@@ -302,12 +372,13 @@ func ewTile[T any](d, row []T) {
 	}
 }
 
-// ewApply2 calls vv on d with a and b, each either len(d) long or a single element to repeat,
-// expanded into ab or bb (at least min(len(d), ewBlock) long when needed).
-func ewApply2[A, B, U any](d []U, a []A, b []B, ab []A, bb []B, vv func(d []U, a []A, b []B)) {
+// ewApply2 runs F's loop for op on d with a and b, each either len(d) long or a single element
+// to repeat, expanded into ab or bb (at least min(len(d), ewBlock) long when needed).
+func ewApply2[F ewOp2[A, B, U], A, B, U any](op int, d []U, a []A, b []B, ab []A, bb []B) {
+	var f F
 	n := len(d)
 	if len(a) == n && len(b) == n {
-		vv(d, a, b)
+		f.apply(op, d, a, b)
 		return
 	}
 	m := min(n, ewBlock)
@@ -337,20 +408,20 @@ func ewApply2[A, B, U any](d []U, a []A, b []B, ab []A, bb []B, vv func(d []U, a
 		} else {
 			rb = bb[:hi-lo]
 		}
-		vv(d[lo:hi], ra, rb)
+		f.apply(op, d[lo:hi], ra, rb)
 	}
 }
 
 func ewBinF[T ewFloat](x *Exec, l *ewLayout, op, cost int, d, a, b []T) {
-	ewRun2(x, l, cost, d, a, b, func(d, a, b []T) { ewArithF(op, d, a, b) })
+	ewRun2[ewOpArithF[T]](x, l, cost, d, a, b, op)
 }
 
 func ewBinI[T ewInt](x *Exec, l *ewLayout, op, cost int, d, a, b []T) {
-	ewRun2(x, l, cost, d, a, b, func(d, a, b []T) { ewArithI(op, d, a, b) })
+	ewRun2[ewOpArithI[T]](x, l, cost, d, a, b, op)
 }
 
 func ewBinCmp[T ewOrd](x *Exec, l *ewLayout, op int, d []bool, a, b []T) {
-	ewRun2(x, l, 1, d, a, b, func(d []bool, a, b []T) { ewCmp(op, d, a, b) })
+	ewRun2[ewOpCmp[T]](x, l, 1, d, a, b, op)
 }
 
 // ewArithF is the float loop of each arithmetic op; d may alias a or b.
@@ -601,7 +672,11 @@ func ewPowF[T ewFloat](d, a []T, e []float64) {
 }
 
 func ewPowIRun[T ewInt](x *Exec, l *ewLayout, intExp bool, d, a []T, e []float64) {
-	ewRun2(x, l, 20, d, a, e, func(d, a []T, e []float64) { ewPowI(intExp, d, a, e) })
+	op := 0
+	if intExp {
+		op = 1
+	}
+	ewRun2[ewOpPowI[T]](x, l, 20, d, a, e, op)
 }
 
 // ewPowI raises integer bases: to integer exponents by repeated squaring with wrapping

@@ -18,6 +18,7 @@ var variadicBinary = [...]int{VariadicSum: BinaryAdd, VariadicMean: BinaryAdd, V
 // Variadic is Sum, Mean, Max and Min of one or more inputs of one type, broadcast together. It
 // folds the inputs into the output one at a time with the binary ops.
 func Variadic(x *Exec, p *VariadicParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	if p.Op < 0 || p.Op >= len(variadicBinary) {
 		return fmt.Errorf("variadic op code %d is unknown", p.Op)
 	}
@@ -25,7 +26,7 @@ func Variadic(x *Exec, p *VariadicParams, out, in []*Tensor) error {
 		return fmt.Errorf("needs at least one input")
 	}
 	dt := in[0].DType
-	shapes := make([][]int, len(in))
+	r := 0
 	for i, t := range in {
 		if t == nil {
 			return fmt.Errorf("input %d is missing", i)
@@ -33,43 +34,62 @@ func Variadic(x *Exec, p *VariadicParams, out, in []*Tensor) error {
 		if t.DType != dt {
 			return fmt.Errorf("input types %s and %s differ", dt, t.DType)
 		}
-		shapes[i] = t.Shape
+		r = max(r, len(t.Shape))
 	}
 	if !(dt.IsFloat() || dt.IsInt()) || (p.Op == VariadicMean && !dt.IsFloat()) {
 		return fmt.Errorf("variadic op %d of %s is not supported", p.Op, dt)
 	}
-	shape, err := BroadcastShape(shapes...)
-	if err != nil {
-		return err
+	shape := x.Ints(r)
+	for i := range shape {
+		shape[i] = 1
+	}
+	for _, t := range in {
+		off := r - len(t.Shape)
+		for i, d := range t.Shape {
+			switch o := shape[off+i]; {
+			case d == o || d == 1:
+			case o == 1:
+				shape[off+i] = d
+			default:
+				return variadicBroadcastError(in)
+			}
+		}
 	}
 	op := variadicBinary[p.Op]
 	dst := out[0]
 	// The output may share storage with an input of its shape: fold that input in first, so it is
-	// read before anything is written (the ops are commutative).
-	order := append([]*Tensor(nil), in...)
-	for i, t := range order {
+	// read before anything is written (the ops are commutative). The fold order is the inputs'
+	// with that one swapped with the first.
+	first := 0
+	for i, t := range in {
 		if t.Buf != nil && t.Buf == dst.Buf && ewSameShape(t.Shape, shape) {
-			order[0], order[i] = order[i], order[0]
+			first = i
 			break
 		}
 	}
-	for _, t := range order[1:] {
-		if t.Buf != nil && t.Buf == dst.Buf {
+	order := func(k int) *Tensor {
+		switch k {
+		case 0:
+			return in[first]
+		case first:
+			return in[0]
+		}
+		return in[k]
+	}
+	for k := 1; k < len(in); k++ {
+		if t := order(k); t.Buf != nil && t.Buf == dst.Buf {
 			// The output's storage is also a later operand (Sum(x, x) in place on x): it would be
 			// overwritten before it is read, so the output gets storage of its own.
 			dst.Buf = &Buffer{}
 			break
 		}
 	}
+	f := ewFold{x: x, op: op, shape: shape, n: len(in), order: order}
 	if ewIsHalf(dt) {
 		acc := ScratchOf[float32](x, 0, NumElems(shape))
-		ws := make([][]float32, len(order))
-		for i, t := range order {
-			ws[i] = ewHalfTensor(x, i+1, t)
-		}
-		ewFoldF(x, op, shape, acc, ws, order)
+		ewFoldRun[ewOpArithF[float32]](&f, acc, func(k int) []float32 { return ewHalfTensor(x, k+1, order(k)) })
 		if p.Op == VariadicMean {
-			ewScale(acc, len(order))
+			ewScale(acc, len(in))
 		}
 		dst.Resize(dt, shape...)
 		ewHalfStore(dt, Data[uint16](dst), acc)
@@ -79,68 +99,72 @@ func Variadic(x *Exec, p *VariadicParams, out, in []*Tensor) error {
 	switch dt {
 	case Float32:
 		d := Data[float32](dst)
-		ewFoldF(x, op, shape, d, ewDatas[float32](order), order)
+		ewFoldRun[ewOpArithF[float32]](&f, d, func(k int) []float32 { return Data[float32](order(k)) })
 		if p.Op == VariadicMean {
-			ewScale(d, len(order))
+			ewScale(d, len(in))
 		}
 	case Float64:
 		d := Data[float64](dst)
-		ewFoldF(x, op, shape, d, ewDatas[float64](order), order)
+		ewFoldRun[ewOpArithF[float64]](&f, d, func(k int) []float64 { return Data[float64](order(k)) })
 		if p.Op == VariadicMean {
-			ewScale(d, len(order))
+			ewScale(d, len(in))
 		}
 	case Int8:
-		ewFoldI(x, op, shape, Data[int8](dst), ewDatas[int8](order), order)
+		ewFoldRun[ewOpArithI[int8]](&f, Data[int8](dst), func(k int) []int8 { return Data[int8](order(k)) })
 	case Int16:
-		ewFoldI(x, op, shape, Data[int16](dst), ewDatas[int16](order), order)
+		ewFoldRun[ewOpArithI[int16]](&f, Data[int16](dst), func(k int) []int16 { return Data[int16](order(k)) })
 	case Int32:
-		ewFoldI(x, op, shape, Data[int32](dst), ewDatas[int32](order), order)
+		ewFoldRun[ewOpArithI[int32]](&f, Data[int32](dst), func(k int) []int32 { return Data[int32](order(k)) })
 	case Int64:
-		ewFoldI(x, op, shape, Data[int64](dst), ewDatas[int64](order), order)
+		ewFoldRun[ewOpArithI[int64]](&f, Data[int64](dst), func(k int) []int64 { return Data[int64](order(k)) })
 	case Uint8:
-		ewFoldI(x, op, shape, Data[uint8](dst), ewDatas[uint8](order), order)
+		ewFoldRun[ewOpArithI[uint8]](&f, Data[uint8](dst), func(k int) []uint8 { return Data[uint8](order(k)) })
 	case Uint16:
-		ewFoldI(x, op, shape, Data[uint16](dst), ewDatas[uint16](order), order)
+		ewFoldRun[ewOpArithI[uint16]](&f, Data[uint16](dst), func(k int) []uint16 { return Data[uint16](order(k)) })
 	case Uint32:
-		ewFoldI(x, op, shape, Data[uint32](dst), ewDatas[uint32](order), order)
+		ewFoldRun[ewOpArithI[uint32]](&f, Data[uint32](dst), func(k int) []uint32 { return Data[uint32](order(k)) })
 	case Uint64:
-		ewFoldI(x, op, shape, Data[uint64](dst), ewDatas[uint64](order), order)
+		ewFoldRun[ewOpArithI[uint64]](&f, Data[uint64](dst), func(k int) []uint64 { return Data[uint64](order(k)) })
 	}
 	return nil
 }
 
-func ewDatas[T Elem](ts []*Tensor) [][]T {
-	ds := make([][]T, len(ts))
-	for i, t := range ts {
-		ds[i] = Data[T](t)
+// variadicBroadcastError is BroadcastShape's error for the inputs' shapes.
+func variadicBroadcastError(in []*Tensor) error {
+	shapes := make([][]int, len(in))
+	for i, t := range in {
+		shapes[i] = t.Shape
 	}
-	return ds
+	_, err := BroadcastShape(shapes...)
+	return err
 }
 
-func ewFoldF[T ewFloat](x *Exec, op int, shape []int, d []T, ins [][]T, ts []*Tensor) {
-	ewFold(x, shape, d, ins, ts, func(d, a, b []T) { ewArithF(op, d, a, b) })
+// ewFold is a fold of n inputs, taken in the given order, over the broadcast shape.
+type ewFold struct {
+	x     *Exec
+	op    int
+	shape []int
+	n     int
+	order func(k int) *Tensor
 }
 
-func ewFoldI[T ewInt](x *Exec, op int, shape []int, d []T, ins [][]T, ts []*Tensor) {
-	ewFold(x, shape, d, ins, ts, func(d, a, b []T) { ewArithI(op, d, a, b) })
-}
-
-// ewFold computes d = ins[0] vv ins[1] vv ... over the broadcast shape; ts are the inputs, for
-// their shapes.
-func ewFold[T ewNum](x *Exec, shape []int, d []T, ins [][]T, ts []*Tensor, vv func(d, a, b []T)) {
+// ewFoldRun computes d = in(0) op in(1) op ... with F's loop, in(k) being the data of input k.
+func ewFoldRun[F ewOp2[T, T, T], T ewNum](f *ewFold, d []T, in func(k int) []T) {
 	if len(d) == 0 {
 		return
 	}
-	if len(ins) == 1 {
+	if f.n == 1 {
 		// One input has the output's shape; copy unless it is the output's storage.
-		if &ins[0][0] != &d[0] {
-			copy(d, ins[0])
+		if s := in(0); &s[0] != &d[0] {
+			copy(d, s)
 		}
 		return
 	}
-	ewRun2(x, ewNewLayout(shape, ts[0].Shape, ts[1].Shape), 1, d, ins[0], ins[1], vv)
-	for k := 2; k < len(ins); k++ {
-		ewRun2(x, ewNewLayout(shape, shape, ts[k].Shape), 1, d, d, ins[k], vv)
+	l := ewNewLayout(f.x, f.shape, f.order(0).Shape, f.order(1).Shape)
+	ewRun2[F](f.x, &l, 1, d, in(0), in(1), f.op)
+	for k := 2; k < f.n; k++ {
+		l := ewNewLayout(f.x, f.shape, f.shape, f.order(k).Shape)
+		ewRun2[F](f.x, &l, 1, d, d, in(k), f.op)
 	}
 }
 
@@ -158,6 +182,7 @@ type WhereParams struct{}
 // Where picks X where the condition is true and Y elsewhere, the three broadcast together. It
 // moves bits, so it dispatches on element size only.
 func Where(x *Exec, _ *WhereParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	c, a, b := in[0], in[1], in[2]
 	if c.DType != Bool {
 		return fmt.Errorf("condition has type %s, want bool", c.DType)
@@ -168,11 +193,12 @@ func Where(x *Exec, _ *WhereParams, out, in []*Tensor) error {
 	if !a.DType.Valid() {
 		return fmt.Errorf("where of %s is not supported", a.DType)
 	}
-	shape, err := BroadcastShape(c.Shape, a.Shape, b.Shape)
+	shape, err := broadcastShape(x, c.Shape, a.Shape, b.Shape)
 	if err != nil {
 		return err
 	}
-	l := ewNewLayout(shape, c.Shape, a.Shape, b.Shape)
+	lv := ewNewLayout(x, shape, c.Shape, a.Shape, b.Shape)
+	l := &lv
 	out[0].Resize(a.DType, shape...)
 	cd := Data[bool](c)
 	switch {
@@ -193,8 +219,20 @@ func Where(x *Exec, _ *WhereParams, out, in []*Tensor) error {
 // ewWhere walks the rows; each operand's inner stride is 0 or 1, so indexing by i*stride covers
 // both the contiguous and the repeated case in one loop.
 func ewWhere[T any](x *Exec, l *ewLayout, d []T, c []bool, a, b []T) {
-	sc, sa, sb := l.inner(0), l.inner(1), l.inner(2)
-	row := func(o, cnt int, off *[ewMaxOps]int) {
+	n, cost := l.work(1)
+	parFor(x.Pool, n, cost, ewWhereJob[T]{l: *l, d: d, c: c, a: a, b: b})
+}
+
+type ewWhereJob[T any] struct {
+	l       ewLayout
+	d, a, b []T
+	c       []bool
+}
+
+func (j ewWhereJob[T]) run(lo, hi int) {
+	sc, sa, sb := j.l.inner(0), j.l.inner(1), j.l.inner(2)
+	d, c, a, b := j.d, j.c, j.a, j.b
+	j.l.walk(lo, hi, 1, func(o, cnt int, off [ewMaxOps]int) {
 		dd := d[o : o+cnt]
 		if sc == 1 && sa == 1 && sb == 1 {
 			cc, aa, bb := c[off[0]:off[0]+cnt], a[off[1]:off[1]+cnt], b[off[2]:off[2]+cnt]
@@ -214,8 +252,7 @@ func ewWhere[T any](x *Exec, l *ewLayout, d []T, c []bool, a, b []T) {
 				dd[i] = b[off[2]+i*sb]
 			}
 		}
-	}
-	l.each(x, 1, 1, func() func(o, cnt int, off *[ewMaxOps]int) { return row })
+	})
 }
 
 // ClipParams configures Clip (it has no attributes: min and max are inputs 1 and 2).
@@ -259,17 +296,8 @@ func Clip(x *Exec, _ *ClipParams, out, in []*Tensor) error {
 				has[i] = true
 			}
 		}
-		d, s := Data[uint16](out[0]), Data[uint16](src)
-		x.Pool.For(len(s), 1, func(lo, hi int) {
-			var buf [ewBlock]float32
-			for i := lo; i < hi; i += ewBlock {
-				j := min(i+ewBlock, hi)
-				b := buf[:j-i]
-				ewHalfLoad(dt, b, s[i:j])
-				ewClipLoop(b, b, lh[0], lh[1], has[0], has[1])
-				ewHalfStore(dt, d[i:j], b)
-			}
-		})
+		s := Data[uint16](src)
+		parFor(x.Pool, len(s), 1, ewHalfClipJob{dt: dt, d: Data[uint16](out[0]), s: s, lim: lh, has: has})
 	case Int8:
 		ewClip(x, Data[int8](out[0]), Data[int8](src), bounds)
 	case Int16:
@@ -298,7 +326,36 @@ func ewClip[T ewNum](x *Exec, d, s []T, bounds [2]*Tensor) {
 			lim[i], has[i] = Data[T](t)[0], true
 		}
 	}
-	x.Pool.For(len(s), 1, func(lo, hi int) { ewClipLoop(d[lo:hi], s[lo:hi], lim[0], lim[1], has[0], has[1]) })
+	parFor(x.Pool, len(s), 1, ewClipJob[T]{d: d, s: s, lim: lim, has: has})
+}
+
+type ewClipJob[T ewNum] struct {
+	d, s []T
+	lim  [2]T
+	has  [2]bool
+}
+
+func (j ewClipJob[T]) run(lo, hi int) {
+	ewClipLoop(j.d[lo:hi], j.s[lo:hi], j.lim[0], j.lim[1], j.has[0], j.has[1])
+}
+
+// ewHalfClipJob is Clip of float16 or bfloat16, computed in float32 blocks.
+type ewHalfClipJob struct {
+	dt   DType
+	d, s []uint16
+	lim  [2]float32
+	has  [2]bool
+}
+
+func (j ewHalfClipJob) run(lo, hi int) {
+	var buf [ewBlock]float32
+	for i := lo; i < hi; i += ewBlock {
+		k := min(i+ewBlock, hi)
+		b := buf[:k-i]
+		ewHalfLoad(j.dt, b, j.s[i:k])
+		ewClipLoop(b, b, j.lim[0], j.lim[1], j.has[0], j.has[1])
+		ewHalfStore(j.dt, j.d[i:k], b)
+	}
 }
 
 func ewClipLoop[T ewNum](d, s []T, lo, hi T, hasLo, hasHi bool) {

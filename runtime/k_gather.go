@@ -8,12 +8,12 @@ import "fmt"
 
 // mvIndexList reads an index tensor and maps each value into [0, dim), failing on values outside
 // [-dim, dim).
-func mvIndexList(t *Tensor, dim int) ([]int, error) {
-	v, err := mvInts(t)
+func mvIndexList(x *Exec, t *Tensor, dim int) ([]int, error) {
+	v, err := mvInts(x, t)
 	if err != nil {
 		return nil, err
 	}
-	idx := make([]int, len(v))
+	idx := x.Ints(len(v))
 	for i, e := range v {
 		if e < -int64(dim) || e >= int64(dim) {
 			return nil, fmt.Errorf("index %d out of range for a dim of %d", e, dim)
@@ -28,6 +28,7 @@ func mvIndexList(t *Tensor, dim int) ([]int, error) {
 
 // Gather picks slices along an axis by index (ONNX Gather).
 func Gather(x *Exec, p *GatherParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	data, it := in[0], in[1]
 	r := len(data.Shape)
 	axis, err := mvAxis(p.Axis, r)
@@ -35,11 +36,11 @@ func Gather(x *Exec, p *GatherParams, out, in []*Tensor) error {
 		return fmt.Errorf("Gather: %w", err)
 	}
 	dim := data.Shape[axis]
-	idx, err := mvIndexList(it, dim)
+	idx, err := mvIndexList(x, it, dim)
 	if err != nil {
 		return fmt.Errorf("Gather: %w", err)
 	}
-	shape := append(append(append([]int{}, data.Shape[:axis]...), it.Shape...), data.Shape[axis+1:]...)
+	shape := append(append(append(x.Ints(r - 1 + len(it.Shape))[:0], data.Shape[:axis]...), it.Shape...), data.Shape[axis+1:]...)
 	out[0].Resize(data.DType, shape...)
 	outer := NumElems(data.Shape[:axis])
 	inner := NumElems(data.Shape[axis+1:])
@@ -59,21 +60,31 @@ func gatherRows[T any](x *Exec, dst, src []T, idx []int, outer, dim, w int) {
 	if w == 0 || n == 0 {
 		return
 	}
-	x.Pool.For(outer*n, w/8+4, func(lo, hi int) {
-		o, j := lo/n, lo%n
-		for k := lo; k < hi; k++ {
-			s := (o*dim + idx[j]) * w
-			copy(dst[k*w:(k+1)*w], src[s:s+w])
-			if j++; j == n {
-				j, o = 0, o+1
-			}
+	parFor(x.Pool, outer*n, w/8+4, mvGatherRowsJob[T]{dst: dst, src: src, idx: idx, dim: dim, w: w})
+}
+
+type mvGatherRowsJob[T any] struct {
+	dst, src []T
+	idx      []int
+	dim, w   int
+}
+
+func (g mvGatherRowsJob[T]) run(lo, hi int) {
+	n, w := len(g.idx), g.w
+	o, j := lo/n, lo%n
+	for k := lo; k < hi; k++ {
+		s := (o*g.dim + g.idx[j]) * w
+		copy(g.dst[k*w:(k+1)*w], g.src[s:s+w])
+		if j++; j == n {
+			j, o = 0, o+1
 		}
-	})
+	}
 }
 
 // GatherElements picks one element per index along an axis (ONNX GatherElements); the output
 // has the indices' shape.
 func GatherElements(x *Exec, p *GatherParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	data, it := in[0], in[1]
 	r := len(data.Shape)
 	axis, err := mvAxis(p.Axis, r)
@@ -88,12 +99,12 @@ func GatherElements(x *Exec, p *GatherParams, out, in []*Tensor) error {
 			return fmt.Errorf("GatherElements: indices shape %v exceeds data shape %v", it.Shape, data.Shape)
 		}
 	}
-	idx, err := mvIndexList(it, data.Shape[axis])
+	idx, err := mvIndexList(x, it, data.Shape[axis])
 	if err != nil {
 		return fmt.Errorf("GatherElements: %w", err)
 	}
 	out[0].Resize(data.DType, it.Shape...)
-	offs := elementOffsets(idx, it.Shape, Strides(data.Shape), axis)
+	offs := elementOffsets(x, idx, it.Shape, stridesOf(x, data.Shape), axis)
 	if data.DType == String {
 		mvGatherAt(out[0].Strs, data.Strs, offs)
 		return nil
@@ -115,10 +126,10 @@ func GatherElements(x *Exec, p *GatherParams, out, in []*Tensor) error {
 
 // elementOffsets turns GatherElements/ScatterElements indices (of shape ishape) into element
 // offsets into a tensor with strides dst: the index replaces the position along axis.
-func elementOffsets(idx []int, ishape, dst []int, axis int) []int {
-	offs := make([]int, len(idx))
+func elementOffsets(x *Exec, idx []int, ishape, dst []int, axis int) []int {
+	offs := x.Ints(len(idx))
 	r := len(ishape)
-	pos := make([]int, r)
+	pos := x.Ints(r)
 	base := 0 // offset of pos without the axis component
 	for i := range idx {
 		offs[i] = base + idx[i]*dst[axis]
@@ -152,8 +163,9 @@ type GatherNDParams struct {
 
 // GatherND picks slices addressed by index tuples in the indices' last dim (ONNX GatherND).
 func GatherND(x *Exec, p *GatherNDParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	data, it := in[0], in[1]
-	offs, shape, w, err := ndOffsets(data.Shape, it, p.BatchDims)
+	offs, shape, w, err := ndOffsets(x, data.Shape, it, p.BatchDims)
 	if err != nil {
 		return fmt.Errorf("GatherND: %w", err)
 	}
@@ -162,7 +174,7 @@ func GatherND(x *Exec, p *GatherNDParams, out, in []*Tensor) error {
 		gatherSlices(x, out[0].Strs, data.Strs, offs, w)
 	} else {
 		es := data.DType.Size()
-		bo := make([]int, len(offs))
+		bo := x.Ints(len(offs))
 		for i, o := range offs {
 			bo[i] = o * es
 		}
@@ -175,17 +187,27 @@ func gatherSlices[T any](x *Exec, dst, src []T, offs []int, w int) {
 	if w == 0 {
 		return
 	}
-	x.Pool.For(len(offs), w/8+4, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			copy(dst[i*w:(i+1)*w], src[offs[i]:offs[i]+w])
-		}
-	})
+	parFor(x.Pool, len(offs), w/8+4, mvGatherSlicesJob[T]{dst: dst, src: src, offs: offs, w: w})
+}
+
+type mvGatherSlicesJob[T any] struct {
+	dst, src []T
+	offs     []int
+	w        int
+}
+
+func (j mvGatherSlicesJob[T]) run(lo, hi int) {
+	w := j.w
+	for i := lo; i < hi; i++ {
+		copy(j.dst[i*w:(i+1)*w], j.src[j.offs[i]:j.offs[i]+w])
+	}
 }
 
 // ndOffsets resolves GatherND/ScatterND index tuples against a data shape: the element offset
 // of each addressed slice, the gathered shape (indices' shape without its last dim, then the
 // slice's dims), and the slice's element count.
-func ndOffsets(dshape []int, it *Tensor, b int) (offs, shape []int, w int, err error) {
+// They are in x's arena.
+func ndOffsets(x *Exec, dshape []int, it *Tensor, b int) (offs, shape []int, w int, err error) {
 	r, q := len(dshape), len(it.Shape)
 	if q < 1 {
 		return nil, nil, 0, fmt.Errorf("indices must have rank >= 1")
@@ -202,17 +224,17 @@ func ndOffsets(dshape []int, it *Tensor, b int) (offs, shape []int, w int, err e
 			return nil, nil, 0, fmt.Errorf("batch dims of data %v and indices %v differ", dshape, it.Shape)
 		}
 	}
-	v, err := mvInts(it)
+	v, err := mvInts(x, it)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	shape = append(append([]int{}, it.Shape[:q-1]...), dshape[b+k:]...)
+	shape = append(append(x.Ints(q - 1 + r - b - k)[:0], it.Shape[:q-1]...), dshape[b+k:]...)
 	w = NumElems(dshape[b+k:])
-	st := Strides(dshape)
+	st := stridesOf(x, dshape)
 	batch := NumElems(dshape[b:])
 	n := NumElems(it.Shape[:q-1])
 	perBatch := NumElems(it.Shape[b : q-1])
-	offs = make([]int, n)
+	offs = x.Ints(n)
 	for i := range offs {
 		o := 0
 		if perBatch > 0 {
@@ -244,6 +266,7 @@ type ScatterParams struct {
 // ScatterElements writes updates into a copy of data at per-element indices along an axis
 // (ONNX ScatterElements and the deprecated Scatter).
 func ScatterElements(x *Exec, p *ScatterParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	data, it, upd := in[0], in[1], in[2]
 	r := len(data.Shape)
 	axis, err := mvAxis(p.Axis, r)
@@ -258,13 +281,13 @@ func ScatterElements(x *Exec, p *ScatterParams, out, in []*Tensor) error {
 			return fmt.Errorf("ScatterElements: indices shape %v exceeds data shape %v", it.Shape, data.Shape)
 		}
 	}
-	idx, err := mvIndexList(it, data.Shape[axis])
+	idx, err := mvIndexList(x, it, data.Shape[axis])
 	if err != nil {
 		return fmt.Errorf("ScatterElements: %w", err)
 	}
 	out[0].CopyFrom(data)
-	offs := elementOffsets(idx, it.Shape, Strides(data.Shape), axis)
-	if err := mvScatterApply(out[0], upd, offs, 1, p.Reduction); err != nil {
+	offs := elementOffsets(x, idx, it.Shape, stridesOf(x, data.Shape), axis)
+	if err := mvScatterApply(x, out[0], upd, offs, 1, p.Reduction); err != nil {
 		return fmt.Errorf("ScatterElements: %w", err)
 	}
 	return nil
@@ -272,8 +295,9 @@ func ScatterElements(x *Exec, p *ScatterParams, out, in []*Tensor) error {
 
 // ScatterND writes update slices into a copy of data at index tuples (ONNX ScatterND).
 func ScatterND(x *Exec, p *ScatterParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	data, it, upd := in[0], in[1], in[2]
-	offs, shape, w, err := ndOffsets(data.Shape, it, 0)
+	offs, shape, w, err := ndOffsets(x, data.Shape, it, 0)
 	if err != nil {
 		return fmt.Errorf("ScatterND: %w", err)
 	}
@@ -281,7 +305,7 @@ func ScatterND(x *Exec, p *ScatterParams, out, in []*Tensor) error {
 		return fmt.Errorf("ScatterND: updates %v, want %s%v", upd, data.DType, shape)
 	}
 	out[0].CopyFrom(data)
-	if err := mvScatterApply(out[0], upd, offs, w, p.Reduction); err != nil {
+	if err := mvScatterApply(x, out[0], upd, offs, w, p.Reduction); err != nil {
 		return fmt.Errorf("ScatterND: %w", err)
 	}
 	return nil
@@ -325,7 +349,7 @@ func mvReduction(s string) (int, error) {
 
 // mvScatterApply combines update slice i (w elements) into dst at element offset offs[i], in
 // order, so later duplicates win (none) or accumulate (the reductions).
-func mvScatterApply(dst, upd *Tensor, offs []int, w int, reduction string) error {
+func mvScatterApply(x *Exec, dst, upd *Tensor, offs []int, w int, reduction string) error {
 	red, err := mvReduction(reduction)
 	if err != nil {
 		return err
@@ -336,7 +360,7 @@ func mvScatterApply(dst, upd *Tensor, offs []int, w int, reduction string) error
 			return nil
 		}
 		es := dst.DType.Size()
-		bo := make([]int, len(offs))
+		bo := x.Ints(len(offs))
 		for i, o := range offs {
 			bo[i] = o * es
 		}
@@ -366,12 +390,13 @@ func mvScatterApply(dst, upd *Tensor, offs []int, w int, reduction string) error
 		mvScatterReduce(Data[uint64](dst), Data[uint64](upd), offs, w, red)
 	case Float16, BFloat16:
 		// Reduce in float32 and round back, one slice at a time.
-		f := make([]float32, w)
-		u := make([]float32, w)
+		f := arenaOf[float32](x, w)
+		u := arenaOf[float32](x, w)
+		zero := [1]int{}
 		for i, o := range offs {
 			mvWiden(dst, f, o)
 			mvWiden(upd, u, i*w)
-			mvScatterReduce(f, u, []int{0}, w, red)
+			mvScatterReduce(f, u, zero[:], w, red)
 			mvNarrow(dst, f, o)
 		}
 	case Bool:

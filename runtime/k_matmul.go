@@ -27,17 +27,21 @@ type mmPlan struct {
 	out     []int // result shape
 }
 
-func mmMakePlan(as, bs []int) (mmPlan, error) {
+// mmMakePlan plans the product of operands of shapes as and bs; the plan's slices are in x's
+// arena.
+func mmMakePlan(x *Exec, as, bs []int) (mmPlan, error) {
 	var p mmPlan
 	if len(as) == 0 || len(bs) == 0 {
 		return p, fmt.Errorf("matmul of shapes %v and %v: scalars are not allowed", as, bs)
 	}
 	a, b := as, bs
 	if len(a) == 1 {
-		a = []int{1, a[0]}
+		a = x.Ints(2)
+		a[0], a[1] = 1, as[0]
 	}
 	if len(b) == 1 {
-		b = []int{b[0], 1}
+		b = x.Ints(2)
+		b[0], b[1] = bs[0], 1
 	}
 	p.m, p.k = a[len(a)-2], a[len(a)-1]
 	p.n = b[len(b)-1]
@@ -45,15 +49,15 @@ func mmMakePlan(as, bs []int) (mmPlan, error) {
 		return p, fmt.Errorf("matmul of shapes %v and %v: inner dims %d and %d differ", as, bs, p.k, b[len(b)-2])
 	}
 	ab, bb := a[:len(a)-2], b[:len(b)-2]
-	batch, err := BroadcastShape(ab, bb)
+	batch, err := broadcastShape(x, ab, bb)
 	if err != nil {
 		return p, fmt.Errorf("matmul of shapes %v and %v: batch dims do not broadcast", as, bs)
 	}
 	p.batch = batch
 	p.nbatch = NumElems(batch)
-	p.aStr = mmBatchStrides(ab, batch, p.m*p.k)
-	p.bStr = mmBatchStrides(bb, batch, p.k*p.n)
-	p.out = append([]int(nil), batch...)
+	p.aStr = mmBatchStrides(x, ab, batch, p.m*p.k)
+	p.bStr = mmBatchStrides(x, bb, batch, p.k*p.n)
+	p.out = append(x.Ints(len(batch) + 2)[:0], batch...)
 	if len(as) > 1 {
 		p.out = append(p.out, p.m)
 	}
@@ -65,8 +69,9 @@ func mmMakePlan(as, bs []int) (mmPlan, error) {
 
 // mmBatchStrides is BroadcastStrides for the batch dims of an operand whose matrices have size
 // mat elements.
-func mmBatchStrides(dims, batch []int, mat int) []int {
-	st := BroadcastStrides(dims, batch)
+func mmBatchStrides(x *Exec, dims, batch []int, mat int) []int {
+	st := x.Ints(len(batch))
+	broadcastStridesInto(st, dims, batch)
 	for i := range st {
 		st[i] *= mat
 	}
@@ -140,22 +145,31 @@ func mmF32(x *Exec, p *mmPlan, a, b, y []float32) {
 
 // mmGeneric computes the planned product in T with the plain product.
 func mmGeneric[T gemmNum](x *Exec, p *mmPlan, a, b, y []T) {
+	parFor(gmPool(x), p.nbatch, p.m*p.n*p.k*2, mmGenericJob[T]{p: *p, a: a, b: b, y: y})
+}
+
+type mmGenericJob[T gemmNum] struct {
+	p       mmPlan
+	a, b, y []T
+}
+
+func (j mmGenericJob[T]) run(lo, hi int) {
+	p := &j.p
 	mn := p.m * p.n
-	gmPool(x).For(p.nbatch, mn*p.k*2, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ao, bo := p.offset(i, p.aStr), p.offset(i, p.bStr)
-			gemmGeneric(p.m, p.n, p.k, a[ao:], p.k, 1, b[bo:], p.n, 1, y[i*mn:(i+1)*mn], p.n, false)
-		}
-	})
+	for i := lo; i < hi; i++ {
+		ao, bo := p.offset(i, p.aStr), p.offset(i, p.bStr)
+		gemmGeneric(p.m, p.n, p.k, j.a[ao:], p.k, 1, j.b[bo:], p.n, 1, j.y[i*mn:(i+1)*mn], p.n, false)
+	}
 }
 
 // MatMul is ONNX MatMul (numpy matmul) for float and integer types.
 func MatMul(x *Exec, _ *struct{}, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	A, B := in[0], in[1]
 	if A.DType != B.DType {
 		return fmt.Errorf("operand types %s and %s differ", A.DType, B.DType)
 	}
-	p, err := mmMakePlan(A.Shape, B.Shape)
+	p, err := mmMakePlan(x, A.Shape, B.Shape)
 	if err != nil {
 		return err
 	}
@@ -217,6 +231,7 @@ type GemmParams struct {
 
 // Gemm is ONNX Gemm for float and integer types; C is optional and broadcasts to M x N.
 func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	A, B := in[0], in[1]
 	var C *Tensor
 	if len(in) > 2 {
@@ -242,10 +257,13 @@ func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
 	var cst []int
 	if C != nil && p.Beta != 0 {
 		// C broadcasts one way: to M x N and no further.
-		if bs, err := BroadcastShape(C.Shape, []int{m, n}); err != nil || len(bs) != 2 || bs[0] != m || bs[1] != n {
+		mn := x.Ints(2)
+		mn[0], mn[1] = m, n
+		if bs, err := broadcastShape(x, C.Shape, mn); err != nil || len(bs) != 2 || bs[0] != m || bs[1] != n {
 			return fmt.Errorf("C of shape %v does not broadcast to %dx%d", C.Shape, m, n)
 		}
-		cst = BroadcastStrides(C.Shape, []int{m, n})
+		cst = x.Ints(2)
+		broadcastStridesInto(cst, C.Shape, mn)
 	}
 	act, err := makeActivation(p.Activation, p.ActivationParams)
 	if err != nil {

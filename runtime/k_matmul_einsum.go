@@ -116,6 +116,7 @@ type esOperand[T gemmNum] struct {
 
 // Einsum is ONNX Einsum for float and integer types.
 func Einsum(x *Exec, p *EinsumParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	ranks := make([]int, len(in))
 	for i, t := range in {
 		if t.DType != in[0].DType {
@@ -280,7 +281,7 @@ func esPair[T gemmNum](x *Exec, a, b esOperand[T], need map[int]bool, size []int
 	as, bs := dims(a, al), dims(b, bl)
 	nb := len(batch)
 	m, k, n := NumElems(as[nb:nb+len(aOnly)]), NumElems(as[nb+len(aOnly):]), NumElems(bs[nb+len(contr):])
-	plan, err := mmMakePlan(append(append([]int(nil), as[:nb]...), m, k), append(append([]int(nil), bs[:nb]...), k, n))
+	plan, err := mmMakePlan(x, append(append([]int(nil), as[:nb]...), m, k), append(append([]int(nil), bs[:nb]...), k, n))
 	if err != nil {
 		panic(err) // sizes were checked against each other already
 	}

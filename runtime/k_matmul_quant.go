@@ -359,8 +359,9 @@ func qzMatMulInt(x *Exec, A, B, az, bz *Tensor, acc []int32, p *mmPlan) error {
 // MatMulInteger is ONNX MatMulInteger: the int32 matmul of 8-bit operands less their zero
 // points.
 func MatMulInteger(x *Exec, _ *struct{}, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	A, B := in[0], in[1]
-	p, err := mmMakePlan(A.Shape, B.Shape)
+	p, err := mmMakePlan(x, A.Shape, B.Shape)
 	if err != nil {
 		return err
 	}
@@ -373,8 +374,9 @@ func MatMulInteger(x *Exec, _ *struct{}, out, in []*Tensor) error {
 // and requantized around y_zero_point.
 func QLinearMatMul(x *Exec, _ *struct{}, out, in []*Tensor) error {
 	A, aScale, az, B, bScale, bz, yScale := in[0], in[1], in[2], in[3], in[4], in[5], in[6]
+	defer x.Release(x.Mark())
 	yz := qzOpt(in, 7)
-	p, err := mmMakePlan(A.Shape, B.Shape)
+	p, err := mmMakePlan(x, A.Shape, B.Shape)
 	if err != nil {
 		return err
 	}

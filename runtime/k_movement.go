@@ -10,10 +10,10 @@ import (
 
 // mvSimplify drops size-1 dims and merges neighbouring dims that are contiguous with each
 // other in the source, so that the inner loop runs as long as possible (often the whole tensor,
-// which then becomes one copy()). The result has at least one dim.
-func mvSimplify(shape, strides []int) ([]int, []int) {
-	s := make([]int, 0, len(shape)+1)
-	st := make([]int, 0, len(shape)+1)
+// which then becomes one copy()). The result has at least one dim; it is in x's Ints arena.
+func mvSimplify(x *Exec, shape, strides []int) ([]int, []int) {
+	s := x.Ints(len(shape) + 1)[:0]
+	st := x.Ints(len(shape) + 1)[:0]
 	for i, d := range shape {
 		if d == 1 {
 			continue
@@ -40,7 +40,8 @@ func mvStridedCopy(x *Exec, dst, src *Tensor, shape, strides []int, off int) {
 	if n == 0 {
 		return
 	}
-	shape, strides = mvSimplify(shape, strides)
+	defer x.Release(x.Mark())
+	shape, strides = mvSimplify(x, shape, strides)
 	if src.DType == String {
 		mvStridedCopyT(x, dst.Strs[:n], src.Strs, shape, strides, off)
 		return
@@ -57,60 +58,89 @@ func mvStridedCopy(x *Exec, dst, src *Tensor, shape, strides []int, off int) {
 	default:
 		// 16-byte elements (complex128) are copied as two 8-byte halves.
 		es := src.DType.Size() / 8
-		s2 := append(append([]int{}, shape...), es)
-		st2 := make([]int, len(strides)+1)
+		s2 := x.Ints(len(shape) + 1)
+		copy(s2, shape)
+		s2[len(shape)] = es
+		st2 := x.Ints(len(strides) + 1)
 		for i, v := range strides {
 			st2[i] = v * es
 		}
 		st2[len(strides)] = 1
-		s2, st2 = mvSimplify(s2, st2)
+		s2, st2 = mvSimplify(x, s2, st2)
 		mvStridedCopyT(x, bytesAs[uint64](dst.Bytes(), n*es), bytesAs[uint64](src.Buf.Bytes(), len(src.Buf.Bytes())/8), s2, st2, off*es)
 	}
 }
 
 func mvStridedCopyT[T any](x *Exec, dst, src []T, shape, strides []int, off int) {
+	inner := shape[len(shape)-1]
+	parFor(x.Pool, len(dst)/inner, inner+8, mvCopyJob[T]{dst: dst, src: src, shape: shape, strides: strides, off: off})
+}
+
+// mvCopyJob copies rows [lo, hi) of mvStridedCopyT.
+type mvCopyJob[T any] struct {
+	dst, src       []T
+	shape, strides []int
+	off            int
+}
+
+func (j mvCopyJob[T]) run(lo, hi int) {
+	shape, strides, dst, src := j.shape, j.strides, j.dst, j.src
 	r := len(shape)
 	inner, is := shape[r-1], strides[r-1]
-	rows := len(dst) / inner
-	x.Pool.For(rows, inner+8, func(lo, hi int) {
-		// Position of row lo as a multi-index over the outer dims.
-		pos := make([]int, r-1)
-		so := off
-		rem := lo
+	// Position of row lo as a multi-index over the outer dims.
+	var posBuf [8]int
+	var pos []int
+	if r-1 <= len(posBuf) {
+		pos = posBuf[:r-1]
+	} else {
+		pos = make([]int, r-1)
+	}
+	so := j.off
+	rem := lo
+	for d := r - 2; d >= 0; d-- {
+		pos[d] = rem % shape[d]
+		rem /= shape[d]
+		so += pos[d] * strides[d]
+	}
+	for row := lo; row < hi; row++ {
+		d0 := row * inner
+		out := dst[d0 : d0+inner]
+		switch is {
+		case 1:
+			copy(out, src[so:so+inner])
+		case 0:
+			v := src[so]
+			for k := range out {
+				out[k] = v
+			}
+		default:
+			s := so
+			for k := range out {
+				out[k] = src[s]
+				s += is
+			}
+		}
 		for d := r - 2; d >= 0; d-- {
-			pos[d] = rem % shape[d]
-			rem /= shape[d]
-			so += pos[d] * strides[d]
-		}
-		for row := lo; row < hi; row++ {
-			d0 := row * inner
-			out := dst[d0 : d0+inner]
-			switch is {
-			case 1:
-				copy(out, src[so:so+inner])
-			case 0:
-				v := src[so]
-				for k := range out {
-					out[k] = v
-				}
-			default:
-				s := so
-				for k := range out {
-					out[k] = src[s]
-					s += is
-				}
+			pos[d]++
+			so += strides[d]
+			if pos[d] < shape[d] {
+				break
 			}
-			for d := r - 2; d >= 0; d-- {
-				pos[d]++
-				so += strides[d]
-				if pos[d] < shape[d] {
-					break
-				}
-				so -= strides[d] * pos[d]
-				pos[d] = 0
-			}
+			so -= strides[d] * pos[d]
+			pos[d] = 0
 		}
-	})
+	}
+}
+
+// stridesOf is Strides in x's Ints arena.
+func stridesOf(x *Exec, shape []int) []int {
+	s := x.Ints(len(shape))
+	n := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		s[i] = n
+		n *= shape[i]
+	}
+	return s
 }
 
 // mvAxis maps a possibly negative axis into [0, rank).
@@ -131,11 +161,12 @@ type TransposeParams struct {
 
 // Transpose permutes the axes of its input (ONNX Transpose).
 func Transpose(x *Exec, p *TransposeParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	r := len(src.Shape)
 	perm := p.Perm
 	if len(perm) == 0 {
-		perm = make([]int, r)
+		perm = x.Ints(r)
 		for i := range perm {
 			perm[i] = r - 1 - i
 		}
@@ -143,10 +174,10 @@ func Transpose(x *Exec, p *TransposeParams, out, in []*Tensor) error {
 	if len(perm) != r {
 		return fmt.Errorf("Transpose: perm %v for rank %d", perm, r)
 	}
-	seen := make([]bool, r)
-	shape := make([]int, r)
-	strides := make([]int, r)
-	ist := Strides(src.Shape)
+	seen := arenaOf[bool](x, r)
+	shape := x.Ints(r)
+	strides := x.Ints(r)
+	ist := stridesOf(x, src.Shape)
 	for i, a := range perm {
 		if a < 0 {
 			a += r
@@ -171,7 +202,8 @@ func transposeCopy(x *Exec, dst, src *Tensor, shape, strides []int) {
 	if n == 0 {
 		return
 	}
-	s, st := mvSimplify(shape, strides)
+	defer x.Release(x.Mark())
+	s, st := mvSimplify(x, shape, strides)
 	r := len(s)
 	if st[r-1] == 1 || src.DType == String || src.DType.Size() > 8 {
 		mvStridedCopy(x, dst, src, shape, strides, 0)
@@ -204,11 +236,10 @@ func transposeCopy(x *Exec, dst, src *Tensor, shape, strides []int) {
 // output axis j has source stride 1 and the last output axis has a source stride > 1. The axes
 // other than j and the last are walked as an outer index; (j, last) is copied in square tiles.
 func tiledTranspose[T any](x *Exec, dst, src []T, s, st []int, j int) {
-	const tile = 64
 	r := len(s)
-	ost := Strides(s)
+	ost := stridesOf(x, s)
 	// Outer axes: all but j and r-1.
-	var oshape, ostr, dstr []int
+	oshape, ostr, dstr := x.Ints(r)[:0], x.Ints(r)[:0], x.Ints(r)[:0]
 	for i := 0; i < r-1; i++ {
 		if i != j {
 			oshape = append(oshape, s[i])
@@ -218,55 +249,75 @@ func tiledTranspose[T any](x *Exec, dst, src []T, s, st []int, j int) {
 	}
 	outer := NumElems(oshape)
 	nj, nl := s[j], s[r-1]
-	sl := st[r-1] // source stride along the last output axis
-	dj := ost[j]  // destination stride along axis j
 	// Work items are (outer index, band of tile rows along j), so that a plain 2-D transpose
 	// (outer = 1) still spreads over the pool.
-	bands := (nj + tile - 1) / tile
-	x.Pool.For(outer*bands, tile*nl, func(lo, hi int) {
-		var buf [tile * tile]T
-		for item := lo; item < hi; item++ {
-			o, a0 := item/bands, (item%bands)*tile
-			a1 := min(a0+tile, nj)
-			so, do := 0, 0
-			rem := o
-			for d := len(oshape) - 1; d >= 0; d-- {
-				p := rem % oshape[d]
-				rem /= oshape[d]
-				so += p * ostr[d]
-				do += p * dstr[d]
+	bands := (nj + mvTile - 1) / mvTile
+	parFor(x.Pool, outer*bands, mvTile*nl, mvTransposeJob[T]{
+		dst: dst, src: src, oshape: oshape, ostr: ostr, dstr: dstr,
+		bands: bands, nj: nj, nl: nl,
+		sl: st[r-1], // source stride along the last output axis
+		dj: ost[j],  // destination stride along axis j
+	})
+}
+
+// mvTile is tiledTranspose's tile size.
+const mvTile = 64
+
+// mvTransposeJob copies work items [lo, hi) of tiledTranspose.
+type mvTransposeJob[T any] struct {
+	dst, src           []T
+	oshape, ostr, dstr []int
+	bands, nj, nl      int
+	sl, dj             int
+}
+
+func (j mvTransposeJob[T]) run(lo, hi int) {
+	const tile = mvTile
+	oshape, ostr, dstr, src, dst := j.oshape, j.ostr, j.dstr, j.src, j.dst
+	bands, nj, nl, sl, dj := j.bands, j.nj, j.nl, j.sl, j.dj
+	var buf [tile * tile]T
+	for item := lo; item < hi; item++ {
+		o, a0 := item/bands, (item%bands)*tile
+		a1 := min(a0+tile, nj)
+		so, do := 0, 0
+		rem := o
+		for d := len(oshape) - 1; d >= 0; d-- {
+			p := rem % oshape[d]
+			rem /= oshape[d]
+			so += p * ostr[d]
+			do += p * dstr[d]
+		}
+		for b0 := 0; b0 < nl; b0 += tile {
+			b1 := min(b0+tile, nl)
+			// Stage the tile through a small buffer so that both the source reads and the
+			// destination writes run along contiguous memory; only the buffer, which stays
+			// in L1, is accessed with a stride.
+			na, nb := a1-a0, b1-b0
+			for b := 0; b < nb; b++ {
+				copy(buf[b*tile:b*tile+na], src[so+a0+(b0+b)*sl:])
 			}
-			for b0 := 0; b0 < nl; b0 += tile {
-				b1 := min(b0+tile, nl)
-				// Stage the tile through a small buffer so that both the source reads and the
-				// destination writes run along contiguous memory; only the buffer, which stays
-				// in L1, is accessed with a stride.
-				na, nb := a1-a0, b1-b0
-				for b := 0; b < nb; b++ {
-					copy(buf[b*tile:b*tile+na], src[so+a0+(b0+b)*sl:])
-				}
-				for a := 0; a < na; a++ {
-					drow := dst[do+(a0+a)*dj+b0 : do+(a0+a)*dj+b1]
-					for k := range drow {
-						drow[k] = buf[k*tile+a]
-					}
+			for a := 0; a < na; a++ {
+				drow := dst[do+(a0+a)*dj+b0 : do+(a0+a)*dj+b1]
+				for k := range drow {
+					drow[k] = buf[k*tile+a]
 				}
 			}
 		}
-	})
+	}
 }
 
 // Slice extracts a strided sub-tensor (ONNX Slice). Inputs: data, starts, ends, optional axes,
 // optional steps; starts and ends are clamped to the dims as the spec says, so out-of-range
 // values select up to the edge.
 func Slice(x *Exec, _ *struct{}, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	r := len(src.Shape)
-	starts, err := mvInts(in[1])
+	starts, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("Slice: starts: %w", err)
 	}
-	ends, err := mvInts(in[2])
+	ends, err := mvInts(x, in[2])
 	if err != nil {
 		return fmt.Errorf("Slice: ends: %w", err)
 	}
@@ -275,7 +326,7 @@ func Slice(x *Exec, _ *struct{}, out, in []*Tensor) error {
 	}
 	var axes, steps []int64
 	if len(in) > 3 && in[3] != nil {
-		if axes, err = mvInts(in[3]); err != nil {
+		if axes, err = mvInts(x, in[3]); err != nil {
 			return fmt.Errorf("Slice: axes: %w", err)
 		}
 		if len(axes) != len(starts) {
@@ -283,7 +334,7 @@ func Slice(x *Exec, _ *struct{}, out, in []*Tensor) error {
 		}
 	}
 	if len(in) > 4 && in[4] != nil {
-		if steps, err = mvInts(in[4]); err != nil {
+		if steps, err = mvInts(x, in[4]); err != nil {
 			return fmt.Errorf("Slice: steps: %w", err)
 		}
 		if len(steps) != len(starts) {
@@ -293,10 +344,11 @@ func Slice(x *Exec, _ *struct{}, out, in []*Tensor) error {
 	if axes == nil && len(starts) > r {
 		return fmt.Errorf("Slice: %d starts for rank %d", len(starts), r)
 	}
-	shape := append([]int{}, src.Shape...)
-	strides := Strides(src.Shape)
+	shape := x.Ints(r)
+	copy(shape, src.Shape)
+	strides := stridesOf(x, src.Shape)
 	off := 0
-	seen := make([]bool, r)
+	seen := arenaOf[bool](x, r)
 	for i := range starts {
 		a := i
 		if axes != nil {
@@ -354,31 +406,35 @@ func SliceRange(start, end, step, dim int64) (first, count int64) {
 // Expand broadcasts its input to a shape (ONNX Expand; the broadcast is two-way, so dims of 1
 // in the shape keep the input's dim).
 func Expand(x *Exec, _ *struct{}, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
-	want, err := mvInts(in[1])
+	want, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("Expand: shape: %w", err)
 	}
-	ws := make([]int, len(want))
+	ws := x.Ints(len(want))
 	for i, d := range want {
 		if d < 0 {
 			return fmt.Errorf("Expand: negative dim in shape %v", want)
 		}
 		ws[i] = int(d)
 	}
-	shape, err := BroadcastShape(src.Shape, ws)
+	shape, err := broadcastShape(x, src.Shape, ws)
 	if err != nil {
 		return fmt.Errorf("Expand: %w", err)
 	}
 	out[0].Resize(src.DType, shape...)
-	mvStridedCopy(x, out[0], src, shape, BroadcastStrides(src.Shape, shape), 0)
+	st := x.Ints(len(shape))
+	broadcastStridesInto(st, src.Shape, shape)
+	mvStridedCopy(x, out[0], src, shape, st, 0)
 	return nil
 }
 
 // Tile repeats its input along each axis (ONNX Tile).
 func Tile(x *Exec, _ *struct{}, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
-	reps, err := mvInts(in[1])
+	reps, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("Tile: repeats: %w", err)
 	}
@@ -388,10 +444,10 @@ func Tile(x *Exec, _ *struct{}, out, in []*Tensor) error {
 	}
 	// Output axis d is (repeat, input index) in row-major order, so the copy is a strided view
 	// of rank 2r whose repeat axes have stride 0.
-	shape := make([]int, r)
-	vshape := make([]int, 2*r)
-	vstr := make([]int, 2*r)
-	ist := Strides(src.Shape)
+	shape := x.Ints(r)
+	vshape := x.Ints(2 * r)
+	vstr := x.Ints(2 * r)
+	ist := stridesOf(x, src.Shape)
 	for d, k := range reps {
 		if k < 0 {
 			return fmt.Errorf("Tile: negative repeat %d", k)
@@ -412,6 +468,7 @@ type ConcatParams struct {
 
 // Concat joins its inputs along an axis (ONNX Concat).
 func Concat(x *Exec, p *ConcatParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	if len(in) == 0 {
 		return fmt.Errorf("Concat: no inputs")
 	}
@@ -421,7 +478,8 @@ func Concat(x *Exec, p *ConcatParams, out, in []*Tensor) error {
 	if err != nil {
 		return fmt.Errorf("Concat: %w", err)
 	}
-	shape := append([]int{}, first.Shape...)
+	shape := x.Ints(r)
+	copy(shape, first.Shape)
 	shape[axis] = 0
 	for i, t := range in {
 		if t.DType != first.DType || len(t.Shape) != r {
@@ -459,11 +517,19 @@ func mvCopyRows[T any](x *Exec, dst, src []T, n, w, dp, d0, s0, sp int) {
 	if w == 0 {
 		return
 	}
-	x.Pool.For(n, w/8+4, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			copy(dst[d0+i*dp:d0+i*dp+w], src[s0+i*sp:s0+i*sp+w])
-		}
-	})
+	parFor(x.Pool, n, w/8+4, mvRowsJob[T]{dst: dst, src: src, w: w, dp: dp, d0: d0, s0: s0, sp: sp})
+}
+
+type mvRowsJob[T any] struct {
+	dst, src          []T
+	w, dp, d0, s0, sp int
+}
+
+func (j mvRowsJob[T]) run(lo, hi int) {
+	w, dp, d0, s0, sp := j.w, j.dp, j.d0, j.s0, j.sp
+	for i := lo; i < hi; i++ {
+		copy(j.dst[d0+i*dp:d0+i*dp+w], j.src[s0+i*sp:s0+i*sp+w])
+	}
 }
 
 // SplitParams: Axis may be negative; NumOutputs is Split-18's attribute (0 when absent).
@@ -476,6 +542,7 @@ type SplitParams struct {
 // optional split input, else the parts are equal, the last one smaller when the dim does not
 // divide evenly.
 func Split(x *Exec, p *SplitParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	r := len(src.Shape)
 	axis, err := mvAxis(p.Axis, r)
@@ -485,14 +552,14 @@ func Split(x *Exec, p *SplitParams, out, in []*Tensor) error {
 	dim := src.Shape[axis]
 	var sizes []int
 	if len(in) > 1 && in[1] != nil {
-		sp, err := mvInts(in[1])
+		sp, err := mvInts(x, in[1])
 		if err != nil {
 			return fmt.Errorf("Split: split: %w", err)
 		}
 		if len(sp) != len(out) {
 			return fmt.Errorf("Split: %d split sizes for %d outputs", len(sp), len(out))
 		}
-		sizes = make([]int, len(sp))
+		sizes = x.Ints(len(sp))
 		sum := 0
 		for i, v := range sp {
 			if v < 0 {
@@ -505,8 +572,10 @@ func Split(x *Exec, p *SplitParams, out, in []*Tensor) error {
 			return fmt.Errorf("Split: split sizes %v do not add up to dim %d", sp, dim)
 		}
 	} else {
-		var err error
-		if sizes, err = SplitSizes(dim, len(out), p.NumOutputs > 0); err != nil {
+		if len(out) > 0 {
+			sizes = x.Ints(len(out))
+		}
+		if err := splitSizesInto(sizes, dim, len(out), p.NumOutputs > 0); err != nil {
 			return fmt.Errorf("Split: %w", err)
 		}
 	}
@@ -514,8 +583,9 @@ func Split(x *Exec, p *SplitParams, out, in []*Tensor) error {
 	inner := NumElems(src.Shape[axis+1:])
 	irow := dim * inner
 	at := 0
+	shape := x.Ints(r)
 	for i, o := range out {
-		shape := append([]int{}, src.Shape...)
+		copy(shape, src.Shape)
 		shape[axis] = sizes[i]
 		if o == nil {
 			at += sizes[i] * inner
@@ -541,25 +611,36 @@ func SplitSizes(dim, n int, uneven bool) ([]int, error) {
 		return nil, fmt.Errorf("%d outputs", n)
 	}
 	sizes := make([]int, n)
+	if err := splitSizesInto(sizes, dim, n, uneven); err != nil {
+		return nil, err
+	}
+	return sizes, nil
+}
+
+// splitSizesInto is SplitSizes into sizes (n long).
+func splitSizesInto(sizes []int, dim, n int, uneven bool) error {
+	if n <= 0 {
+		return fmt.Errorf("%d outputs", n)
+	}
 	if dim%n == 0 {
 		for i := range sizes {
 			sizes[i] = dim / n
 		}
-		return sizes, nil
+		return nil
 	}
 	if !uneven {
-		return nil, fmt.Errorf("dim %d does not split evenly into %d parts", dim, n)
+		return fmt.Errorf("dim %d does not split evenly into %d parts", dim, n)
 	}
 	c := (dim + n - 1) / n
 	last := dim - c*(n-1)
 	if last < 0 {
-		return nil, fmt.Errorf("dim %d cannot split into %d parts of %d", dim, n, c)
+		return fmt.Errorf("dim %d cannot split into %d parts of %d", dim, n, c)
 	}
 	for i := range sizes {
 		sizes[i] = c
 	}
 	sizes[n-1] = last
-	return sizes, nil
+	return nil
 }
 
 // DepthSpaceParams: Blocksize and, for DepthToSpace, Mode "DCR" (default) or "CRD".
@@ -611,13 +692,13 @@ func SpaceToDepth(x *Exec, p *DepthSpaceParams, out, in []*Tensor) error {
 	return nil
 }
 
-// mvInts reads an integer tensor (any integer type) as []int64.
-func mvInts(t *Tensor) ([]int64, error) {
+// mvInts reads an integer tensor (any integer type) as []int64, in x's arena (see Exec.Ints).
+func mvInts(x *Exec, t *Tensor) ([]int64, error) {
 	if t == nil {
 		return nil, nil
 	}
 	n := t.Len()
-	v := make([]int64, n)
+	v := arenaOf[int64](x, n)
 	switch t.DType {
 	case Int64:
 		copy(v, Data[int64](t))

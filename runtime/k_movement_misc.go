@@ -25,7 +25,7 @@ func Trilu(x *Exec, p *TriluParams, out, in []*Tensor) error {
 	}
 	k := 0
 	if len(in) > 1 && in[1] != nil {
-		v, err := mvInts(in[1])
+		v, err := mvInts(x, in[1])
 		if err != nil || len(v) != 1 {
 			return fmt.Errorf("Trilu: k must be an integer scalar")
 		}
@@ -66,11 +66,11 @@ type OneHotParams struct {
 // count from depth; indices still out of range give all-off vectors.
 func OneHot(x *Exec, p *OneHotParams, out, in []*Tensor) error {
 	it, dt, vals := in[0], in[1], in[2]
-	idx, err := mvNumbers(it)
+	idx, err := mvNumbers(x, it)
 	if err != nil {
 		return fmt.Errorf("OneHot: indices: %w", err)
 	}
-	dv, err := mvNumbers(dt)
+	dv, err := mvNumbers(x, dt)
 	if err != nil || len(dv) != 1 {
 		return fmt.Errorf("OneHot: depth must be a numeric scalar")
 	}
@@ -131,8 +131,8 @@ func mvOneHot[T any](dst []T, off, on T, idx []float64, outer, depth, inner int)
 
 // mvNumbers reads any numeric or bool tensor as float64 (exact for the integers indices and
 // depths use).
-func mvNumbers(t *Tensor) ([]float64, error) {
-	v := make([]float64, t.Len())
+func mvNumbers(x *Exec, t *Tensor) ([]float64, error) {
+	v := arenaOf[float64](x, t.Len())
 	switch t.DType {
 	case Float32:
 		for i, e := range Data[float32](t) {
@@ -155,7 +155,7 @@ func mvNumbers(t *Tensor) ([]float64, error) {
 			}
 		}
 	default:
-		iv, err := mvInts(t)
+		iv, err := mvInts(x, t)
 		if err != nil {
 			return nil, err
 		}
@@ -239,7 +239,7 @@ type CompressParams struct {
 // Compress keeps the slices along an axis whose condition entry is true (ONNX Compress).
 func Compress(x *Exec, p *CompressParams, out, in []*Tensor) error {
 	src, ct := in[0], in[1]
-	cond, err := mvNumbers(ct)
+	cond, err := mvNumbers(x, ct)
 	if err != nil {
 		return fmt.Errorf("Compress: condition: %w", err)
 	}
@@ -289,7 +289,7 @@ func ReverseSequence(x *Exec, p *ReverseSequenceParams, out, in []*Tensor) error
 	if r < 2 || !(p.BatchAxis == 0 && p.TimeAxis == 1 || p.BatchAxis == 1 && p.TimeAxis == 0) {
 		return fmt.Errorf("ReverseSequence: batch_axis %d, time_axis %d for rank %d", p.BatchAxis, p.TimeAxis, r)
 	}
-	lens, err := mvInts(in[1])
+	lens, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("ReverseSequence: sequence_lens: %w", err)
 	}
@@ -532,11 +532,11 @@ type Col2ImParams struct {
 // [N, C*prod(block), L], image_shape, block_shape.
 func Col2Im(x *Exec, p *Col2ImParams, out, in []*Tensor) error {
 	src := in[0]
-	img, err := mvInts(in[1])
+	img, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("Col2Im: image_shape: %w", err)
 	}
-	blk, err := mvInts(in[2])
+	blk, err := mvInts(x, in[2])
 	if err != nil {
 		return fmt.Errorf("Col2Im: block_shape: %w", err)
 	}

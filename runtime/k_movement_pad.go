@@ -10,15 +10,16 @@ type PadParams struct {
 // Pad pads (or, with negative pads, crops) each axis (ONNX Pad). Inputs: data, pads (begin
 // values for each padded axis, then end values), optional constant_value, optional axes.
 func Pad(x *Exec, p *PadParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	r := len(src.Shape)
-	pads, err := mvInts(in[1])
+	pads, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("Pad: pads: %w", err)
 	}
-	axes := make([]int, 0, r)
+	axes := x.Ints(r)[:0]
 	if len(in) > 3 && in[3] != nil {
-		av, err := mvInts(in[3])
+		av, err := mvInts(x, in[3])
 		if err != nil {
 			return fmt.Errorf("Pad: axes: %w", err)
 		}
@@ -37,7 +38,7 @@ func Pad(x *Exec, p *PadParams, out, in []*Tensor) error {
 	if len(pads) != 2*len(axes) {
 		return fmt.Errorf("Pad: %d pads for %d axes", len(pads), len(axes))
 	}
-	begin, end := make([]int, r), make([]int, r)
+	begin, end := x.Ints(r), x.Ints(r)
 	for i, a := range axes {
 		begin[a], end[a] = int(pads[i]), int(pads[len(axes)+i])
 	}
@@ -67,8 +68,11 @@ func mvPad(x *Exec, dst, src *Tensor, begin, end []int, mode string, cval *Tenso
 	default:
 		return fmt.Errorf("Pad: unknown mode %q", mode)
 	}
-	shape := make([]int, r)
-	maps := make([][]int, r)
+	shape := x.Ints(r)
+	for d := range r {
+		shape[d] = src.Shape[d] + begin[d] + end[d]
+	}
+	maps := mvNewMaps(x, shape)
 	for d := range r {
 		n := src.Shape[d]
 		shape[d] = n + begin[d] + end[d]
@@ -82,7 +86,7 @@ func mvPad(x *Exec, dst, src *Tensor, begin, end []int, mode string, cval *Tenso
 		if w <= 0 && m != 0 && shape[d] > 0 {
 			return fmt.Errorf("Pad: cannot %s-pad an empty axis %d", mode, d)
 		}
-		mp := make([]int, shape[d])
+		mp := maps.at(d)
 		for o := range mp {
 			i := o - pb
 			if i < 0 || i >= w {
@@ -108,13 +112,12 @@ func mvPad(x *Exec, dst, src *Tensor, begin, end []int, mode string, cval *Tenso
 			}
 			mp[o] = base + i
 		}
-		maps[d] = mp
 	}
 	dst.Resize(src.DType, shape...)
 	if NumElems(shape) == 0 {
 		return nil
 	}
-	st := Strides(src.Shape)
+	st := stridesOf(x, src.Shape)
 	if src.DType == String {
 		var c string
 		if cval != nil {
@@ -149,14 +152,14 @@ func mvFirst[T Elem](t *Tensor) T {
 
 // mvPadT fills dst (of the given shape) with src[maps], where maps[d][o] is the source index
 // along axis d for output index o, or -1 for the constant c.
-func mvPadT[T any](x *Exec, dst, src []T, maps [][]int, shape, st []int, c T) {
+func mvPadT[T any](x *Exec, dst, src []T, maps mvMaps, shape, st []int, c T) {
 	r := len(shape)
 	if r == 0 {
 		dst[0] = src[0]
 		return
 	}
 	inner := shape[r-1]
-	im := maps[r-1]
+	im := maps.at(r - 1)
 	// The interior of the innermost axis maps to consecutive source elements; find it so it can
 	// be copied with copy().
 	lo, hi := 0, 0
@@ -182,64 +185,100 @@ func mvPadT[T any](x *Exec, dst, src []T, maps [][]int, shape, st []int, c T) {
 		}
 	}
 	rows := len(dst) / inner
-	x.Pool.For(rows, inner+8, func(rlo, rhi int) {
-		pos := make([]int, r-1)
-		rem := rlo
-		for d := r - 2; d >= 0; d-- {
-			pos[d] = rem % shape[d]
-			rem /= shape[d]
-		}
-		prevBase, prevInside := -1, false
-		for row := rlo; row < rhi; row++ {
-			out := dst[row*inner : (row+1)*inner]
-			base, inside := 0, true
-			for d := 0; d < r-1; d++ {
-				i := maps[d][pos[d]]
-				if i < 0 {
-					inside = false
-					break
-				}
-				base += i * st[d]
-			}
-			switch {
-			case row > rlo && inside == prevInside && (!inside || base == prevBase):
-				// Same source row as the previous output row (upsampling, edge padding).
-				copy(out, dst[(row-1)*inner:row*inner])
-			case !inside:
-				mvFill(out, c)
-			case edgeConst:
-				for o := 0; o < lo; o++ {
-					out[o] = mvPick(src, base, im[o], c)
-				}
-				if hi > lo {
-					copy(out[lo:hi], src[base+im[lo]:])
-				}
-				for o := hi; o < inner; o++ {
-					out[o] = mvPick(src, base, im[o], c)
-				}
-			default:
-				s := src[base:]
-				for o := 0; o < lo; o++ {
-					out[o] = s[im[o]]
-				}
-				if hi > lo {
-					copy(out[lo:hi], s[im[lo]:])
-				}
-				for o := hi; o < inner; o++ {
-					out[o] = s[im[o]]
-				}
-			}
-			prevBase, prevInside = base, inside
-			for d := r - 2; d >= 0; d-- {
-				pos[d]++
-				if pos[d] < shape[d] {
-					break
-				}
-				pos[d] = 0
-			}
-		}
-	})
+	parFor(x.Pool, rows, inner+8, mvPadJob[T]{dst: dst, src: src, maps: maps, shape: shape, st: st, c: c, lo: lo, hi: hi, edgeConst: edgeConst})
 }
+
+// mvPadJob fills rows [rlo, rhi) of mvPadT's output.
+type mvPadJob[T any] struct {
+	dst, src  []T
+	maps      mvMaps
+	shape, st []int
+	c         T
+	lo, hi    int
+	edgeConst bool
+}
+
+func (j mvPadJob[T]) run(rlo, rhi int) {
+	dst, src, maps, shape, st, c, lo, hi, edgeConst := j.dst, j.src, j.maps, j.shape, j.st, j.c, j.lo, j.hi, j.edgeConst
+	r := len(shape)
+	inner := shape[r-1]
+	im := maps.at(r - 1)
+	var posBuf [8]int
+	var pos []int
+	if r-1 <= len(posBuf) {
+		pos = posBuf[:r-1]
+	} else {
+		pos = make([]int, r-1)
+	}
+	rem := rlo
+	for d := r - 2; d >= 0; d-- {
+		pos[d] = rem % shape[d]
+		rem /= shape[d]
+	}
+	prevBase, prevInside := -1, false
+	for row := rlo; row < rhi; row++ {
+		out := dst[row*inner : (row+1)*inner]
+		base, inside := 0, true
+		for d := 0; d < r-1; d++ {
+			i := maps.at(d)[pos[d]]
+			if i < 0 {
+				inside = false
+				break
+			}
+			base += i * st[d]
+		}
+		switch {
+		case row > rlo && inside == prevInside && (!inside || base == prevBase):
+			// Same source row as the previous output row (upsampling, edge padding).
+			copy(out, dst[(row-1)*inner:row*inner])
+		case !inside:
+			mvFill(out, c)
+		case edgeConst:
+			for o := 0; o < lo; o++ {
+				out[o] = mvPick(src, base, im[o], c)
+			}
+			if hi > lo {
+				copy(out[lo:hi], src[base+im[lo]:])
+			}
+			for o := hi; o < inner; o++ {
+				out[o] = mvPick(src, base, im[o], c)
+			}
+		default:
+			s := src[base:]
+			for o := 0; o < lo; o++ {
+				out[o] = s[im[o]]
+			}
+			if hi > lo {
+				copy(out[lo:hi], s[im[lo]:])
+			}
+			for o := hi; o < inner; o++ {
+				out[o] = s[im[o]]
+			}
+		}
+		prevBase, prevInside = base, inside
+		for d := r - 2; d >= 0; d-- {
+			pos[d]++
+			if pos[d] < shape[d] {
+				break
+			}
+			pos[d] = 0
+		}
+	}
+}
+
+// mvMaps are per-axis index maps in x's arena: at(d) is axis d's, of the output's length.
+type mvMaps struct{ flat, off []int }
+
+func mvNewMaps(x *Exec, shape []int) mvMaps {
+	m := mvMaps{off: x.Ints(len(shape) + 1)}
+	for d, n := range shape {
+		m.off[d+1] = m.off[d] + max(n, 0)
+	}
+	m.flat = x.Ints(m.off[len(shape)])
+	return m
+}
+
+func (m mvMaps) at(d int) []int { return m.flat[m.off[d]:m.off[d+1]] }
 
 func mvPick[T any](src []T, base, i int, c T) T {
 	if i < 0 {
@@ -257,15 +296,16 @@ type CenterCropPadParams struct {
 // CenterCropPad crops or zero-pads each listed axis to a size, keeping the center (ONNX
 // CenterCropPad).
 func CenterCropPad(x *Exec, p *CenterCropPadParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	r := len(src.Shape)
-	sizes, err := mvInts(in[1])
+	sizes, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("CenterCropPad: shape: %w", err)
 	}
 	axes := p.Axes
 	if len(axes) == 0 {
-		axes = make([]int, r)
+		axes = x.Ints(r)
 		for i := range axes {
 			axes[i] = i
 		}
@@ -273,7 +313,7 @@ func CenterCropPad(x *Exec, p *CenterCropPadParams, out, in []*Tensor) error {
 	if len(sizes) != len(axes) {
 		return fmt.Errorf("CenterCropPad: %d sizes for %d axes", len(sizes), len(axes))
 	}
-	begin, end := make([]int, r), make([]int, r)
+	begin, end := x.Ints(r), x.Ints(r)
 	for i, a := range axes {
 		k, err := mvAxis(a, r)
 		if err != nil {

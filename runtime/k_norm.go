@@ -178,16 +178,25 @@ func nmChannelStats[T rdFloat](src []T, N, C, S int, mean, vr []float64) {
 
 // nmAffine computes y = x*a[c] + b[c] over (N, C, S).
 func nmAffine[T rdFloat](x *Exec, src, dst []T, N, C, S int, a, b []float64) {
-	x.Pool.For(N*C, S, func(lo, hi int) {
-		for nc := lo; nc < hi; nc++ {
-			c := nc % C
-			av, bv := T(a[c]), T(b[c])
-			d := dst[nc*S : (nc+1)*S]
-			for i, v := range src[nc*S : (nc+1)*S] {
-				d[i] = v*av + bv
-			}
+	parFor(x.Pool, N*C, S, nmAffineJob[T]{src: src, dst: dst, C: C, S: S, a: a, b: b})
+}
+
+type nmAffineJob[T rdFloat] struct {
+	src, dst []T
+	C, S     int
+	a, b     []float64
+}
+
+func (j nmAffineJob[T]) run(lo, hi int) {
+	C, S := j.C, j.S
+	for nc := lo; nc < hi; nc++ {
+		c := nc % C
+		av, bv := T(j.a[c]), T(j.b[c])
+		d := j.dst[nc*S : (nc+1)*S]
+		for i, v := range j.src[nc*S : (nc+1)*S] {
+			d[i] = v*av + bv
 		}
-	})
+	}
 }
 
 // GroupNormParams configures GroupNorm.
@@ -266,23 +275,32 @@ func nmMeanVar[T rdFloat](v []T) (mean, vr float64) {
 
 func nmGroup[T rdFloat](x *Exec, src, dst []T, N, C, S, G int, scale, bias []T, eps float64) {
 	cpg := C / G
+	parFor(x.Pool, N*G, 4*cpg*S, nmGroupJob[T]{src: src, dst: dst, scale: scale, bias: bias, S: S, G: G, cpg: cpg, eps: eps})
+}
+
+type nmGroupJob[T rdFloat] struct {
+	src, dst, scale, bias []T
+	S, G, cpg             int
+	eps                   float64
+}
+
+func (jb nmGroupJob[T]) run(lo, hi int) {
+	src, dst, scale, bias, S, G, cpg, eps := jb.src, jb.dst, jb.scale, jb.bias, jb.S, jb.G, jb.cpg, jb.eps
 	blk := cpg * S
-	x.Pool.For(N*G, 4*blk, func(lo, hi int) {
-		for ng := lo; ng < hi; ng++ {
-			mean, vr := nmMeanVar(src[ng*blk : (ng+1)*blk])
-			inv := 1 / math.Sqrt(vr+eps)
-			c0 := (ng % G) * cpg
-			for j := 0; j < cpg; j++ {
-				a := T(inv * float64(scale[c0+j]))
-				b := bias[c0+j] - T(mean)*a
-				off := ng*blk + j*S
-				d := dst[off : off+S]
-				for i, v := range src[off : off+S] {
-					d[i] = v*a + b
-				}
+	for ng := lo; ng < hi; ng++ {
+		mean, vr := nmMeanVar(src[ng*blk : (ng+1)*blk])
+		inv := 1 / math.Sqrt(vr+eps)
+		c0 := (ng % G) * cpg
+		for j := 0; j < cpg; j++ {
+			a := T(inv * float64(scale[c0+j]))
+			b := bias[c0+j] - T(mean)*a
+			off := ng*blk + j*S
+			d := dst[off : off+S]
+			for i, v := range src[off : off+S] {
+				d[i] = v*a + b
 			}
 		}
-	})
+	}
 }
 
 // LayerNormParams configures LayerNorm.
@@ -299,6 +317,7 @@ type LayerNormParams struct {
 // on is normalized, then scaled and shifted by Scale and B broadcast to those dims. The
 // optional outputs Mean and InvStdDev have the input's shape with those dims set to 1.
 func LayerNorm(x *Exec, p *LayerNormParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	rank := len(src.Shape)
 	axis, err := rdAxis(int64(p.Axis), max(rank, 1))
@@ -312,7 +331,8 @@ func LayerNorm(x *Exec, p *LayerNormParams, out, in []*Tensor) error {
 	dst := out[0]
 	dst.Resize(src.DType, src.Shape...)
 	var stats [2]*Tensor
-	statShape := append([]int(nil), src.Shape...)
+	statShape := x.Ints(rank)
+	copy(statShape, src.Shape)
 	for i := axis; i < rank; i++ {
 		statShape[i] = 1
 	}
@@ -398,7 +418,9 @@ func nmExpand[T rdFloat](x *Exec, t *Tensor, shape []int, slot, slot2 int) ([]T,
 		}
 	}
 	e := ScratchOf[T](x, slot2, n)
-	it := NewStridedIndex(shape, BroadcastStrides(ts, shape))
+	st := x.Ints(len(shape))
+	broadcastStridesInto(st, ts, shape)
+	it := strided(x, shape, st)
 	pos := 0
 	for it.Next() {
 		s, st := it.Off[0], it.InnerStride[0]
@@ -412,30 +434,40 @@ func nmExpand[T rdFloat](x *Exec, t *Tensor, shape []int, slot, slot2 int) ([]T,
 }
 
 func nmLayer[T rdFloat](x *Exec, src, dst []T, rows, cols int, sc, bs []T, p *LayerNormParams, mean, inv []float64) {
-	x.Pool.For(rows, 4*cols, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row := src[r*cols : (r+1)*cols]
-			d := dst[r*cols : (r+1)*cols]
-			var m, vr float64
-			if p.RMS {
-				vr = float64(rdSumRow[T, float64](row, 2)) / float64(cols)
-			} else {
-				m, vr = nmMeanVar(row)
+	parFor(x.Pool, rows, 4*cols, nmLayerJob[T]{src: src, dst: dst, sc: sc, bs: bs, cols: cols, p: p, mean: mean, inv: inv})
+}
+
+type nmLayerJob[T rdFloat] struct {
+	src, dst, sc, bs []T
+	cols             int
+	p                *LayerNormParams
+	mean, inv        []float64
+}
+
+func (j nmLayerJob[T]) run(lo, hi int) {
+	src, dst, sc, bs, cols, p, mean, inv := j.src, j.dst, j.sc, j.bs, j.cols, j.p, j.mean, j.inv
+	for r := lo; r < hi; r++ {
+		row := src[r*cols : (r+1)*cols]
+		d := dst[r*cols : (r+1)*cols]
+		var m, vr float64
+		if p.RMS {
+			vr = float64(rdSumRow[T, float64](row, 2)) / float64(cols)
+		} else {
+			m, vr = nmMeanVar(row)
+		}
+		iv := 1 / math.Sqrt(vr+p.Epsilon)
+		mean[r], inv[r] = m, iv
+		mt, it := T(m), T(iv)
+		if bs != nil {
+			for i, v := range row {
+				d[i] = (v-mt)*it*sc[i] + bs[i]
 			}
-			iv := 1 / math.Sqrt(vr+p.Epsilon)
-			mean[r], inv[r] = m, iv
-			mt, it := T(m), T(iv)
-			if bs != nil {
-				for i, v := range row {
-					d[i] = (v-mt)*it*sc[i] + bs[i]
-				}
-			} else {
-				for i, v := range row {
-					d[i] = (v - mt) * it * sc[i]
-				}
+		} else {
+			for i, v := range row {
+				d[i] = (v - mt) * it * sc[i]
 			}
 		}
-	})
+	}
 }
 
 // LpNormParams configures LpNorm.
@@ -480,23 +512,31 @@ func nmLp[T rdFloat](x *Exec, src, dst []T, l rdLayout, pw int) {
 			norms[i] = math.Sqrt(v)
 		}
 	}
-	R, inner := l.R, l.Inner
-	x.Pool.For(l.Outer, R*inner, func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			nv := norms[o*inner : (o+1)*inner]
-			for r := 0; r < R; r++ {
-				off := (o*R + r) * inner
-				d := dst[off : off+inner]
-				for k, v := range src[off : off+inner] {
-					if nv[k] == 0 {
-						d[k] = 0
-					} else {
-						d[k] = T(float64(v) / nv[k])
-					}
+	parFor(x.Pool, l.Outer, l.R*l.Inner, nmLpJob[T]{src: src, dst: dst, norms: norms, R: l.R, inner: l.Inner})
+}
+
+type nmLpJob[T rdFloat] struct {
+	src, dst []T
+	norms    []float64
+	R, inner int
+}
+
+func (j nmLpJob[T]) run(lo, hi int) {
+	src, dst, norms, R, inner := j.src, j.dst, j.norms, j.R, j.inner
+	for o := lo; o < hi; o++ {
+		nv := norms[o*inner : (o+1)*inner]
+		for r := 0; r < R; r++ {
+			off := (o*R + r) * inner
+			d := dst[off : off+inner]
+			for k, v := range src[off : off+inner] {
+				if nv[k] == 0 {
+					d[k] = 0
+				} else {
+					d[k] = T(float64(v) / nv[k])
 				}
 			}
 		}
-	})
+	}
 }
 
 // MVNParams configures MeanVarianceNorm.
@@ -507,8 +547,9 @@ type MVNParams struct {
 // MeanVarianceNorm computes MeanVarianceNormalization: (x - mean) / (std + 1e-9), with mean and
 // population standard deviation taken over Axes.
 func MeanVarianceNorm(x *Exec, p *MVNParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
-	red, err := rdAxesMask(len(src.Shape), p.Axes, false)
+	red, err := rdAxesMask(x, len(src.Shape), p.Axes, false)
 	if err != nil {
 		return err
 	}
@@ -517,24 +558,25 @@ func MeanVarianceNorm(x *Exec, p *MVNParams, out, in []*Tensor) error {
 	if dst.Len() == 0 {
 		return nil
 	}
-	statShape := rdOutShape(src.Shape, red, true)
+	statShape := rdOutShape(x, src.Shape, red, true)
 	nstat := NumElems(statShape)
 	sum := ScratchOf[float64](x, rdSlotStat, nstat)
 	sq := ScratchOf[float64](x, rdSlotStat2, nstat)
 	cnt := float64(dst.Len() / nstat)
-	sstr := BroadcastStrides(statShape, src.Shape)
+	sstr := x.Ints(len(src.Shape))
+	broadcastStridesInto(sstr, statShape, src.Shape)
 	return nmDispatch(x, src, dst,
-		func(s, d []float32) error { nmMVN(s, d, src.Shape, sstr, sum, sq, cnt); return nil },
-		func(s, d []float64) error { nmMVN(s, d, src.Shape, sstr, sum, sq, cnt); return nil })
+		func(s, d []float32) error { nmMVN(x, s, d, src.Shape, sstr, sum, sq, cnt); return nil },
+		func(s, d []float64) error { nmMVN(x, s, d, src.Shape, sstr, sum, sq, cnt); return nil })
 }
 
 // nmMVN walks the input row by row with, for each row, the offset of its statistics (stride 0
 // along reduced dims), in three passes: sums, squared deviations, output.
-func nmMVN[T rdFloat](src, dst []T, shape, sstr []int, sum, sq []float64, cnt float64) {
+func nmMVN[T rdFloat](x *Exec, src, dst []T, shape, sstr []int, sum, sq []float64, cnt float64) {
 	clear(sum)
 	clear(sq)
 	for pass := 0; pass < 3; pass++ {
-		it := NewStridedIndex(shape, sstr)
+		it := strided(x, shape, sstr)
 		pos := 0
 		for it.Next() {
 			j, st := it.Off[0], it.InnerStride[0]
@@ -601,22 +643,31 @@ func LRN(x *Exec, p *LRNParams, out, in []*Tensor) error {
 }
 
 func nmLRN[T rdFloat](x *Exec, src, dst []T, N, C, S int, p *LRNParams) {
+	parFor(x.Pool, N*C, S*(p.Size+8), nmLRNJob[T]{src: src, dst: dst, C: C, S: S, p: p})
+}
+
+type nmLRNJob[T rdFloat] struct {
+	src, dst []T
+	C, S     int
+	p        *LRNParams
+}
+
+func (j nmLRNJob[T]) run(a, b int) {
+	src, dst, C, S, p := j.src, j.dst, j.C, j.S, j.p
 	lo, hi := (p.Size-1)/2, p.Size/2 // channels before and after c in the window
 	k := p.Alpha / float64(p.Size)
-	x.Pool.For(N*C, S*(p.Size+8), func(a, b int) {
-		for nc := a; nc < b; nc++ {
-			n, c := nc/C, nc%C
-			d := dst[nc*S : (nc+1)*S]
-			clear(d)
-			// Sum the window's squares into the output row, then turn it into the result.
-			for cc := max(0, c-lo); cc <= min(C-1, c+hi); cc++ {
-				for i, v := range src[(n*C+cc)*S : (n*C+cc+1)*S] {
-					d[i] += v * v
-				}
-			}
-			for i, v := range src[nc*S : (nc+1)*S] {
-				d[i] = T(float64(v) / math.Pow(p.Bias+k*float64(d[i]), p.Beta))
+	for nc := a; nc < b; nc++ {
+		n, c := nc/C, nc%C
+		d := dst[nc*S : (nc+1)*S]
+		clear(d)
+		// Sum the window's squares into the output row, then turn it into the result.
+		for cc := max(0, c-lo); cc <= min(C-1, c+hi); cc++ {
+			for i, v := range src[(n*C+cc)*S : (n*C+cc+1)*S] {
+				d[i] += v * v
 			}
 		}
-	})
+		for i, v := range src[nc*S : (nc+1)*S] {
+			d[i] = T(float64(v) / math.Pow(p.Bias+k*float64(d[i]), p.Beta))
+		}
+	}
 }

@@ -42,12 +42,18 @@ func plWin(p *PoolParams, xs []int) (cvWin, error) {
 	}
 	sp := xs[2:]
 	if p.Global {
-		// One window over the flattened spatial dims, whatever their number.
-		vol := []int{NumElems(sp)}
-		if vol[0] == 0 {
+		// One window over the flattened spatial dims, whatever their number: what cvMakeWin
+		// gives for a one-dim input and kernel of that volume.
+		vol := NumElems(sp)
+		if vol == 0 {
 			return cvWin{}, fmt.Errorf("global pooling of an empty input of shape %v", xs)
 		}
-		return cvMakeWin(vol, vol, nil, nil, nil, "", false)
+		w := cvWin{nsp: 1}
+		for i := 0; i < cvMaxSpatial; i++ {
+			w.in[i], w.k[i], w.s[i], w.d[i], w.out[i] = 1, 1, 1, 1, 1
+		}
+		w.in[cvMaxSpatial-1], w.k[cvMaxSpatial-1] = vol, vol
+		return w, nil
 	}
 	if len(p.KernelShape) != len(sp) {
 		return cvWin{}, fmt.Errorf("kernel_shape %v does not match input of shape %v", p.KernelShape, xs)
@@ -58,15 +64,18 @@ func plWin(p *PoolParams, xs []int) (cvWin, error) {
 // Pooling is ONNX MaxPool (with its optional Indices output), AveragePool and LpPool, and their
 // global forms, for float types; max pooling also takes 8-bit integers.
 func Pooling(x *Exec, p *PoolParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	X := in[0]
 	w, err := plWin(p, X.Shape)
 	if err != nil {
 		return err
 	}
 	n, c := X.Shape[0], X.Shape[1]
-	shape := w.outShape(n, c)
+	os := w.outShape(n, c)
+	shape := os[:w.nsp+2]
 	if p.Global {
-		shape = append([]int(nil), X.Shape...)
+		shape = x.Ints(len(X.Shape))
+		copy(shape, X.Shape)
 		for i := 2; i < len(shape); i++ {
 			shape[i] = 1
 		}
@@ -150,15 +159,7 @@ func plRun[T float32 | float64](x *Exec, pl *plPool, xs, ys []T, idx []int64) {
 		// Global average pooling (the squeeze of squeeze-and-excitation blocks): a plain sum
 		// per plane.
 		iv := pl.w.inVol()
-		gmPool(x).For(pl.planes, iv, func(lo, hi int) {
-			for pi := lo; pi < hi; pi++ {
-				var s float64
-				for _, v := range xs[pi*iv : (pi+1)*iv] {
-					s += float64(v)
-				}
-				ys[pi] = T(s / float64(iv))
-			}
-		})
+		parFor(gmPool(x), pl.planes, iv, plGlobalAvgJob[T]{xs: xs, ys: ys, iv: iv})
 		return
 	}
 	if pl.mode == PoolMax {
@@ -166,101 +167,136 @@ func plRun[T float32 | float64](x *Exec, pl *plPool, xs, ys []T, idx []int64) {
 		return
 	}
 	w := &pl.w
-	iv, ov := w.inVol(), w.outVol()
-	gmPool(x).For(pl.planes, ov*w.kVol(), func(lo, hi int) {
-		for pi := lo; pi < hi; pi++ {
-			src := xs[pi*iv : (pi+1)*iv]
-			dst := ys[pi*ov : (pi+1)*ov]
-			o := 0
-			for oz := 0; oz < w.out[0]; oz++ {
-				zl, zh, zp := plRange(w, 0, oz)
-				for oy := 0; oy < w.out[1]; oy++ {
-					yl, yh, yp := plRange(w, 1, oy)
-					for ox := 0; ox < w.out[2]; ox++ {
-						xl, xh, xp := plRange(w, 2, ox)
-						var s float64
-						for kz := zl; kz < zh; kz++ {
-							iz := oz*w.s[0] - w.pb[0] + kz*w.d[0]
-							for ky := yl; ky < yh; ky++ {
-								iy := oy*w.s[1] - w.pb[1] + ky*w.d[1]
-								row := src[(iz*w.in[1]+iy)*w.in[2]:]
-								ix := ox*w.s[2] - w.pb[2] + xl*w.d[2]
-								for kx := xl; kx < xh; kx++ {
-									v := float64(row[ix])
-									if pl.mode == PoolLp {
-										v = math.Pow(math.Abs(v), pl.p)
-									}
-									s += v
-									ix += w.d[2]
-								}
-							}
-						}
-						if pl.mode == PoolLp {
-							dst[o] = T(math.Pow(s, 1/pl.p))
-						} else {
-							cnt := (zh - zl) * (yh - yl) * (xh - xl)
-							if pl.countPad {
-								cnt = zp * yp * xp
-							}
-							dst[o] = T(s / float64(cnt))
-						}
-						o++
-					}
-				}
-			}
-		}
-	})
+	parFor(gmPool(x), pl.planes, w.outVol()*w.kVol(), plAvgJob[T]{pl: *pl, xs: xs, ys: ys})
 }
 
 // plMax max-pools, recording the argmax's flat input index when idx is set. NaNs never win,
 // and of equal values the first one does.
 func plMax[T float32 | float64 | int8 | uint8](x *Exec, pl *plPool, xs, ys []T, idx []int64) {
 	w := &pl.w
+	parFor(gmPool(x), pl.planes, w.outVol()*w.kVol(), plMaxJob[T]{pl: *pl, xs: xs, ys: ys, idx: idx})
+}
+
+type plGlobalAvgJob[T float32 | float64] struct {
+	xs, ys []T
+	iv     int
+}
+
+func (j plGlobalAvgJob[T]) run(lo, hi int) {
+	xs, ys, iv := j.xs, j.ys, j.iv
+	for pi := lo; pi < hi; pi++ {
+		var s float64
+		for _, v := range xs[pi*iv : (pi+1)*iv] {
+			s += float64(v)
+		}
+		ys[pi] = T(s / float64(iv))
+	}
+}
+
+type plAvgJob[T float32 | float64] struct {
+	pl     plPool
+	xs, ys []T
+}
+
+func (j plAvgJob[T]) run(lo, hi int) {
+	pl, xs, ys := &j.pl, j.xs, j.ys
+	w := &pl.w
 	iv, ov := w.inVol(), w.outVol()
-	gmPool(x).For(pl.planes, ov*w.kVol(), func(lo, hi int) {
-		for pi := lo; pi < hi; pi++ {
-			src := xs[pi*iv : (pi+1)*iv]
-			dst := ys[pi*ov : (pi+1)*ov]
-			o := 0
-			for oz := 0; oz < w.out[0]; oz++ {
-				zl, zh, _ := plRange(w, 0, oz)
-				for oy := 0; oy < w.out[1]; oy++ {
-					yl, yh, _ := plRange(w, 1, oy)
-					for ox := 0; ox < w.out[2]; ox++ {
-						xl, xh, _ := plRange(w, 2, ox)
-						best, bi, found := T(0), -1, false
-						for kz := zl; kz < zh; kz++ {
-							iz := oz*w.s[0] - w.pb[0] + kz*w.d[0]
-							for ky := yl; ky < yh; ky++ {
-								iy := oy*w.s[1] - w.pb[1] + ky*w.d[1]
-								base := (iz*w.in[1] + iy) * w.in[2]
-								ix := ox*w.s[2] - w.pb[2] + xl*w.d[2]
-								for kx := xl; kx < xh; kx++ {
-									v := src[base+ix]
-									if v == v && (!found || v > best) {
-										best, bi, found = v, base+ix, true
-									}
-									ix += w.d[2]
+	for pi := lo; pi < hi; pi++ {
+		src := xs[pi*iv : (pi+1)*iv]
+		dst := ys[pi*ov : (pi+1)*ov]
+		o := 0
+		for oz := 0; oz < w.out[0]; oz++ {
+			zl, zh, zp := plRange(w, 0, oz)
+			for oy := 0; oy < w.out[1]; oy++ {
+				yl, yh, yp := plRange(w, 1, oy)
+				for ox := 0; ox < w.out[2]; ox++ {
+					xl, xh, xp := plRange(w, 2, ox)
+					var s float64
+					for kz := zl; kz < zh; kz++ {
+						iz := oz*w.s[0] - w.pb[0] + kz*w.d[0]
+						for ky := yl; ky < yh; ky++ {
+							iy := oy*w.s[1] - w.pb[1] + ky*w.d[1]
+							row := src[(iz*w.in[1]+iy)*w.in[2]:]
+							ix := ox*w.s[2] - w.pb[2] + xl*w.d[2]
+							for kx := xl; kx < xh; kx++ {
+								v := float64(row[ix])
+								if pl.mode == PoolLp {
+									v = math.Pow(math.Abs(v), pl.p)
 								}
+								s += v
+								ix += w.d[2]
 							}
 						}
-						if !found {
-							// All NaN (or an empty window): the result is NaN for floats.
-							best = plNaN[T]()
-							if zl < zh && yl < yh && xl < xh {
-								bi = ((oz*w.s[0]-w.pb[0]+zl*w.d[0])*w.in[1]+oy*w.s[1]-w.pb[1]+yl*w.d[1])*w.in[2] + ox*w.s[2] - w.pb[2] + xl*w.d[2]
-							}
-						}
-						dst[o] = best
-						if idx != nil {
-							idx[pi*ov+o] = plIndex(w, pi, bi, pl.colMajor)
-						}
-						o++
 					}
+					if pl.mode == PoolLp {
+						dst[o] = T(math.Pow(s, 1/pl.p))
+					} else {
+						cnt := (zh - zl) * (yh - yl) * (xh - xl)
+						if pl.countPad {
+							cnt = zp * yp * xp
+						}
+						dst[o] = T(s / float64(cnt))
+					}
+					o++
 				}
 			}
 		}
-	})
+	}
+}
+
+type plMaxJob[T float32 | float64 | int8 | uint8] struct {
+	pl     plPool
+	xs, ys []T
+	idx    []int64
+}
+
+func (j plMaxJob[T]) run(lo, hi int) {
+	pl, xs, ys, idx := &j.pl, j.xs, j.ys, j.idx
+	w := &pl.w
+	iv, ov := w.inVol(), w.outVol()
+	for pi := lo; pi < hi; pi++ {
+		src := xs[pi*iv : (pi+1)*iv]
+		dst := ys[pi*ov : (pi+1)*ov]
+		o := 0
+		for oz := 0; oz < w.out[0]; oz++ {
+			zl, zh, _ := plRange(w, 0, oz)
+			for oy := 0; oy < w.out[1]; oy++ {
+				yl, yh, _ := plRange(w, 1, oy)
+				for ox := 0; ox < w.out[2]; ox++ {
+					xl, xh, _ := plRange(w, 2, ox)
+					best, bi, found := T(0), -1, false
+					for kz := zl; kz < zh; kz++ {
+						iz := oz*w.s[0] - w.pb[0] + kz*w.d[0]
+						for ky := yl; ky < yh; ky++ {
+							iy := oy*w.s[1] - w.pb[1] + ky*w.d[1]
+							base := (iz*w.in[1] + iy) * w.in[2]
+							ix := ox*w.s[2] - w.pb[2] + xl*w.d[2]
+							for kx := xl; kx < xh; kx++ {
+								v := src[base+ix]
+								if v == v && (!found || v > best) {
+									best, bi, found = v, base+ix, true
+								}
+								ix += w.d[2]
+							}
+						}
+					}
+					if !found {
+						// All NaN (or an empty window): the result is NaN for floats.
+						best = plNaN[T]()
+						if zl < zh && yl < yh && xl < xh {
+							bi = ((oz*w.s[0]-w.pb[0]+zl*w.d[0])*w.in[1]+oy*w.s[1]-w.pb[1]+yl*w.d[1])*w.in[2] + ox*w.s[2] - w.pb[2] + xl*w.d[2]
+						}
+					}
+					dst[o] = best
+					if idx != nil {
+						idx[pi*ov+o] = plIndex(w, pi, bi, pl.colMajor)
+					}
+					o++
+				}
+			}
+		}
+	}
 }
 
 // plNaN is NaN for float types and zero for integers.

@@ -74,24 +74,25 @@ type rdFloat interface{ ~float32 | ~float64 }
 // ReduceLogSum, ReduceLogSumExp and ReduceSumSquare (opset 18 semantics). Reducing an empty set
 // gives the operation's identity (0, 1, -inf for max and the log-sums, +inf for min).
 func Reduce(x *Exec, p *ReduceParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	axes := p.Axes
 	if !p.AxesConst && len(in) > 1 && in[1] != nil {
 		var err error
-		if axes, err = rdTensorInts(in[1]); err != nil {
+		if axes, err = rdTensorInts(x, in[1]); err != nil {
 			return err
 		}
 	}
-	red, err := rdAxesMask(len(src.Shape), axes, p.NoopWithEmptyAxes)
+	red, err := rdAxesMask(x, len(src.Shape), axes, p.NoopWithEmptyAxes)
 	if err != nil {
 		return err
 	}
 	dst := out[0]
-	dst.Resize(src.DType, rdOutShape(src.Shape, red, p.KeepDims)...)
+	dst.Resize(src.DType, rdOutShape(x, src.Shape, red, p.KeepDims)...)
 	if dst.Len() == 0 {
 		return nil
 	}
-	lay := rdLayoutOf(src.Shape, red)
+	lay := rdLayoutOf(x, src.Shape, red)
 	switch src.DType {
 	case Float32:
 		rdRun[float32, float64](x, p.Op, Data[float32](src), Data[float32](dst), lay)
@@ -129,14 +130,16 @@ func Reduce(x *Exec, p *ReduceParams, out, in []*Tensor) error {
 	return nil
 }
 
-// rdTensorInts reads an int32 or int64 tensor (axes, K, an axis scalar).
-func rdTensorInts(t *Tensor) ([]int64, error) {
+// rdTensorInts reads an int32 or int64 tensor (axes, K, an axis scalar), in x's arena.
+func rdTensorInts(x *Exec, t *Tensor) ([]int64, error) {
 	switch t.DType {
 	case Int64:
-		return append([]int64(nil), Data[int64](t)...), nil
+		r := arenaOf[int64](x, t.Len())
+		copy(r, Data[int64](t))
+		return r, nil
 	case Int32:
 		v := Data[int32](t)
-		r := make([]int64, len(v))
+		r := arenaOf[int64](x, len(v))
 		for i, a := range v {
 			r[i] = int64(a)
 		}
@@ -157,9 +160,9 @@ func rdAxis(axis int64, rank int) (int, error) {
 }
 
 // rdAxesMask says which axes of a rank-r tensor are reduced. No axes means all of them, or none
-// with noop.
-func rdAxesMask(rank int, axes []int64, noop bool) ([]bool, error) {
-	red := make([]bool, rank)
+// with noop. The mask is in x's arena.
+func rdAxesMask(x *Exec, rank int, axes []int64, noop bool) ([]bool, error) {
+	red := arenaOf[bool](x, rank)
 	if len(axes) == 0 {
 		for i := range red {
 			red[i] = !noop
@@ -179,9 +182,9 @@ func rdAxesMask(rank int, axes []int64, noop bool) ([]bool, error) {
 	return red, nil
 }
 
-// rdOutShape is the shape after reducing the marked axes.
-func rdOutShape(shape []int, red []bool, keep bool) []int {
-	out := make([]int, 0, len(shape))
+// rdOutShape is the shape after reducing the marked axes, in x's arena.
+func rdOutShape(x *Exec, shape []int, red []bool, keep bool) []int {
+	out := x.Ints(len(shape))[:0]
 	for i, d := range shape {
 		switch {
 		case !red[i]:
@@ -203,10 +206,11 @@ type rdLayout struct {
 	PShape, PStrides []int
 }
 
-func rdLayoutOf(shape []int, red []bool) rdLayout {
+// rdLayoutOf plans the reduction of the marked axes; the layout's slices are in x's arena.
+func rdLayoutOf(x *Exec, shape []int, red []bool) rdLayout {
 	// Merge neighbouring dims of the same kind; size-1 dims do not matter either way.
-	var sizes []int
-	var reds []bool
+	sizes := x.Ints(len(shape))[:0]
+	reds := arenaOf[bool](x, len(shape))[:0]
 	for i, d := range shape {
 		if d == 1 {
 			continue
@@ -239,8 +243,9 @@ func rdLayoutOf(shape []int, red []bool) rdLayout {
 		}
 		return l
 	}
-	strides := Strides(sizes)
+	strides := stridesOf(x, sizes)
 	l.Perm = true
+	l.PShape, l.PStrides = x.Ints(len(sizes))[:0], x.Ints(len(sizes))[:0]
 	for pass := 0; pass < 2; pass++ {
 		for i, d := range sizes {
 			if reds[i] == (pass == 1) {
@@ -263,39 +268,38 @@ func rdSource[T Elem](x *Exec, src []T, l rdLayout) []T {
 		return src
 	}
 	g := ScratchOf[T](x, rdSlotGather, l.Outer*l.R)
-	it := NewStridedIndex(l.PShape, l.PStrides)
-	pos := 0
-	for it.Next() {
-		s, st := it.Off[0], it.InnerStride[0]
-		row := g[pos : pos+it.Inner]
-		if st == 1 {
-			copy(row, src[s:s+len(row)])
-		} else {
-			for k := range row {
-				row[k] = src[s]
-				s += st
-			}
-		}
-		pos += it.Inner
-	}
+	// A row-major walk of PShape reading src with PStrides (which has at least two dims).
+	mvStridedCopyT(x, g, src, l.PShape, l.PStrides, 0)
 	return g
 }
 
 // rdFor runs body over every (o, k0..k1) block of an Outer x Inner output, cutting Inner into
 // chunks when Outer alone gives too little parallel work. cost is the work per output element.
-func rdFor(x *Exec, outer, inner, cost int, body func(o, k0, k1 int)) {
+// The body is a job value's block method rather than a closure, so that the serial path
+// allocates nothing (see parFor).
+func rdFor[J rdBlockJob](x *Exec, outer, inner, cost int, job J) {
 	chunk := inner
 	if t := x.Pool.Threads(); t > 1 && outer < 2*t && inner >= 512 {
 		chunk = max(256, (inner+2*t-1)/(2*t))
 	}
 	nc := (inner + chunk - 1) / chunk
-	x.Pool.For(outer*nc, cost*chunk+1, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			o, c := t/nc, t%nc
-			k0 := c * chunk
-			body(o, k0, min(k0+chunk, inner))
-		}
-	})
+	parFor(x.Pool, outer*nc, cost*chunk+1, rdForJob[J]{job: job, nc: nc, chunk: chunk, inner: inner})
+}
+
+// rdBlockJob is rdFor's body: block(o, k0, k1) computes outputs k0..k1 of outer index o.
+type rdBlockJob interface{ block(o, k0, k1 int) }
+
+type rdForJob[J rdBlockJob] struct {
+	job              J
+	nc, chunk, inner int
+}
+
+func (j rdForJob[J]) run(lo, hi int) {
+	for t := lo; t < hi; t++ {
+		o, c := t/j.nc, t%j.nc
+		k0 := c * j.chunk
+		j.job.block(o, k0, min(k0+j.chunk, j.inner))
+	}
 }
 
 // rdExtremeValue is the lowest (or highest) value of T: the identity of max (or min).
@@ -435,42 +439,54 @@ func rdRun[T rdNum, A rdAcc](x *Exec, op int, src, dst []T, l rdLayout) {
 
 // rdSum sums pre(x) (0: x, 1: |x|, 2: x*x) into acc.
 func rdSum[T rdNum, A rdAcc](x *Exec, src []T, acc []A, l rdLayout, pre int) {
-	R, inner := l.R, l.Inner
-	if inner == 1 {
-		x.Pool.For(l.Outer, R, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				acc[o] = rdSumRow[T, A](src[o*R:(o+1)*R], pre)
-			}
-		})
+	j := rdSumJob[T, A]{src: src, acc: acc, R: l.R, inner: l.Inner, pre: pre}
+	if l.Inner == 1 {
+		parFor(x.Pool, l.Outer, l.R, j)
 		return
 	}
-	rdFor(x, l.Outer, inner, R, func(o, k0, k1 int) {
-		a := acc[o*inner+k0 : o*inner+k1]
-		clear(a)
-		base := o*R*inner + k0
-		for r := 0; r < R; r++ {
-			row := src[base+r*inner : base+r*inner+len(a)]
-			switch pre {
-			case 0:
-				for k, v := range row {
-					a[k] += A(v)
+	rdFor(x, l.Outer, l.Inner, l.R, j)
+}
+
+type rdSumJob[T rdNum, A rdAcc] struct {
+	src           []T
+	acc           []A
+	R, inner, pre int
+}
+
+func (j rdSumJob[T, A]) run(lo, hi int) {
+	R := j.R
+	for o := lo; o < hi; o++ {
+		j.acc[o] = rdSumRow[T, A](j.src[o*R:(o+1)*R], j.pre)
+	}
+}
+
+func (j rdSumJob[T, A]) block(o, k0, k1 int) {
+	src, acc, R, inner, pre := j.src, j.acc, j.R, j.inner, j.pre
+	a := acc[o*inner+k0 : o*inner+k1]
+	clear(a)
+	base := o*R*inner + k0
+	for r := 0; r < R; r++ {
+		row := src[base+r*inner : base+r*inner+len(a)]
+		switch pre {
+		case 0:
+			for k, v := range row {
+				a[k] += A(v)
+			}
+		case 1:
+			for k, v := range row {
+				w := A(v)
+				if v < 0 {
+					w = -w
 				}
-			case 1:
-				for k, v := range row {
-					w := A(v)
-					if v < 0 {
-						w = -w
-					}
-					a[k] += w
-				}
-			default:
-				for k, v := range row {
-					w := A(v)
-					a[k] += w * w
-				}
+				a[k] += w
+			}
+		default:
+			for k, v := range row {
+				w := A(v)
+				a[k] += w * w
 			}
 		}
-	})
+	}
 }
 
 // rdSumRow sums one contiguous row with four independent accumulators, which keeps the adds
@@ -514,161 +530,198 @@ func rdSumRow[T rdNum, A rdAcc](row []T, pre int) A {
 }
 
 func rdProd[T rdNum, A rdAcc](x *Exec, src []T, acc []A, l rdLayout) {
-	R, inner := l.R, l.Inner
-	if inner == 1 {
-		x.Pool.For(l.Outer, R, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				p := A(1)
-				for _, v := range src[o*R : (o+1)*R] {
-					p *= A(v)
-				}
-				acc[o] = p
-			}
-		})
+	j := rdProdJob[T, A]{src: src, acc: acc, R: l.R, inner: l.Inner}
+	if l.Inner == 1 {
+		parFor(x.Pool, l.Outer, l.R, j)
 		return
 	}
-	rdFor(x, l.Outer, inner, R, func(o, k0, k1 int) {
-		a := acc[o*inner+k0 : o*inner+k1]
-		for k := range a {
-			a[k] = 1
+	rdFor(x, l.Outer, l.Inner, l.R, j)
+}
+
+type rdProdJob[T rdNum, A rdAcc] struct {
+	src      []T
+	acc      []A
+	R, inner int
+}
+
+func (j rdProdJob[T, A]) run(lo, hi int) {
+	src, acc, R := j.src, j.acc, j.R
+	for o := lo; o < hi; o++ {
+		p := A(1)
+		for _, v := range src[o*R : (o+1)*R] {
+			p *= A(v)
 		}
-		base := o*R*inner + k0
-		for r := 0; r < R; r++ {
-			row := src[base+r*inner : base+r*inner+len(a)]
-			for k, v := range row {
-				a[k] *= A(v)
-			}
+		acc[o] = p
+	}
+}
+
+func (j rdProdJob[T, A]) block(o, k0, k1 int) {
+	src, acc, R, inner := j.src, j.acc, j.R, j.inner
+	a := acc[o*inner+k0 : o*inner+k1]
+	for k := range a {
+		a[k] = 1
+	}
+	base := o*R*inner + k0
+	for r := 0; r < R; r++ {
+		row := src[base+r*inner : base+r*inner+len(a)]
+		for k, v := range row {
+			a[k] *= A(v)
 		}
-	})
+	}
 }
 
 // rdExtreme computes max or min; a NaN anywhere in the set makes the result NaN.
 func rdExtreme[T rdNum](x *Exec, src, dst []T, l rdLayout, isMax bool) {
-	R, inner := l.R, l.Inner
-	if inner == 1 {
-		x.Pool.For(l.Outer, R, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				row := src[o*R : (o+1)*R]
-				m := row[0]
-				if isMax {
-					for _, v := range row[1:] {
-						if v > m || v != v {
-							m = v
-							if v != v {
-								break
-							}
-						}
-					}
-				} else {
-					for _, v := range row[1:] {
-						if v < m || v != v {
-							m = v
-							if v != v {
-								break
-							}
-						}
-					}
-				}
-				dst[o] = m
-			}
-		})
+	j := rdExtremeJob[T]{src: src, dst: dst, R: l.R, inner: l.Inner, isMax: isMax}
+	if l.Inner == 1 {
+		parFor(x.Pool, l.Outer, l.R, j)
 		return
 	}
-	rdFor(x, l.Outer, inner, R, func(o, k0, k1 int) {
-		d := dst[o*inner+k0 : o*inner+k1]
-		base := o*R*inner + k0
-		copy(d, src[base:base+len(d)])
-		for r := 1; r < R; r++ {
-			row := src[base+r*inner : base+r*inner+len(d)]
-			if isMax {
-				for k, v := range row {
-					if v > d[k] || v != v {
-						d[k] = v
+	rdFor(x, l.Outer, l.Inner, l.R, j)
+}
+
+type rdExtremeJob[T rdNum] struct {
+	src, dst []T
+	R, inner int
+	isMax    bool
+}
+
+func (j rdExtremeJob[T]) run(lo, hi int) {
+	src, dst, R, isMax := j.src, j.dst, j.R, j.isMax
+	for o := lo; o < hi; o++ {
+		row := src[o*R : (o+1)*R]
+		m := row[0]
+		if isMax {
+			for _, v := range row[1:] {
+				if v > m || v != v {
+					m = v
+					if v != v {
+						break
 					}
 				}
-			} else {
-				for k, v := range row {
-					if v < d[k] || v != v {
-						d[k] = v
+			}
+		} else {
+			for _, v := range row[1:] {
+				if v < m || v != v {
+					m = v
+					if v != v {
+						break
 					}
 				}
 			}
 		}
-	})
+		dst[o] = m
+	}
+}
+
+func (j rdExtremeJob[T]) block(o, k0, k1 int) {
+	src, dst, R, inner, isMax := j.src, j.dst, j.R, j.inner, j.isMax
+	d := dst[o*inner+k0 : o*inner+k1]
+	base := o*R*inner + k0
+	copy(d, src[base:base+len(d)])
+	for r := 1; r < R; r++ {
+		row := src[base+r*inner : base+r*inner+len(d)]
+		if isMax {
+			for k, v := range row {
+				if v > d[k] || v != v {
+					d[k] = v
+				}
+			}
+		} else {
+			for k, v := range row {
+				if v < d[k] || v != v {
+					d[k] = v
+				}
+			}
+		}
+	}
 }
 
 // rdLogSumExp computes log(sum(exp(x))) as m + log(sum(exp(x - m))) with m the maximum, so that
 // large inputs do not overflow. An infinite maximum is the result itself.
 func rdLogSumExp[T rdNum](x *Exec, src, dst []T, l rdLayout) {
 	R, inner := l.R, l.Inner
-	f32 := smIsF32[T]() // float32 results can use the faster exp
+	j := rdLogSumExpJob[T]{src: src, dst: dst, R: R, inner: inner, f32: smIsF32[T]()} // float32 results can use the faster exp
 	if inner == 1 {
-		x.Pool.For(l.Outer, 4*R, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				row := src[o*R : (o+1)*R]
-				m := math.Inf(-1)
-				for _, v := range row {
-					if f := float64(v); f > m || f != f {
-						m = f
-					}
-				}
-				if math.IsInf(m, 0) || m != m {
-					dst[o] = T(m)
-					continue
-				}
-				s := 0.0
-				if f32 {
-					for _, v := range row {
-						s += smExp(float64(v) - m)
-					}
-				} else {
-					for _, v := range row {
-						s += math.Exp(float64(v) - m)
-					}
-				}
-				dst[o] = T(m + math.Log(s))
-			}
-		})
+		parFor(x.Pool, l.Outer, 4*R, j)
 		return
 	}
-	mx := ScratchOf[float64](x, rdSlotAcc, len(dst))
-	sm := ScratchOf[float64](x, rdSlotAcc2, len(dst))
-	rdFor(x, l.Outer, inner, 4*R, func(o, k0, k1 int) {
-		m := mx[o*inner+k0 : o*inner+k1]
-		s := sm[o*inner+k0 : o*inner+k1]
-		base := o*R*inner + k0
-		for k := range m {
-			m[k] = math.Inf(-1)
-		}
-		clear(s)
-		for r := 0; r < R; r++ {
-			for k, v := range src[base+r*inner : base+r*inner+len(m)] {
-				if f := float64(v); f > m[k] || f != f {
-					m[k] = f
-				}
+	j.mx = ScratchOf[float64](x, rdSlotAcc, len(dst))
+	j.sm = ScratchOf[float64](x, rdSlotAcc2, len(dst))
+	rdFor(x, l.Outer, inner, 4*R, j)
+}
+
+type rdLogSumExpJob[T rdNum] struct {
+	src, dst []T
+	mx, sm   []float64
+	R, inner int
+	f32      bool
+}
+
+func (j rdLogSumExpJob[T]) run(lo, hi int) {
+	src, dst, R, f32 := j.src, j.dst, j.R, j.f32
+	for o := lo; o < hi; o++ {
+		row := src[o*R : (o+1)*R]
+		m := math.Inf(-1)
+		for _, v := range row {
+			if f := float64(v); f > m || f != f {
+				m = f
 			}
 		}
-		for r := 0; r < R; r++ {
-			row := src[base+r*inner : base+r*inner+len(m)]
-			if f32 {
-				for k, v := range row {
-					s[k] += smExp(float64(v) - m[k])
-				}
-			} else {
-				for k, v := range row {
-					s[k] += math.Exp(float64(v) - m[k])
-				}
+		if math.IsInf(m, 0) || m != m {
+			dst[o] = T(m)
+			continue
+		}
+		s := 0.0
+		if f32 {
+			for _, v := range row {
+				s += smExp(float64(v) - m)
+			}
+		} else {
+			for _, v := range row {
+				s += math.Exp(float64(v) - m)
 			}
 		}
-		d := dst[o*inner+k0 : o*inner+k1]
-		for k := range d {
-			if math.IsInf(m[k], 0) || m[k] != m[k] {
-				d[k] = T(m[k])
-			} else {
-				d[k] = T(m[k] + math.Log(s[k]))
+		dst[o] = T(m + math.Log(s))
+	}
+}
+
+func (j rdLogSumExpJob[T]) block(o, k0, k1 int) {
+	src, dst, mx, sm, R, inner, f32 := j.src, j.dst, j.mx, j.sm, j.R, j.inner, j.f32
+	m := mx[o*inner+k0 : o*inner+k1]
+	s := sm[o*inner+k0 : o*inner+k1]
+	base := o*R*inner + k0
+	for k := range m {
+		m[k] = math.Inf(-1)
+	}
+	clear(s)
+	for r := 0; r < R; r++ {
+		for k, v := range src[base+r*inner : base+r*inner+len(m)] {
+			if f := float64(v); f > m[k] || f != f {
+				m[k] = f
 			}
 		}
-	})
+	}
+	for r := 0; r < R; r++ {
+		row := src[base+r*inner : base+r*inner+len(m)]
+		if f32 {
+			for k, v := range row {
+				s[k] += smExp(float64(v) - m[k])
+			}
+		} else {
+			for k, v := range row {
+				s[k] += math.Exp(float64(v) - m[k])
+			}
+		}
+	}
+	d := dst[o*inner+k0 : o*inner+k1]
+	for k := range d {
+		if math.IsInf(m[k], 0) || m[k] != m[k] {
+			d[k] = T(m[k])
+		} else {
+			d[k] = T(m[k] + math.Log(s[k]))
+		}
+	}
 }
 
 // rdF32In returns a float16, bfloat16 or float64 tensor's elements converted to float32 in
@@ -790,20 +843,21 @@ type ArgReduceParams struct {
 // ArgReduce computes ArgMax or ArgMin along one axis as int64 indices. Ties go to the first
 // index, or the last with SelectLastIndex; a NaN counts as the extreme value.
 func ArgReduce(x *Exec, p *ArgReduceParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	rank := len(src.Shape)
 	axis, err := rdAxis(int64(p.Axis), max(rank, 1))
 	if err != nil {
 		return err
 	}
-	red := make([]bool, rank)
+	red := arenaOf[bool](x, rank)
 	R := 1
 	if rank > 0 {
 		red[axis] = true
 		R = src.Shape[axis]
 	}
 	dst := out[0]
-	dst.Resize(Int64, rdOutShape(src.Shape, red, p.KeepDims)...)
+	dst.Resize(Int64, rdOutShape(x, src.Shape, red, p.KeepDims)...)
 	if dst.Len() == 0 {
 		return nil
 	}
@@ -859,37 +913,50 @@ func rdBetter[T rdNum](v, b T, isMin, last bool) bool {
 
 func rdArg[T rdNum](x *Exec, src []T, dst []int64, l rdLayout, p *ArgReduceParams) {
 	R, inner := l.R, l.Inner
-	isMin, last := p.Min, p.SelectLastIndex
+	j := rdArgJob[T]{src: src, dst: dst, R: R, inner: inner, isMin: p.Min, last: p.SelectLastIndex}
 	if inner == 1 {
-		x.Pool.For(l.Outer, R, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				row := src[o*R : (o+1)*R]
-				b, bi := row[0], 0
-				for i, v := range row {
-					if i > 0 && rdBetter(v, b, isMin, last) {
-						b, bi = v, i
-					}
-				}
-				dst[o] = int64(bi)
-			}
-		})
+		parFor(x.Pool, l.Outer, R, j)
 		return
 	}
-	best := ScratchOf[T](x, rdSlotAcc, len(dst))
-	rdFor(x, l.Outer, inner, R, func(o, k0, k1 int) {
-		b := best[o*inner+k0 : o*inner+k1]
-		bi := dst[o*inner+k0 : o*inner+k1]
-		base := o*R*inner + k0
-		copy(b, src[base:base+len(b)])
-		clear(bi)
-		for r := 1; r < R; r++ {
-			for k, v := range src[base+r*inner : base+r*inner+len(b)] {
-				if rdBetter(v, b[k], isMin, last) {
-					b[k], bi[k] = v, int64(r)
-				}
+	j.best = ScratchOf[T](x, rdSlotAcc, len(dst))
+	rdFor(x, l.Outer, inner, R, j)
+}
+
+type rdArgJob[T rdNum] struct {
+	src, best   []T
+	dst         []int64
+	R, inner    int
+	isMin, last bool
+}
+
+func (j rdArgJob[T]) run(lo, hi int) {
+	src, dst, R, isMin, last := j.src, j.dst, j.R, j.isMin, j.last
+	for o := lo; o < hi; o++ {
+		row := src[o*R : (o+1)*R]
+		b, bi := row[0], 0
+		for i, v := range row {
+			if i > 0 && rdBetter(v, b, isMin, last) {
+				b, bi = v, i
 			}
 		}
-	})
+		dst[o] = int64(bi)
+	}
+}
+
+func (j rdArgJob[T]) block(o, k0, k1 int) {
+	src, dst, best, R, inner, isMin, last := j.src, j.dst, j.best, j.R, j.inner, j.isMin, j.last
+	b := best[o*inner+k0 : o*inner+k1]
+	bi := dst[o*inner+k0 : o*inner+k1]
+	base := o*R*inner + k0
+	copy(b, src[base:base+len(b)])
+	clear(bi)
+	for r := 1; r < R; r++ {
+		for k, v := range src[base+r*inner : base+r*inner+len(b)] {
+			if rdBetter(v, b[k], isMin, last) {
+				b[k], bi[k] = v, int64(r)
+			}
+		}
+	}
 }
 
 // CumParams configures Cumulative (CumSum, or CumProd when Prod).
@@ -905,13 +972,14 @@ type CumParams struct {
 // Cumulative computes CumSum or CumProd along one axis, optionally exclusive (each output
 // leaves out its own element) and reversed (accumulating from the end).
 func Cumulative(x *Exec, p *CumParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	ax := p.Axis
 	if !p.AxisConst {
 		if len(in) < 2 || in[1] == nil {
 			return fmt.Errorf("missing axis input")
 		}
-		v, err := rdTensorInts(in[1])
+		v, err := rdTensorInts(x, in[1])
 		if err != nil {
 			return err
 		}
@@ -969,46 +1037,55 @@ func Cumulative(x *Exec, p *CumParams, out, in []*Tensor) error {
 // rdCum walks the axis one inner-row at a time: each output row is the previous output row
 // combined with the current (inclusive) or previous (exclusive) input row.
 func rdCum[T rdNum](x *Exec, src, dst []T, l rdLayout, p *CumParams) {
-	R, inner := l.R, l.Inner
-	var id T
+	j := rdCumJob[T]{src: src, dst: dst, R: l.R, inner: l.Inner, p: p}
 	if p.Prod {
-		id = 1
+		j.id = 1
 	}
-	rdFor(x, l.Outer, inner, R, func(o, k0, k1 int) {
-		n := k1 - k0
-		base := o*R*inner + k0
-		row := func(r int) int { return base + r*inner }
-		first, step := 0, 1
-		if p.Reverse {
-			first, step = R-1, -1
+	rdFor(x, l.Outer, l.Inner, l.R, j)
+}
+
+type rdCumJob[T rdNum] struct {
+	src, dst []T
+	R, inner int
+	id       T
+	p        *CumParams
+}
+
+func (j rdCumJob[T]) block(o, k0, k1 int) {
+	src, dst, R, inner, id, p := j.src, j.dst, j.R, j.inner, j.id, j.p
+	n := k1 - k0
+	base := o*R*inner + k0
+	row := func(r int) int { return base + r*inner }
+	first, step := 0, 1
+	if p.Reverse {
+		first, step = R-1, -1
+	}
+	d := dst[row(first) : row(first)+n]
+	if p.Exclusive {
+		for k := range d {
+			d[k] = id
 		}
-		d := dst[row(first) : row(first)+n]
+	} else {
+		copy(d, src[row(first):row(first)+n])
+	}
+	for i, r := 1, first+step; i < R; i, r = i+1, r+step {
+		prev := dst[row(r-step) : row(r-step)+n]
+		s := r
 		if p.Exclusive {
-			for k := range d {
-				d[k] = id
+			s = r - step
+		}
+		cur := dst[row(r) : row(r)+n]
+		in := src[row(s) : row(s)+n]
+		if p.Prod {
+			for k := range cur {
+				cur[k] = prev[k] * in[k]
 			}
 		} else {
-			copy(d, src[row(first):row(first)+n])
-		}
-		for i, r := 1, first+step; i < R; i, r = i+1, r+step {
-			prev := dst[row(r-step) : row(r-step)+n]
-			s := r
-			if p.Exclusive {
-				s = r - step
-			}
-			cur := dst[row(r) : row(r)+n]
-			in := src[row(s) : row(s)+n]
-			if p.Prod {
-				for k := range cur {
-					cur[k] = prev[k] * in[k]
-				}
-			} else {
-				for k := range cur {
-					cur[k] = prev[k] + in[k]
-				}
+			for k := range cur {
+				cur[k] = prev[k] + in[k]
 			}
 		}
-	})
+	}
 }
 
 // TopKParams configures TopK; K is read from input 1.
@@ -1022,8 +1099,9 @@ type TopKParams struct {
 // always sorted (which Sorted=false permits), equal values in increasing index order. NaN
 // counts as greater than every number.
 func TopK(x *Exec, p *TopKParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
-	kv, err := rdTensorInts(in[1])
+	kv, err := rdTensorInts(x, in[1])
 	if err != nil {
 		return err
 	}
@@ -1043,7 +1121,8 @@ func TopK(x *Exec, p *TopKParams, out, in []*Tensor) error {
 	if K < 0 || K > int64(R) {
 		return fmt.Errorf("K = %d out of range for axis %d of size %d", K, axis, R)
 	}
-	shape := append([]int(nil), src.Shape...)
+	shape := x.Ints(rank)
+	copy(shape, src.Shape)
 	shape[axis] = int(K)
 	vals, idx := out[0], out[1]
 	vals.Resize(src.DType, shape...)
@@ -1113,58 +1192,68 @@ func rdBefore[T rdNum](a, b rdItem[T], largest bool) bool {
 // rdTopK selects with a bounded heap whose root is the worst item kept so far (O(R log K) per
 // line), then pops it from the back of the output so the result comes out sorted.
 func rdTopK[T rdNum](x *Exec, src, vals []T, idx []int64, l rdLayout, k int, largest bool) {
-	R, inner := l.R, l.Inner
-	x.Pool.For(l.Outer*inner, R*8, func(lo, hi int) {
-		h := make([]rdItem[T], 0, k)
-		// down restores the heap below i: a parent never comes before its children.
-		down := func(i int) {
-			n := len(h)
-			for {
-				c := 2*i + 1
-				if c >= n {
-					return
-				}
-				if c+1 < n && rdBefore(h[c], h[c+1], largest) {
-					c++
-				}
-				if !rdBefore(h[i], h[c], largest) {
-					return
-				}
-				h[i], h[c] = h[c], h[i]
-				i = c
+	j := rdTopKJob[T]{src: src, vals: vals, idx: idx, R: l.R, inner: l.Inner, k: k, largest: largest}
+	parFor(x.Pool, l.Outer*l.Inner, l.R*8, j)
+}
+
+type rdTopKJob[T rdNum] struct {
+	src, vals   []T
+	idx         []int64
+	R, inner, k int
+	largest     bool
+}
+
+func (j rdTopKJob[T]) run(lo, hi int) {
+	src, vals, idx, R, inner, k, largest := j.src, j.vals, j.idx, j.R, j.inner, j.k, j.largest
+	h := make([]rdItem[T], 0, k)
+	// down restores the heap below i: a parent never comes before its children.
+	down := func(i int) {
+		n := len(h)
+		for {
+			c := 2*i + 1
+			if c >= n {
+				return
 			}
+			if c+1 < n && rdBefore(h[c], h[c+1], largest) {
+				c++
+			}
+			if !rdBefore(h[i], h[c], largest) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
 		}
-		for line := lo; line < hi; line++ {
-			o, kk := line/inner, line%inner
-			base := o*R*inner + kk
-			h = h[:0]
-			for r := 0; r < R; r++ {
-				it := rdItem[T]{src[base+r*inner], r}
-				if len(h) < k {
-					h = append(h, it)
-					for c := len(h) - 1; c > 0; {
-						par := (c - 1) / 2
-						if !rdBefore(h[par], h[c], largest) {
-							break
-						}
-						h[par], h[c] = h[c], h[par]
-						c = par
+	}
+	for line := lo; line < hi; line++ {
+		o, kk := line/inner, line%inner
+		base := o*R*inner + kk
+		h = h[:0]
+		for r := 0; r < R; r++ {
+			it := rdItem[T]{src[base+r*inner], r}
+			if len(h) < k {
+				h = append(h, it)
+				for c := len(h) - 1; c > 0; {
+					par := (c - 1) / 2
+					if !rdBefore(h[par], h[c], largest) {
+						break
 					}
-					continue
+					h[par], h[c] = h[c], h[par]
+					c = par
 				}
-				if k > 0 && rdBefore(it, h[0], largest) {
-					h[0] = it
-					down(0)
-				}
+				continue
 			}
-			ob := o*k*inner + kk
-			for pos := len(h) - 1; pos >= 0; pos-- {
-				vals[ob+pos*inner] = h[0].v
-				idx[ob+pos*inner] = int64(h[0].i)
-				h[0] = h[len(h)-1]
-				h = h[:len(h)-1]
+			if k > 0 && rdBefore(it, h[0], largest) {
+				h[0] = it
 				down(0)
 			}
 		}
-	})
+		ob := o*k*inner + kk
+		for pos := len(h) - 1; pos >= 0; pos-- {
+			vals[ob+pos*inner] = h[0].v
+			idx[ob+pos*inner] = int64(h[0].i)
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+			down(0)
+		}
+	}
 }

@@ -28,9 +28,10 @@ type ResizeParams struct {
 // gather that works for every element type; linear and cubic interpolate separably, one axis at
 // a time, in float32 (float64 for float64 and integer inputs).
 func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	r := len(src.Shape)
-	axes := make([]int, 0, r)
+	axes := x.Ints(r)[:0]
 	if len(p.Axes) > 0 {
 		for _, a := range p.Axes {
 			k, err := mvAxis(a, r)
@@ -51,14 +52,15 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 		return nil
 	}
 	// Per-axis output size, scale and region of interest.
-	size := append([]int{}, src.Shape...)
-	scale := make([]float64, r)
-	roiS, roiE := make([]float64, r), make([]float64, r)
+	size := x.Ints(r)
+	copy(size, src.Shape)
+	scale := arenaOf[float64](x, r)
+	roiS, roiE := arenaOf[float64](x, r), arenaOf[float64](x, r)
 	for d := range r {
 		scale[d], roiE[d] = 1, 1
 	}
 	if t := opt(1); t != nil {
-		roi, err := mvNumbers(t)
+		roi, err := mvNumbers(x, t)
 		if err != nil || len(roi) != 2*len(axes) {
 			return fmt.Errorf("Resize: roi has %d values for %d axes", len(roi), len(axes))
 		}
@@ -68,7 +70,7 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 	}
 	switch st, sz := opt(2), opt(3); {
 	case st != nil:
-		sc, err := mvNumbers(st)
+		sc, err := mvNumbers(x, st)
 		if err != nil || len(sc) != len(axes) {
 			return fmt.Errorf("Resize: %d scales for %d axes", st.Len(), len(axes))
 		}
@@ -80,7 +82,7 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 			size[a] = int(sc[i] * float64(src.Shape[a]))
 		}
 	case sz != nil:
-		sv, err := mvInts(sz)
+		sv, err := mvInts(x, sz)
 		if err != nil || len(sv) != len(axes) {
 			return fmt.Errorf("Resize: %d sizes for %d axes", sz.Len(), len(axes))
 		}
@@ -133,16 +135,21 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 	if mode != "linear" && mode != "cubic" {
 		return fmt.Errorf("Resize: unknown mode %q", mode)
 	}
-	// Taps for every axis that changes; outside[d][o] marks tf_crop_and_resize extrapolation.
-	type axisTaps struct {
-		off, idx []int
-		w        []float64
+	// Taps for every axis that changes (taps[d] nil for the others); outside[d][o] marks
+	// tf_crop_and_resize extrapolation. The per-axis slices are in x's arena; the lists of them
+	// are on the stack for up to mvMaxAxes axes.
+	var tapsBuf [mvMaxAxes]mvAxisTaps
+	var outsideBuf [mvMaxAxes][]bool
+	taps, outside := tapsBuf[:0], outsideBuf[:0]
+	if r <= mvMaxAxes {
+		taps, outside = tapsBuf[:r], outsideBuf[:r]
+	} else {
+		taps, outside = make([]mvAxisTaps, r), make([][]bool, r)
 	}
-	taps := make([]*axisTaps, r)
-	outside := make([][]bool, r)
 	anyOutside := false
 	for d := range r {
-		t := &axisTaps{off: make([]int, size[d]+1)}
+		k := max(mvResizeTapCount(mode, scale[d], p), 0)
+		t := mvAxisTaps{off: x.Ints(size[d] + 1), idx: x.Ints(size[d] * k)[:0], w: arenaOf[float64](x, size[d]*k)[:0]}
 		identity := size[d] == src.Shape[d]
 		for o := range size[d] {
 			xo, out, err := mvResizeCoord(coord, float64(o), scale[d], src.Shape[d], size[d], roiS[d], roiE[d])
@@ -151,7 +158,7 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 			}
 			if out {
 				if outside[d] == nil {
-					outside[d] = make([]bool, size[d])
+					outside[d] = arenaOf[bool](x, size[d])
 				}
 				outside[d][o] = true
 				anyOutside = true
@@ -175,9 +182,10 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 	wide := src.DType == Float64 || src.DType.IsInt()
 	n := src.Len()
 	maxLen := n
-	cur := append([]int{}, src.Shape...)
+	cur := x.Ints(r)
+	copy(cur, src.Shape)
 	for d := range r {
-		if taps[d] != nil {
+		if taps[d].off != nil {
 			cur[d] = size[d]
 			maxLen = max(maxLen, NumElems(cur))
 		}
@@ -188,47 +196,47 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 		in := Data[float64](src)
 		if src.DType != Float64 {
 			in = ScratchOf[float64](x, 2, n)
-			if err = mvToFloats(in, src); err != nil {
+			if err = mvToFloats(x, in, src); err != nil {
 				return fmt.Errorf("Resize: %w", err)
 			}
 		}
 		a, b := ScratchOf[float64](x, 0, maxLen), ScratchOf[float64](x, 1, maxLen)
 		res := mvResizeRun(x, in, a, b, src.Shape, size, func(d int) ([]int, []int, []float64) {
-			if taps[d] == nil {
-				return nil, nil, nil
-			}
 			return taps[d].off, taps[d].idx, taps[d].w
 		})
 		if anyOutside {
-			mvExtrapolate(res, size, outside, p.ExtrapolationValue)
+			mvExtrapolate(x, res, size, outside, p.ExtrapolationValue)
 		}
 		err = mvFromFloats(dst, res)
 	} else {
 		in := Data[float32](src)
 		if src.DType != Float32 {
 			in = ScratchOf[float32](x, 2, n)
-			if err = mvToFloats(in, src); err != nil {
+			if err = mvToFloats(x, in, src); err != nil {
 				return fmt.Errorf("Resize: %w", err)
 			}
 		}
 		a, b := ScratchOf[float32](x, 0, maxLen), ScratchOf[float32](x, 1, maxLen)
-		w32 := make([][]float32, r)
+		var w32Buf [mvMaxAxes][]float32
+		w32 := w32Buf[:0]
+		if r <= mvMaxAxes {
+			w32 = w32Buf[:r]
+		} else {
+			w32 = make([][]float32, r)
+		}
 		for d := range r {
-			if taps[d] != nil {
-				w32[d] = make([]float32, len(taps[d].w))
+			if taps[d].off != nil {
+				w32[d] = arenaOf[float32](x, len(taps[d].w))
 				for i, v := range taps[d].w {
 					w32[d][i] = float32(v)
 				}
 			}
 		}
 		res := mvResizeRun(x, in, a, b, src.Shape, size, func(d int) ([]int, []int, []float32) {
-			if taps[d] == nil {
-				return nil, nil, nil
-			}
 			return taps[d].off, taps[d].idx, w32[d]
 		})
 		if anyOutside {
-			mvExtrapolate(res, size, outside, float32(p.ExtrapolationValue))
+			mvExtrapolate(x, res, size, outside, float32(p.ExtrapolationValue))
 		}
 		err = mvFromFloats(dst, res)
 	}
@@ -238,11 +246,37 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 	return nil
 }
 
+// mvMaxAxes is the rank up to which Resize keeps its per-axis lists on the stack.
+const mvMaxAxes = 8
+
+// mvAxisTaps are the taps of one resized axis: output j mixes input indices idx[off[j]:off[j+1]]
+// with weights w. off is nil for an axis left alone.
+type mvAxisTaps struct {
+	off, idx []int
+	w        []float64
+}
+
+// mvResizeTapCount is the number of taps mvResizeTaps gives each output of an axis (so that the
+// lists can be sized up front; a larger count would only make them grow).
+func mvResizeTapCount(mode string, scale float64, p *ResizeParams) int {
+	s := min(scale, 1)
+	switch {
+	case mode == "linear" && !p.Antialias:
+		return 2
+	case mode == "linear":
+		return 2 - 2*(int(math.Floor(-1/s))+1)
+	case !p.Antialias:
+		return 4
+	}
+	return 2 - 2*(int(math.Floor(-2/s))+1)
+}
+
 // mvResizeRun applies the per-axis passes that taps(d) returns (nil for axes left alone) to in,
 // alternating between scratch buffers a and b, and returns the result (in itself when no axis
 // changes).
 func mvResizeRun[T float32 | float64](x *Exec, in, a, b []T, shape, size []int, taps func(d int) ([]int, []int, []T)) []T {
-	cur := append([]int{}, shape...)
+	cur := x.Ints(len(shape))
+	copy(cur, shape)
 	src := in
 	for d := range shape {
 		off, idx, w := taps(d)
@@ -263,38 +297,57 @@ func mvResizeRun[T float32 | float64](x *Exec, in, a, b []T, shape, size []int, 
 // mvResizePass interpolates along one axis: src viewed as [outer][nin][inner] becomes dst as
 // [outer][nout][inner], output index j mixing input rows idx[off[j]:off[j+1]] with weights w.
 func mvResizePass[T float32 | float64](x *Exec, dst, src []T, outer, nin, nout, inner int, off, idx []int, w []T) {
+	j := mvResizePassJob[T]{dst: dst, src: src, nin: nin, nout: nout, inner: inner, off: off, idx: idx, w: w}
 	if inner == 1 && nout > 0 && len(idx) == 2*nout && mvUniformTaps(off, 2) {
 		// The last axis with two taps everywhere (linear): no inner tap loop.
-		x.Pool.For(outer, nout*4+8, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				s := src[o*nin : (o+1)*nin]
-				d := dst[o*nout : (o+1)*nout]
-				ix, wt := idx[:2*len(d)], w[:2*len(d)]
-				for j := range d {
-					d[j] = wt[2*j]*s[ix[2*j]] + wt[2*j+1]*s[ix[2*j+1]]
-				}
-			}
-		})
+		j.kind = 0
+		parFor(x.Pool, outer, nout*4+8, j)
 		return
 	}
 	if inner == 1 {
 		// The last axis: a short dot product per output element.
-		x.Pool.For(outer, nout*4+8, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				s := src[o*nin : (o+1)*nin]
-				d := dst[o*nout : (o+1)*nout]
-				for j := range d {
-					var acc T
-					for t := off[j]; t < off[j+1]; t++ {
-						acc += w[t] * s[idx[t]]
-					}
-					d[j] = acc
-				}
-			}
-		})
+		j.kind = 1
+		parFor(x.Pool, outer, nout*4+8, j)
 		return
 	}
-	x.Pool.For(outer*nout, inner*4+8, func(lo, hi int) {
+	j.kind = 2
+	parFor(x.Pool, outer*nout, inner*4+8, j)
+}
+
+// mvResizePassJob is one of mvResizePass's loops (kind 0, 1, 2 as there, in that order).
+type mvResizePassJob[T float32 | float64] struct {
+	kind             int
+	dst, src         []T
+	nin, nout, inner int
+	off, idx         []int
+	w                []T
+}
+
+func (p mvResizePassJob[T]) run(lo, hi int) {
+	dst, src, nin, nout, inner, off, idx, w := p.dst, p.src, p.nin, p.nout, p.inner, p.off, p.idx, p.w
+	switch p.kind {
+	case 0:
+		for o := lo; o < hi; o++ {
+			s := src[o*nin : (o+1)*nin]
+			d := dst[o*nout : (o+1)*nout]
+			ix, wt := idx[:2*len(d)], w[:2*len(d)]
+			for j := range d {
+				d[j] = wt[2*j]*s[ix[2*j]] + wt[2*j+1]*s[ix[2*j+1]]
+			}
+		}
+	case 1:
+		for o := lo; o < hi; o++ {
+			s := src[o*nin : (o+1)*nin]
+			d := dst[o*nout : (o+1)*nout]
+			for j := range d {
+				var acc T
+				for t := off[j]; t < off[j+1]; t++ {
+					acc += w[t] * s[idx[t]]
+				}
+				d[j] = acc
+			}
+		}
+	default:
 		o, j := lo/nout, lo%nout
 		for k := lo; k < hi; k++ {
 			d := dst[k*inner : (k+1)*inner]
@@ -320,7 +373,7 @@ func mvResizePass[T float32 | float64](x *Exec, dst, src []T, outer, nin, nout, 
 				j, o = 0, o+1
 			}
 		}
-	})
+	}
 }
 
 // mvUniformTaps reports whether every output has exactly k taps.
@@ -335,8 +388,8 @@ func mvUniformTaps(off []int, k int) bool {
 
 // mvExtrapolate sets every element whose index along some axis was outside the crop region of
 // tf_crop_and_resize to v.
-func mvExtrapolate[T float32 | float64](res []T, shape []int, outside [][]bool, v T) {
-	pos := make([]int, len(shape))
+func mvExtrapolate[T float32 | float64](x *Exec, res []T, shape []int, outside [][]bool, v T) {
+	pos := x.Ints(len(shape))
 	for i := range res {
 		for d, p := range pos {
 			if outside[d] != nil && outside[d][p] {
@@ -468,9 +521,9 @@ func mvCubic(x, a float64) float64 {
 // extrapolation value where tf_crop_and_resize leaves the input.
 func mvResizeNearest(x *Exec, p *ResizeParams, dst, src *Tensor, coord string, size []int, scale, roiS, roiE []float64) error {
 	r := len(size)
-	maps := make([][]int, r)
+	maps := mvNewMaps(x, size)
 	for d := range r {
-		mp := make([]int, size[d])
+		mp := maps.at(d)
 		in := src.Shape[d]
 		for o := range mp {
 			xo, out, err := mvResizeCoord(coord, float64(o), scale[d], in, size[d], roiS[d], roiE[d])
@@ -487,33 +540,71 @@ func mvResizeNearest(x *Exec, p *ResizeParams, dst, src *Tensor, coord string, s
 			}
 			mp[o] = min(max(i, 0), in-1)
 		}
-		maps[d] = mp
 	}
-	c := New(src.DType, 1)
+	// The extrapolation value's bits as an element of the input's type.
+	var c uint64
 	if src.DType != String {
 		ev := p.ExtrapolationValue
-		if err := mvFillScalar(c, ev, int64(ev)); err != nil {
+		var err error
+		if c, err = mvScalarBits(src.DType, ev, int64(ev)); err != nil {
 			return fmt.Errorf("Resize: %w", err)
 		}
 	}
-	st := Strides(src.Shape)
+	st := stridesOf(x, src.Shape)
 	if src.DType == String {
 		mvPadT(x, dst.Strs, src.Strs, maps, size, st, "")
 		return nil
 	}
 	switch src.DType.Size() {
 	case 1:
-		mvPadT(x, Data[uint8](dst), Data[uint8](src), maps, size, st, mvFirst[uint8](c))
+		mvPadT(x, Data[uint8](dst), Data[uint8](src), maps, size, st, uint8(c))
 	case 2:
-		mvPadT(x, Data[uint16](dst), Data[uint16](src), maps, size, st, mvFirst[uint16](c))
+		mvPadT(x, Data[uint16](dst), Data[uint16](src), maps, size, st, uint16(c))
 	case 4:
-		mvPadT(x, Data[uint32](dst), Data[uint32](src), maps, size, st, mvFirst[uint32](c))
+		mvPadT(x, Data[uint32](dst), Data[uint32](src), maps, size, st, uint32(c))
 	case 8:
-		mvPadT(x, Data[uint64](dst), Data[uint64](src), maps, size, st, mvFirst[uint64](c))
+		mvPadT(x, Data[uint64](dst), Data[uint64](src), maps, size, st, uint64(c))
 	default:
 		return fmt.Errorf("Resize: unsupported element type %s", src.DType)
 	}
 	return nil
+}
+
+// mvScalarBits is the element that mvFillScalar(t, f, i) writes into a tensor of type dt, as its
+// little-endian bits (the encoding of every platform the runtime supports).
+func mvScalarBits(dt DType, f float64, i int64) (uint64, error) {
+	switch dt {
+	case Float32:
+		return uint64(math.Float32bits(float32(f))), nil
+	case Float64:
+		return math.Float64bits(f), nil
+	case Float16:
+		return uint64(ToF16(float32(f))), nil
+	case BFloat16:
+		return uint64(ToBF16(float32(f))), nil
+	case Int8:
+		return uint64(uint8(int8(i))), nil
+	case Int16:
+		return uint64(uint16(int16(i))), nil
+	case Int32:
+		return uint64(uint32(int32(i))), nil
+	case Int64:
+		return uint64(i), nil
+	case Uint8:
+		return uint64(uint8(i)), nil
+	case Uint16:
+		return uint64(uint16(i)), nil
+	case Uint32:
+		return uint64(uint32(i)), nil
+	case Uint64:
+		return uint64(i), nil
+	case Bool:
+		if i != 0 {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("cannot fill a %s tensor", dt)
 }
 
 // mvNearest rounds an input coordinate to an index by the nearest_mode; integral coordinates
@@ -543,7 +634,7 @@ func mvNearest(xo float64, mode string) (int, error) {
 }
 
 // mvToFloats converts a numeric tensor into v (float32 or float64 working precision).
-func mvToFloats[T float32 | float64](v []T, t *Tensor) error {
+func mvToFloats[T float32 | float64](x *Exec, v []T, t *Tensor) error {
 	switch t.DType {
 	case Float32:
 		for i, e := range Data[float32](t) {
@@ -562,7 +653,7 @@ func mvToFloats[T float32 | float64](v []T, t *Tensor) error {
 			v[i] = T(e.Float32())
 		}
 	default:
-		f, err := mvNumbers(t)
+		f, err := mvNumbers(x, t)
 		if err != nil {
 			return err
 		}
@@ -651,6 +742,7 @@ type GridSampleParams struct {
 // number of spatial dims). X is [N, C, D1..Dr]; grid is [N, O1..Or, r] with coordinates in
 // reverse axis order (x for the last axis first); the output is [N, C, O1..Or].
 func GridSample(x *Exec, p *GridSampleParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src, grid := in[0], in[1]
 	r := len(src.Shape) - 2
 	if r < 1 || len(grid.Shape) != r+2 || grid.Shape[0] != src.Shape[0] || grid.Shape[r+1] != r {
@@ -687,19 +779,19 @@ func GridSample(x *Exec, p *GridSampleParams, out, in []*Tensor) error {
 		return fmt.Errorf("GridSample: cannot sample an empty input %v", src.Shape)
 	}
 	g := ScratchOf[float32](x, 0, grid.Len())
-	if err := mvToFloats(g, grid); err != nil {
+	if err := mvToFloats(x, g, grid); err != nil {
 		return fmt.Errorf("GridSample: grid: %w", err)
 	}
 	gs := &mvGridSampler{mode: mode, pad: pad, align: p.AlignCorners, dims: dims, st: Strides(dims)}
 	if src.DType == Float64 {
 		v := ScratchOf[float64](x, 1, src.Len())
-		mvToFloats(v, src)
+		mvToFloats(x, v, src)
 		res := ScratchOf[float64](x, 2, out[0].Len())
 		mvGridSample(x, gs, res, v, g, n, c, NumElems(grid.Shape[1:r+1]))
 		return mvFromFloats(out[0], res)
 	}
 	v := ScratchOf[float32](x, 1, src.Len())
-	if err := mvToFloats(v, src); err != nil {
+	if err := mvToFloats(x, v, src); err != nil {
 		return fmt.Errorf("GridSample: %w", err)
 	}
 	res := ScratchOf[float32](x, 2, out[0].Len())
@@ -875,8 +967,9 @@ type AffineGridParams struct {
 // [N, 2, 3] or [N, 3, 4], size [N, C, H, W] or [N, C, D, H, W] (int64). Output [N, H, W, 2] or
 // [N, D, H, W, 3] in theta's type.
 func AffineGrid(x *Exec, p *AffineGridParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	th := in[0]
-	sz, err := mvInts(in[1])
+	sz, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("AffineGrid: size: %w", err)
 	}
@@ -893,7 +986,7 @@ func AffineGrid(x *Exec, p *AffineGridParams, out, in []*Tensor) error {
 		sp[i] = int(sz[2+i])
 	}
 	theta := make([]float64, th.Len())
-	if err := mvToFloats(theta, th); err != nil {
+	if err := mvToFloats(x, theta, th); err != nil {
 		return fmt.Errorf("AffineGrid: %w", err)
 	}
 	oshape := append(append([]int{n}, sp...), nd)

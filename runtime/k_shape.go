@@ -17,11 +17,12 @@ type ReshapeParams struct {
 
 // Reshape gives its input a new shape without moving data (ONNX Reshape).
 func Reshape(x *Exec, p *ReshapeParams, out, in []*Tensor) error {
-	want, err := mvInts(in[1])
+	defer x.Release(x.Mark())
+	want, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("Reshape: shape: %w", err)
 	}
-	shape, err := ReshapeDims(in[0].Shape, want, p.AllowZero)
+	shape, err := reshapeDimsInto(x.Ints(len(want)), in[0].Shape, want, p.AllowZero)
 	if err != nil {
 		return fmt.Errorf("Reshape: %w", err)
 	}
@@ -31,7 +32,11 @@ func Reshape(x *Exec, p *ReshapeParams, out, in []*Tensor) error {
 
 // ReshapeDims resolves a Reshape shape (with its 0 and -1 entries) against the input shape.
 func ReshapeDims(in []int, want []int64, allowZero bool) ([]int, error) {
-	shape := make([]int, len(want))
+	return reshapeDimsInto(make([]int, len(want)), in, want, allowZero)
+}
+
+// reshapeDimsInto is ReshapeDims into shape (len(want) long, zeroed).
+func reshapeDimsInto(shape, in []int, want []int64, allowZero bool) ([]int, error) {
 	neg := -1
 	known := 1
 	for i, d := range want {
@@ -96,11 +101,12 @@ func Flatten(x *Exec, p *FlattenParams, out, in []*Tensor) error {
 // Squeeze removes the dims of size 1 listed in the optional axes input, or all of them
 // (ONNX Squeeze).
 func Squeeze(x *Exec, _ *struct{}, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
 	r := len(src.Shape)
-	drop := make([]bool, r)
+	drop := arenaOf[bool](x, r)
 	if len(in) > 1 && in[1] != nil {
-		axes, err := mvInts(in[1])
+		axes, err := mvInts(x, in[1])
 		if err != nil {
 			return fmt.Errorf("Squeeze: axes: %w", err)
 		}
@@ -119,7 +125,7 @@ func Squeeze(x *Exec, _ *struct{}, out, in []*Tensor) error {
 			drop[i] = d == 1
 		}
 	}
-	shape := make([]int, 0, r)
+	shape := x.Ints(r)[:0]
 	for i, d := range src.Shape {
 		if !drop[i] {
 			shape = append(shape, d)
@@ -132,13 +138,14 @@ func Squeeze(x *Exec, _ *struct{}, out, in []*Tensor) error {
 // Unsqueeze inserts dims of size 1 at the positions (in the output) listed in the axes input
 // (ONNX Unsqueeze).
 func Unsqueeze(x *Exec, _ *struct{}, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	src := in[0]
-	axes, err := mvInts(in[1])
+	axes, err := mvInts(x, in[1])
 	if err != nil {
 		return fmt.Errorf("Unsqueeze: axes: %w", err)
 	}
 	r := len(src.Shape) + len(axes)
-	ins := make([]bool, r)
+	ins := arenaOf[bool](x, r)
 	for _, a := range axes {
 		k, err := mvAxis(int(a), r)
 		if err != nil {
@@ -149,7 +156,7 @@ func Unsqueeze(x *Exec, _ *struct{}, out, in []*Tensor) error {
 		}
 		ins[k] = true
 	}
-	shape := make([]int, r)
+	shape := x.Ints(r)
 	j := 0
 	for i := range shape {
 		if ins[i] {
@@ -218,11 +225,12 @@ type ConstantOfShapeParams struct {
 // ConstantOfShape makes a tensor of the shape given by its input, filled with a value (ONNX
 // ConstantOfShape).
 func ConstantOfShape(x *Exec, p *ConstantOfShapeParams, out, in []*Tensor) error {
-	dims, err := mvInts(in[0])
+	defer x.Release(x.Mark())
+	dims, err := mvInts(x, in[0])
 	if err != nil {
 		return fmt.Errorf("ConstantOfShape: %w", err)
 	}
-	shape := make([]int, len(dims))
+	shape := x.Ints(len(dims))
 	for i, d := range dims {
 		if d < 0 {
 			return fmt.Errorf("ConstantOfShape: negative dim in %v", dims)
@@ -285,7 +293,8 @@ func mvFill[T any](d []T, v T) {
 // Range makes the sequence start, start+delta, ... up to but not including limit (ONNX Range).
 // The three inputs are scalars of the output's type.
 func Range(x *Exec, _ *struct{}, out, in []*Tensor) error {
-	n, err := RangeLen(in[0], in[1], in[2])
+	defer x.Release(x.Mark())
+	n, err := rangeLen(x, in[0], in[1], in[2])
 	if err != nil {
 		return err
 	}
@@ -293,16 +302,16 @@ func Range(x *Exec, _ *struct{}, out, in []*Tensor) error {
 	o := out[0]
 	o.Resize(dt, n)
 	if dt.IsInt() {
-		s, _ := mvInts(in[0])
-		d, _ := mvInts(in[2])
-		v := make([]int64, n)
+		s, _ := mvInts(x, in[0])
+		d, _ := mvInts(x, in[2])
+		v := arenaOf[int64](x, n)
 		for i := range v {
 			v[i] = s[0] + int64(i)*d[0]
 		}
 		return mvStoreInts(o, v)
 	}
-	s, _ := mvNumbers(in[0])
-	d, _ := mvNumbers(in[2])
+	s, _ := mvNumbers(x, in[0])
+	d, _ := mvNumbers(x, in[2])
 	start, delta := s[0], d[0]
 	switch dt {
 	case Float32:
@@ -333,17 +342,20 @@ func Range(x *Exec, _ *struct{}, out, in []*Tensor) error {
 
 // RangeLen is the number of elements Range makes: max(ceil((limit-start)/delta), 0). Shape
 // inference calls it on constant inputs.
-func RangeLen(start, limit, delta *Tensor) (int, error) {
+func RangeLen(start, limit, delta *Tensor) (int, error) { return rangeLen(nil, start, limit, delta) }
+
+// rangeLen is RangeLen with its scratch in x's arena.
+func rangeLen(x *Exec, start, limit, delta *Tensor) (int, error) {
 	dt := start.DType
-	for i, t := range []*Tensor{start, limit, delta} {
+	for i, t := range [...]*Tensor{start, limit, delta} {
 		if t.Len() != 1 || t.DType != dt {
 			return 0, fmt.Errorf("Range: input %d is %v, want a %s scalar", i, t, dt)
 		}
 	}
 	if dt.IsInt() {
-		s, _ := mvInts(start)
-		l, _ := mvInts(limit)
-		d, _ := mvInts(delta)
+		s, _ := mvInts(x, start)
+		l, _ := mvInts(x, limit)
+		d, _ := mvInts(x, delta)
 		switch {
 		case d[0] == 0:
 			return 0, fmt.Errorf("Range: delta is 0")
@@ -357,9 +369,9 @@ func RangeLen(start, limit, delta *Tensor) (int, error) {
 	if !dt.IsFloat() {
 		return 0, fmt.Errorf("Range: unsupported element type %s", dt)
 	}
-	s, _ := mvNumbers(start)
-	l, _ := mvNumbers(limit)
-	d, _ := mvNumbers(delta)
+	s, _ := mvNumbers(x, start)
+	l, _ := mvNumbers(x, limit)
+	d, _ := mvNumbers(x, delta)
 	if d[0] == 0 {
 		return 0, fmt.Errorf("Range: delta is 0")
 	}

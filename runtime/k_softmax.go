@@ -55,73 +55,87 @@ func Softmax(x *Exec, p *SoftmaxParams, out, in []*Tensor) error {
 
 func smRun[T rdFloat](x *Exec, op int, src, dst []T, l rdLayout) {
 	R, inner := l.R, l.Inner
+	j := smJob[T]{op: op, src: src, dst: dst, R: R, inner: inner}
 	if inner == 1 {
-		x.Pool.For(l.Outer, 8*R, func(lo, hi int) {
-			for o := lo; o < hi; o++ {
-				smRow(op, src[o*R:(o+1)*R], dst[o*R:(o+1)*R])
-			}
-		})
+		parFor(x.Pool, l.Outer, 8*R, j)
 		return
 	}
 	// The axis is strided: work on whole inner rows, with per-column max and sum in scratch.
-	mx := ScratchOf[T](x, rdSlotAcc, l.Outer*inner)
-	sm := ScratchOf[float64](x, rdSlotAcc2, l.Outer*inner)
-	rdFor(x, l.Outer, inner, 8*R, func(o, k0, k1 int) {
-		m := mx[o*inner+k0 : o*inner+k1]
-		s := sm[o*inner+k0 : o*inner+k1]
-		base := o*R*inner + k0
-		rowAt := func(t []T, r int) []T { return t[base+r*inner : base+r*inner+len(m)] }
-		copy(m, rowAt(src, 0))
-		for r := 1; r < R; r++ {
+	j.mx = ScratchOf[T](x, rdSlotAcc, l.Outer*inner)
+	j.sm = ScratchOf[float64](x, rdSlotAcc2, l.Outer*inner)
+	rdFor(x, l.Outer, inner, 8*R, j)
+}
+
+type smJob[T rdFloat] struct {
+	op           int
+	src, dst, mx []T
+	sm           []float64
+	R, inner     int
+}
+
+func (j smJob[T]) run(lo, hi int) {
+	R := j.R
+	for o := lo; o < hi; o++ {
+		smRow(j.op, j.src[o*R:(o+1)*R], j.dst[o*R:(o+1)*R])
+	}
+}
+
+func (j smJob[T]) block(o, k0, k1 int) {
+	op, src, dst, mx, sm, R, inner := j.op, j.src, j.dst, j.mx, j.sm, j.R, j.inner
+	m := mx[o*inner+k0 : o*inner+k1]
+	s := sm[o*inner+k0 : o*inner+k1]
+	base := o*R*inner + k0
+	rowAt := func(t []T, r int) []T { return t[base+r*inner : base+r*inner+len(m)] }
+	copy(m, rowAt(src, 0))
+	for r := 1; r < R; r++ {
+		for k, v := range rowAt(src, r) {
+			if v > m[k] || v != v {
+				m[k] = v
+			}
+		}
+	}
+	switch op {
+	case HardmaxOp:
+		// s marks the columns whose first maximum has been found.
+		clear(s)
+		for r := 0; r < R; r++ {
+			d := rowAt(dst, r)
 			for k, v := range rowAt(src, r) {
-				if v > m[k] || v != v {
-					m[k] = v
+				d[k] = 0
+				if s[k] == 0 && (v == m[k] || m[k] != m[k]) {
+					d[k], s[k] = 1, 1
 				}
 			}
 		}
-		switch op {
-		case HardmaxOp:
-			// s marks the columns whose first maximum has been found.
-			clear(s)
-			for r := 0; r < R; r++ {
-				d := rowAt(dst, r)
-				for k, v := range rowAt(src, r) {
-					d[k] = 0
-					if s[k] == 0 && (v == m[k] || m[k] != m[k]) {
-						d[k], s[k] = 1, 1
-					}
-				}
-			}
-		case SoftmaxOp:
-			clear(s)
-			for r := 0; r < R; r++ {
-				smExpAcc(rowAt(dst, r), rowAt(src, r), m, s)
-			}
-			for k := range s {
-				s[k] = 1 / s[k]
-			}
-			for r := 0; r < R; r++ {
-				d := rowAt(dst, r)
-				for k := range d {
-					d[k] = T(float64(d[k]) * s[k])
-				}
-			}
-		case LogSoftmaxOp:
-			clear(s)
-			for r := 0; r < R; r++ {
-				smExpAcc(nil, rowAt(src, r), m, s)
-			}
-			for k := range s {
-				s[k] = float64(m[k]) + math.Log(s[k])
-			}
-			for r := 0; r < R; r++ {
-				d := rowAt(dst, r)
-				for k, v := range rowAt(src, r) {
-					d[k] = T(float64(v) - s[k])
-				}
+	case SoftmaxOp:
+		clear(s)
+		for r := 0; r < R; r++ {
+			smExpAcc(rowAt(dst, r), rowAt(src, r), m, s)
+		}
+		for k := range s {
+			s[k] = 1 / s[k]
+		}
+		for r := 0; r < R; r++ {
+			d := rowAt(dst, r)
+			for k := range d {
+				d[k] = T(float64(d[k]) * s[k])
 			}
 		}
-	})
+	case LogSoftmaxOp:
+		clear(s)
+		for r := 0; r < R; r++ {
+			smExpAcc(nil, rowAt(src, r), m, s)
+		}
+		for k := range s {
+			s[k] = float64(m[k]) + math.Log(s[k])
+		}
+		for r := 0; r < R; r++ {
+			d := rowAt(dst, r)
+			for k, v := range rowAt(src, r) {
+				d[k] = T(float64(v) - s[k])
+			}
+		}
+	}
 }
 
 // smRow applies the op to one contiguous row.
