@@ -20,10 +20,12 @@ type Pass struct {
 // Pipeline is the ordered list of passes. Ordering constraints:
 //   - infer before fold: folding lowers nodes, and lowering relies on inferred types;
 //   - fold before dce: folding leaves the nodes it replaced without uses;
+//   - fold before fuse: fusion folds constant weights and needs the shapes folding makes static;
 //   - dce last: every other pass may orphan values.
 var Pipeline = []Pass{
 	{Name: "infer", Fn: Infer, Typed: true},
 	{Name: "fold", Fn: Fold, Typed: true},
+	{Name: "fuse", Fn: Fuse, Typed: true},
 	{Name: "dce", Fn: DCE, Typed: true},
 }
 
