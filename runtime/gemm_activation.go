@@ -98,6 +98,23 @@ func (j actJob[T]) run(lo, hi int) {
 
 // actRun applies the activation to a chunk; the switch is once per chunk.
 func actRun[T float32 | float64](ac *activation, s []T) {
+	if f, ok := asFloat32(s); ok {
+		// The float32 clamps go through the vector loops.
+		switch ac.kind {
+		case actRelu:
+			clampAffine(f, 1, 0, 0, float32(math.Inf(1)))
+			return
+		case actClip:
+			clampAffine(f, 1, 0, ac.a, ac.b)
+			return
+		case actHardSigmoid:
+			clampAffine(f, ac.a, ac.b, 0, 1)
+			return
+		case actHardSwish:
+			hardSwish(f, ac.a, ac.b)
+			return
+		}
+	}
 	a, b := T(ac.a), T(ac.b)
 	switch ac.kind {
 	case actRelu:

@@ -579,14 +579,9 @@ func cvDepthwisePlane(w *cvWin, xs, k []float32, bias float32, y []float32) {
 // cvDepthwise3x3 adds a 3x3 filter k over input rows r0, r1, r2 (each starting at the first
 // output column's window) to the output row d, every tap being inside.
 func cvDepthwise3x3(d, r0, r1, r2, k []float32) {
-	n := len(d)
-	r0, r1, r2 = r0[:n+2], r1[:n+2], r2[:n+2]
-	k = k[:9]
-	w0, w1, w2, w3, w4, w5, w6, w7, w8 := k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]
-	for i := range d {
-		a, b, c := r0[i:i+3:i+3], r1[i:i+3:i+3], r2[i:i+3:i+3]
-		d[i] += (w0*a[0] + w1*a[1] + w2*a[2]) + (w3*b[0] + w4*b[1] + w5*b[2]) + (w6*c[0] + w7*c[1] + w8*c[2])
-	}
+	axpyTaps(d, r0, k[0:3], 1)
+	axpyTaps(d, r1, k[3:6], 1)
+	axpyTaps(d, r2, k[6:9], 1)
 }
 
 // cvDepthwiseTap adds kv times the input at ox*sx + off to output columns [l, h).
@@ -595,12 +590,8 @@ func cvDepthwiseTap(row, in []float32, kv float32, l, h, sx, off int) {
 		return
 	}
 	if sx == 1 {
-		src := in[l+off : h+off]
-		dst := row[l:h]
-		src = src[:len(dst)]
-		for i := range dst {
-			dst[i] += kv * src[i]
-		}
+		w := [1]float32{kv}
+		axpyTaps(row[l:h], in[l+off:], w[:], 1)
 		return
 	}
 	ix := l*sx + off
@@ -615,25 +606,9 @@ func cvDepthwiseTap(row, in []float32, kv float32, l, h, sx, off int) {
 // stride the taps are equal-length slices, which keeps bounds checks out of the loop.
 func cvDepthwiseTaps(row, in, taps []float32, l, h, sx, dx, px int) {
 	ix := l*sx - px
-	n := h - l
 	d := row[l:h]
-	if sx == 1 && len(taps) == 3 {
-		w0, w1, w2 := taps[0], taps[1], taps[2]
-		a, b, c := in[ix:ix+n], in[ix+dx:ix+dx+n], in[ix+2*dx:ix+2*dx+n]
-		a, b, c = a[:len(d)], b[:len(d)], c[:len(d)]
-		for i := range d {
-			d[i] += w0*a[i] + w1*b[i] + w2*c[i]
-		}
-		return
-	}
 	if sx == 1 {
-		w0, w1, w2, w3, w4 := taps[0], taps[1], taps[2], taps[3], taps[4]
-		a, b, c := in[ix:ix+n], in[ix+dx:ix+dx+n], in[ix+2*dx:ix+2*dx+n]
-		e, f := in[ix+3*dx:ix+3*dx+n], in[ix+4*dx:ix+4*dx+n]
-		a, b, c, e, f = a[:len(d)], b[:len(d)], c[:len(d)], e[:len(d)], f[:len(d)]
-		for i := range d {
-			d[i] += w0*a[i] + w1*b[i] + w2*c[i] + w3*e[i] + w4*f[i]
-		}
+		axpyTaps(d, in[ix:], taps, dx)
 		return
 	}
 	if len(taps) == 3 {

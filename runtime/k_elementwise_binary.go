@@ -427,6 +427,12 @@ func ewBinCmp[T ewOrd](x *Exec, l *ewLayout, op int, d []bool, a, b []T) {
 // ewArithF is the float loop of each arithmetic op; d may alias a or b.
 func ewArithF[T ewFloat](op int, d, a, b []T) {
 	a, b = a[:len(d)], b[:len(d)]
+	if fd, ok := asFloat32(d); ok {
+		fa, _ := asFloat32(a)
+		fb, _ := asFloat32(b)
+		m := arithVec(op, fd, fa, fb)
+		d, a, b = d[m:], a[m:], b[m:]
+	}
 	switch op {
 	case BinaryAdd:
 		for i := range d {
