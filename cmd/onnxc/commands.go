@@ -243,12 +243,20 @@ func cmdBench(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	threads := fs.Int("threads", 1, "threads per run")
 	runs := fs.Int("runs", 20, "timed runs")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
 	shapes := shapeFlags(fs)
 	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
 		return err
 	}
 	cmdArgs := []string{"-bench", "-threads", fmt.Sprint(*threads), "-runs", fmt.Sprint(*runs)}
+	if *cpuProfile != "" {
+		abs, err := filepath.Abs(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		cmdArgs = append(cmdArgs, "-cpuprofile", abs)
+	}
 	for _, s := range *shapes {
 		cmdArgs = append(cmdArgs, "-shape", s)
 	}

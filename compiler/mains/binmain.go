@@ -12,6 +12,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,6 +44,7 @@ func run() error {
 	threads := flag.Int("threads", 0, "threads per run (0: all cores)")
 	runs := flag.Int("runs", 1, "run this many times and print timings")
 	bench := flag.Bool("bench", false, "run on random inputs (see -shape) and print timings")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [-input NAME=FILE ...] [NAME=FILE ...] [-output-dir DIR] [-runs N] [-threads T]\n", filepath.Base(os.Args[0]))
 		fmt.Fprintf(os.Stderr, "inputs: %s\noutputs: %s\n", strings.Join(model.InputNames, ", "), strings.Join(model.OutputNames, ", "))
@@ -100,6 +102,17 @@ func run() error {
 	ctx := context.Background()
 	var outs []*rt.Tensor
 	var times []float64
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for i := 0; i < max(*runs, 1); i++ {
 		start := time.Now()
 		outs, err = m.RunTensors(ctx, ins)
