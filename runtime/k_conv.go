@@ -321,11 +321,7 @@ func (cd *cvConv) f32(x *Exec, xs, ws, bias, y []float32) {
 	kk := cg * kv
 	if bias != nil {
 		for i := 0; i < cd.n*cd.m; i++ {
-			v := bias[i%cd.m]
-			row := y[i*ov : (i+1)*ov]
-			for j := range row {
-				row[j] = v
-			}
+			fillF32(y[i*ov:(i+1)*ov], bias[i%cd.m])
 		}
 	}
 	job := sgemmJob{m: mg, n: ov, k: kk, batches: cd.n * cd.g, alpha: 1, acc: bias != nil}
@@ -522,9 +518,7 @@ func cvDepthwisePlane(w *cvWin, xs, k []float32, bias float32, y []float32) {
 	for oz := 0; oz < OD; oz++ {
 		for oy := 0; oy < OH; oy++ {
 			row := y[(oz*OH+oy)*OW : (oz*OH+oy+1)*OW]
-			for i := range row {
-				row[i] = bias
-			}
+			fillF32(row, bias)
 			// The common 2-D 3x3 unit-stride case with all three input rows inside: the
 			// interior columns take the nine taps in one pass.
 			done := -1

@@ -96,3 +96,15 @@ func asFloat32[T ewFloat](s []T) ([]float32, bool) {
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), true
 }
+
+// fillF32 sets every element of s to v. After the first element it copies what is already
+// filled, doubling each time, so the work is done by memmove's vector loop.
+func fillF32(s []float32, v float32) {
+	if len(s) == 0 {
+		return
+	}
+	s[0] = v
+	for k := 1; k < len(s); k *= 2 {
+		copy(s[k:], s[:k])
+	}
+}
