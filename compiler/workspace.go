@@ -34,6 +34,7 @@ func NewWorkspace(dir string) (*Workspace, error) {
 	if err := os.MkdirAll(rtDir, 0o755); err != nil {
 		return nil, err
 	}
+	want := map[string]bool{}
 	err := fs.WalkDir(onnxc.RuntimeSource, "runtime", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
 			return err
@@ -42,10 +43,24 @@ func NewWorkspace(dir string) (*Workspace, error) {
 		if err != nil {
 			return err
 		}
+		want[filepath.Base(path)] = true
 		return writeIfChanged(filepath.Join(dir, "onnxc-runtime", path), data)
 	})
 	if err != nil {
 		return nil, err
+	}
+	// A workspace made by another onnxc version may hold runtime files this one does not
+	// have; left there they would be compiled in.
+	old, err := os.ReadDir(rtDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range old {
+		if !want[e.Name()] {
+			if err := os.RemoveAll(filepath.Join(rtDir, e.Name())); err != nil {
+				return nil, err
+			}
+		}
 	}
 	files := map[string]string{
 		filepath.Join("onnxc-runtime", "go.mod"): "module github.com/onnxc/onnxc\n\ngo " + onnxc.GoVersion + "\n",
