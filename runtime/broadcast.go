@@ -145,3 +145,21 @@ func (it *StridedIndex) Next() bool {
 	it.done = true
 	return false
 }
+
+// rowPos returns the multi-index over the outer dims shape[:len(shape)-1] of row lo, a row
+// being a run of the innermost dim. It uses buf when the rank allows, so that the loop bodies
+// that start mid-tensor allocate nothing.
+func rowPos(buf *[8]int, shape []int, lo int) []int {
+	r := len(shape)
+	var pos []int
+	if r-1 <= len(buf) {
+		pos = buf[:r-1]
+	} else {
+		pos = make([]int, r-1)
+	}
+	for d := r - 2; d >= 0; d-- {
+		pos[d] = lo % shape[d]
+		lo /= shape[d]
+	}
+	return pos
+}

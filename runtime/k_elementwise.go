@@ -620,16 +620,8 @@ func (l *ewLayout) walk(lo, hi, group int, f func(o, cnt int, off [ewMaxOps]int)
 	}
 	inner := l.shape[r-1]
 	var posBuf [8]int
-	var pos []int
-	if r-1 <= len(posBuf) {
-		pos = posBuf[:r-1]
-	} else {
-		pos = make([]int, r-1)
-	}
-	rem := lo
+	pos := rowPos(&posBuf, l.shape, lo)
 	for d := r - 2; d >= 0; d-- {
-		pos[d] = rem % l.shape[d]
-		rem /= l.shape[d]
 		for k := 0; k < l.ops; k++ {
 			off[k] += pos[d] * l.st[k][d]
 		}

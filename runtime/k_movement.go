@@ -89,17 +89,9 @@ func (j mvCopyJob[T]) run(lo, hi int) {
 	inner, is := shape[r-1], strides[r-1]
 	// Position of row lo as a multi-index over the outer dims.
 	var posBuf [8]int
-	var pos []int
-	if r-1 <= len(posBuf) {
-		pos = posBuf[:r-1]
-	} else {
-		pos = make([]int, r-1)
-	}
+	pos := rowPos(&posBuf, shape, lo)
 	so := j.off
-	rem := lo
-	for d := r - 2; d >= 0; d-- {
-		pos[d] = rem % shape[d]
-		rem /= shape[d]
+	for d := range pos {
 		so += pos[d] * strides[d]
 	}
 	for row := lo; row < hi; row++ {

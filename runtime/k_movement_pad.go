@@ -204,17 +204,7 @@ func (j mvPadJob[T]) run(rlo, rhi int) {
 	inner := shape[r-1]
 	im := maps.at(r - 1)
 	var posBuf [8]int
-	var pos []int
-	if r-1 <= len(posBuf) {
-		pos = posBuf[:r-1]
-	} else {
-		pos = make([]int, r-1)
-	}
-	rem := rlo
-	for d := r - 2; d >= 0; d-- {
-		pos[d] = rem % shape[d]
-		rem /= shape[d]
-	}
+	pos := rowPos(&posBuf, shape, rlo)
 	prevBase, prevInside := -1, false
 	for row := rlo; row < rhi; row++ {
 		out := dst[row*inner : (row+1)*inner]
