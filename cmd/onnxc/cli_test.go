@@ -399,3 +399,61 @@ func TestUnsupportedOps(t *testing.T) {
 		}
 	}
 }
+
+// TestTestCommand runs `onnxc test` on a passing case, a case whose expected output is wrong
+// and a case whose model is a Paddle model.
+func TestTestCommand(t *testing.T) {
+	dir := t.TempDir()
+	copyTree := func(src, dst string) {
+		t.Helper()
+		err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			if d.IsDir() {
+				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	backend := filepath.Join("..", "..", "testdata", "onnx-backend", "node")
+	copyTree(filepath.Join(backend, "test_relu"), filepath.Join(dir, "test_relu"))
+	copyTree(filepath.Join(backend, "test_relu"), filepath.Join(dir, "test_relu_wrong"))
+	// The expected output of the copy is the input: wrong wherever the input is negative.
+	in, err := os.ReadFile(filepath.Join(dir, "test_relu_wrong", "test_data_set_0", "input_0.pb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := rt.ReadTensorProto(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test_relu_wrong", "test_data_set_0", "output_0.pb"), rt.WriteTensorProto("y", x), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paddle := filepath.Join(dir, "cls_paddle")
+	copyTree(filepath.Join("..", "..", "testdata", "paddle", "ppocr-cls-v2.0"), paddle)
+	copyTree(filepath.Join(quickstart, "test_data_set_0"), filepath.Join(paddle, "test_data_set_0"))
+
+	stdout, stderr, code := onnxc(t, ".", "test", dir)
+	if code != 1 {
+		t.Errorf("exit code %d, want 1 (stderr %s)", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	for _, want := range []string{"PASS test_relu", "FAIL test_relu_wrong (run)", "PASS cls_paddle"} {
+		if !strings.Contains(stdout, "\n"+want) && !strings.HasPrefix(stdout, want) {
+			t.Errorf("output lacks a line %q:\n%s", want, stdout)
+		}
+	}
+	if last := lines[len(lines)-1]; last != "2 passed, 1 failed" {
+		t.Errorf("last line %q, want \"2 passed, 1 failed\"", last)
+	}
+}

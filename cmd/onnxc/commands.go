@@ -378,7 +378,7 @@ func (t *testFailure) Error() string { return fmt.Sprintf("%d failed", t.failed)
 func cmdTest(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	batch := fs.Int("batch", 250, "cases linked into one test program")
-	verbose := fs.Bool("v", false, "print passing cases too")
+	quiet := fs.Bool("q", false, "print failing cases only")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -407,7 +407,7 @@ func cmdTest(args []string, stdout io.Writer) error {
 	for _, r := range results {
 		if r.Pass {
 			passed++
-			if *verbose {
+			if !*quiet {
 				fmt.Fprintf(stdout, "PASS %s\n", r.Case.Name)
 			}
 			continue

@@ -3,7 +3,7 @@
 //	onnxc build MODEL [-o DIR] [-pkg NAME] [--shape NAME=DIMS ...]
 //	onnxc build --bin MODEL -o FILE [--shape ...]
 //	onnxc run MODEL --input NAME=FILE ... [--output-dir DIR]
-//	onnxc test DIR...
+//	onnxc test DIR... [-q]
 //	onnxc bench MODEL [--shape NAME=1x3x224x224 ...] [--threads T] [--runs R]
 //	onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS]
 //	onnxc ops
@@ -24,7 +24,7 @@ Usage:
   onnxc build MODEL [-o DIR] [-pkg NAME] [--shape NAME=DIMS ...]   write a Go package
   onnxc build --bin MODEL -o FILE [--shape ...]                  build a static binary
   onnxc run MODEL --input NAME=FILE ... [--output-dir DIR]       compile (cached) and run
-  onnxc test DIR...                                              run backend-layout test cases
+  onnxc test DIR... [-q]                                         run backend-layout test cases
   onnxc bench MODEL [--shape NAME=DIMS ...] [--threads T] [--runs R] [--cpuprofile FILE]
   onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS]
   onnxc ops                                                      list supported ops
