@@ -83,7 +83,8 @@ func Interpret(x *runtime.Exec, g *ir.Graph, inputs []*runtime.Tensor, env map[i
 var bodyType = reflect.TypeOf(runtime.Body(nil))
 
 // BodyFields returns the names of the Params fields of type runtime.Body, in order; they
-// correspond to call.Bodies.
+// correspond to call.Bodies (a nil entry, an optional region the node lacks, leaves its field
+// nil).
 func BodyFields(c Call) []string {
 	if c.Params == nil {
 		return nil
@@ -105,7 +106,7 @@ func bindBodies(c Call, bind func(*ir.Graph) runtime.Body) {
 	}
 	v := reflect.ValueOf(c.Params).Elem()
 	for i, name := range BodyFields(c) {
-		if i < len(c.Bodies) {
+		if i < len(c.Bodies) && c.Bodies[i] != nil {
 			v.FieldByName(name).Set(reflect.ValueOf(bind(c.Bodies[i])))
 		}
 	}

@@ -54,7 +54,8 @@ type Call struct {
 	Fn any
 	// Params points to the kernel's parameter struct; code generation prints it as a literal.
 	Params any
-	// Bodies are the regions that the Params' runtime.Body fields run, in field order.
+	// Bodies are the regions that the Params' runtime.Body fields run, in field order; nil for an
+	// optional region the node lacks.
 	Bodies []*ir.Graph
 	run    func(x *runtime.Exec, out, in []*runtime.Tensor) error
 }

@@ -472,6 +472,9 @@ func (gen *generator) stateType(f *jen.File) {
 			name := fmt.Sprintf("p%d", i)
 			b.Id("s").Dot(name).Op("=").Id(name)
 			for k, field := range ops.BodyFields(c) {
+				if c.Bodies[k] == nil {
+					continue // an optional region the node lacks
+				}
 				fn := fmt.Sprintf("region%d", gen.regions[c.Bodies[k]])
 				b.Id("s").Dot(name).Dot(field).Op("=").Func().Params(jen.Id("out"), jen.Id("in").Index().Op("*").Qual(rtPath, "Tensor")).Error().Block(
 					jen.Return(jen.Id("m").Dot(fn).Call(jen.Id("s"), jen.Id("out"), jen.Id("in"))),
