@@ -5,8 +5,9 @@ import (
 	"github.com/onnxc/onnxc/runtime"
 )
 
-// Cast and CastLike. The ONNX element types that runtime.DType lacks (float8, int4, ...) are
-// rejected at inference with their ONNX names; the frontend passes their numbers through.
+// Cast and CastLike: one kernel for every pair of element types, the float8, float4, int4 and
+// int2 types included. saturate (default 1) applies to float8 targets and round_mode (default
+// "up") to float8e8m0 targets.
 
 func init() {
 	Register(&Def{
@@ -23,7 +24,7 @@ func init() {
 			return inferCast(n, runtime.DType(a.Int))
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.Cast, &runtime.CastParams{To: runtime.DType(n.GetInt("to", 0))}), nil
+			return castCall(n, runtime.DType(n.GetInt("to", 0)))
 		},
 	})
 	Register(&Def{
@@ -35,34 +36,46 @@ func init() {
 			if !to.Valid() {
 				return Call{}, Errorf(n, "target type %s is not known or not supported", ewTypeName(to))
 			}
-			return K(runtime.Cast, &runtime.CastParams{To: to}), nil
+			return castCall(n, to)
 		},
 	})
 }
 
+// castRound maps Cast's round_mode attribute onto runtime.E8M0Round.
+var castRound = map[string]runtime.E8M0Round{
+	"up": runtime.E8M0Up, "down": runtime.E8M0Down, "nearest": runtime.E8M0Nearest,
+}
+
+func castRoundOK(mode string) bool { _, ok := castRound[mode]; return ok }
+
+func castCall(n *ir.Node, to runtime.DType) (Call, error) {
+	mode := n.GetString("round_mode", "up")
+	r, ok := castRound[mode]
+	if !ok {
+		return Call{}, Errorf(n, "round_mode %q is not up, down or nearest", mode)
+	}
+	return K(runtime.Cast, &runtime.CastParams{To: to, NoSaturate: n.GetInt("saturate", 1) == 0, Round: r}), nil
+}
+
+// castTypes are the types Cast converts between: all the runtime holds.
+var castTypes = ewAny | ewNarrow
+
 func inferCast(n *ir.Node, to runtime.DType) error {
 	t := InType(n, 0)
-	if err := ewCheckType(n, "input", t.DType, ewAny); err != nil {
+	if err := ewCheckType(n, "input", t.DType, castTypes); err != nil {
 		return err
 	}
-	if err := ewCheckType(n, "target", to, ewAny); err != nil {
+	if err := ewCheckType(n, "target", to, castTypes); err != nil {
 		return err
+	}
+	if mode := n.GetString("round_mode", "up"); !castRoundOK(mode) {
+		return Errorf(n, "round_mode %q is not up, down or nearest", mode)
 	}
 	t.DType = to
 	SetOut(n, 0, t)
 	return nil
 }
 
-// ewOnnxTypes names the ONNX element types past bfloat16, which runtime.DType does not have.
-var ewOnnxTypes = map[runtime.DType]string{
-	17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2", 20: "float8e5m2fnuz",
-	21: "uint4", 22: "int4", 23: "float4e2m1", 24: "float8e8m0", 25: "uint2", 26: "int2",
-}
-
-// ewTypeName names an element type, ONNX-only ones included.
-func ewTypeName(dt runtime.DType) string {
-	if s, ok := ewOnnxTypes[dt]; ok {
-		return s
-	}
-	return dt.String()
-}
+// ewTypeName names an element type in errors (runtime.DType names every ONNX type it holds,
+// and complex64 and complex128, which it does not).
+func ewTypeName(dt runtime.DType) string { return dt.String() }

@@ -31,6 +31,11 @@ var (
 	ewNumeric  = ewFloats | ewInts
 	ewBool     = ewSet(runtime.Bool)
 	ewAny      = ewNumeric | ewBool | ewSet(runtime.String)
+	// ewNarrow are the float8, float4, int4 and int2 types, which only conversions and
+	// data movement handle.
+	ewNarrow = ewSet(runtime.Float8E4M3FN, runtime.Float8E4M3FNUZ, runtime.Float8E5M2,
+		runtime.Float8E5M2FNUZ, runtime.Uint4, runtime.Int4, runtime.Float4E2M1, runtime.Float8E8M0,
+		runtime.Uint2, runtime.Int2)
 )
 
 // ewCheckType fails unless dt is in the allowed set. An undefined type (not inferred yet) passes;

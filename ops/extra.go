@@ -31,7 +31,7 @@ func init() {
 			if t.DType == runtime.String {
 				return Errorf(n, "bitcast of string")
 			}
-			if t.DType != runtime.Undefined && t.DType.Size() != to.Size() {
+			if t.DType != runtime.Undefined && t.DType.Bits() != to.Bits() {
 				return Errorf(n, "bitcast from %s to %s: element sizes differ", t.DType, to)
 			}
 			t.DType = to

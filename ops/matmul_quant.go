@@ -5,8 +5,9 @@ import (
 	"github.com/onnxc/onnxc/runtime"
 )
 
-// Linear quantization: QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear. The runtime
-// holds 8-, 16- and 32-bit integers; the float8, 4-bit and 2-bit quantized types are rejected.
+// Linear quantization: QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear. The quantized
+// types are the 2- to 16-bit integers (int32 too for DequantizeLinear) and the float8 and float4
+// types; QuantizeLinear's saturate applies to the float ones.
 
 func init() {
 	Register(&Def{
@@ -23,6 +24,7 @@ func init() {
 				BlockSize:  int(n.GetInt("block_size", 0)),
 				OutputType: dt,
 				Precision:  runtime.DType(n.GetInt("precision", 0)),
+				NoSaturate: n.GetInt("saturate", 1) == 0,
 			}), nil
 		},
 	})
@@ -65,7 +67,7 @@ func qzQuantType(dt ir.DType) bool {
 	case runtime.Int8, runtime.Uint8, runtime.Int16, runtime.Uint16:
 		return true
 	}
-	return false
+	return ewNarrow.has(dt)
 }
 
 // qzOutType is QuantizeLinear's output type: the zero point's, else output_dtype, else uint8.
@@ -144,9 +146,7 @@ func inferQuantize(n *ir.Node) error {
 
 func inferDequantize(n *ir.Node) error {
 	xt, st := InType(n, 0), InType(n, 1)
-	switch xt.DType {
-	case runtime.Undefined, runtime.Int8, runtime.Uint8, runtime.Int16, runtime.Uint16, runtime.Int32:
-	default:
+	if xt.DType != runtime.Undefined && xt.DType != runtime.Int32 && !qzQuantType(xt.DType) {
 		return Errorf(n, "quantized type %s is not supported", xt.DType)
 	}
 	if z := InType(n, 2); n.Input(2) != nil && z.DType != runtime.Undefined && xt.DType != runtime.Undefined && z.DType != xt.DType {

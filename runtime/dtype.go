@@ -29,18 +29,51 @@ const (
 	Complex64  DType = 14
 	Complex128 DType = 15
 	BFloat16   DType = 16
+
+	// The narrow types hold one element per byte in memory (see below); ONNX packs the 4- and
+	// 2-bit ones into bytes only in TensorProto raw_data and int32_data, which the readers and
+	// the writer unpack and pack.
+	Float8E4M3FN   DType = 17
+	Float8E4M3FNUZ DType = 18
+	Float8E5M2     DType = 19
+	Float8E5M2FNUZ DType = 20
+	Uint4          DType = 21
+	Int4           DType = 22
+	Float4E2M1     DType = 23
+	Float8E8M0     DType = 24
+	Uint2          DType = 25
+	Int2           DType = 26
 )
+
+// Narrow element types (ONNX 1.14 and later) in memory, one element per byte:
+//
+//   - float8 (e4m3fn, e4m3fnuz, e5m2, e5m2fnuz, e8m0): the 8-bit pattern itself;
+//   - float4e2m1: the 4-bit pattern in the low nibble, the high nibble zero;
+//   - int4 and int2: the value as an int8 (sign-extended, -8..7 and -2..1);
+//   - uint4 and uint2: the value as a uint8 (0..15 and 0..3).
+//
+// So every kernel that moves bytes (Reshape, Transpose, Gather, Concat, weights in generated
+// code) handles them as 1-byte types, integer kernels can read int4/int2 as int8 and
+// uint4/uint2 as uint8, and only the TensorProto reader and writer know about ONNX's packing
+// (two 4-bit or four 2-bit elements per byte, the first in the low bits). Arithmetic on the
+// float8 and float4 types goes through float32: Cast and (De)QuantizeLinear convert with the
+// tables in minifloat.go.
 
 var dtypeNames = [...]string{
 	Undefined: "undefined", Float32: "float32", Uint8: "uint8", Int8: "int8", Uint16: "uint16",
 	Int16: "int16", Int32: "int32", Int64: "int64", String: "string", Bool: "bool",
 	Float16: "float16", Float64: "float64", Uint32: "uint32", Uint64: "uint64",
 	Complex64: "complex64", Complex128: "complex128", BFloat16: "bfloat16",
+	Float8E4M3FN: "float8e4m3fn", Float8E4M3FNUZ: "float8e4m3fnuz", Float8E5M2: "float8e5m2",
+	Float8E5M2FNUZ: "float8e5m2fnuz", Uint4: "uint4", Int4: "int4", Float4E2M1: "float4e2m1",
+	Float8E8M0: "float8e8m0", Uint2: "uint2", Int2: "int2",
 }
 
 var dtypeSizes = [...]int{
 	Float32: 4, Uint8: 1, Int8: 1, Uint16: 2, Int16: 2, Int32: 4, Int64: 8, String: 16, Bool: 1,
 	Float16: 2, Float64: 8, Uint32: 4, Uint64: 8, Complex64: 8, Complex128: 16, BFloat16: 2,
+	Float8E4M3FN: 1, Float8E4M3FNUZ: 1, Float8E5M2: 1, Float8E5M2FNUZ: 1, Uint4: 1, Int4: 1,
+	Float4E2M1: 1, Float8E8M0: 1, Uint2: 1, Int2: 1,
 }
 
 func (d DType) String() string {
@@ -50,7 +83,8 @@ func (d DType) String() string {
 	return fmt.Sprintf("dtype(%d)", uint8(d))
 }
 
-// Size is the size of one element in bytes (0 for unknown types).
+// Size is the size of one element in memory in bytes (0 for unknown types); the narrow types
+// take one byte each.
 func (d DType) Size() int {
 	if int(d) < len(dtypeSizes) {
 		return dtypeSizes[d]
@@ -63,10 +97,33 @@ func (d DType) Valid() bool {
 	return d != Undefined && int(d) < len(dtypeSizes) && d != Complex64 && d != Complex128
 }
 
-// IsFloat reports whether d is a floating-point type.
+// IsFloat reports whether d is a floating-point type that kernels compute in: float16,
+// bfloat16, float32 or float64. The float8 and float4 types are IsMiniFloat.
 func (d DType) IsFloat() bool { return d == Float32 || d == Float64 || d == Float16 || d == BFloat16 }
 
-// IsInt reports whether d is a signed or unsigned integer type.
+// IsMiniFloat reports whether d is one of the 8- and 4-bit float types, held as bit patterns.
+func (d DType) IsMiniFloat() bool {
+	switch d {
+	case Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float4E2M1, Float8E8M0:
+		return true
+	}
+	return false
+}
+
+// Bits is the width of one element as ONNX stores it: 4 or 2 for the packed types, 8 times Size
+// for the others.
+func (d DType) Bits() int {
+	switch d {
+	case Int4, Uint4, Float4E2M1:
+		return 4
+	case Int2, Uint2:
+		return 2
+	}
+	return 8 * d.Size()
+}
+
+// IsInt reports whether d is a signed or unsigned integer type of 8 bits or more (IsNarrowInt
+// covers int4, uint4, int2 and uint2).
 func (d DType) IsInt() bool { return d.IsSigned() || d.IsUnsigned() }
 
 // IsSigned reports whether d is a signed integer type.

@@ -8,7 +8,12 @@ import (
 )
 
 // CastParams configures Cast (and CastLike, whose target is the second input's type).
-type CastParams struct{ To DType }
+// NoSaturate is ONNX's saturate=0 for float8 targets; Round is round_mode for float8e8m0.
+type CastParams struct {
+	To         DType
+	NoSaturate bool
+	Round      E8M0Round
+}
 
 // Cast converts every element to type To (ONNX Cast). Numbers convert as in C/numpy: floats to
 // integers truncate toward zero (out-of-range values are undefined in ONNX; here they wrap through
@@ -16,6 +21,12 @@ type CastParams struct{ To DType }
 // results are rounded once, to nearest even. Strings parse plain and scientific notation and the
 // literals INF, +INF, -INF and NaN in any case; numbers format as numpy's str does (shortest
 // round-trip digits, "1.0", "1e-05"), with infinities and NaN as "INF", "-INF" and "NaN".
+//
+// The narrow types: int4, uint4, int2 and uint2 results wrap like the wider integers; float8
+// and float4 results are rounded once, to nearest even, from the exact source value, out-of-range
+// values (infinities included) becoming the largest finite value unless NoSaturate, then
+// infinity (e5m2) or NaN (see mfFormat.encode); float8e8m0 results round as p.Round says.
+// Float8 and float4 sources convert to float32 exactly first.
 func Cast(x *Exec, p *CastParams, out, in []*Tensor) error {
 	src, dst := in[0], out[0]
 	to := p.To
@@ -37,7 +48,7 @@ func Cast(x *Exec, p *CastParams, out, in []*Tensor) error {
 	case src.DType == String:
 		strs := src.Strs
 		dst.Resize(to, src.Shape...)
-		return castFromStrings(dst, strs)
+		return castFromStrings(dst, strs, castOpts{sat: !p.NoSaturate, round: p.Round})
 	case to == String:
 		dst.Resize(to, src.Shape...)
 		castToStrings(x, dst.Strs, src)
@@ -50,37 +61,60 @@ func Cast(x *Exec, p *CastParams, out, in []*Tensor) error {
 		dst.Buf = &Buffer{}
 	}
 	dst.Resize(to, src.Shape...)
-	parFor(x.Pool, n, 2, castJob{dst: dst, src: src})
+	parFor(x.Pool, n, 2, castJob{dst: dst, src: src, o: castOpts{sat: !p.NoSaturate, round: p.Round}})
 	return nil
 }
 
-type castJob struct{ dst, src *Tensor }
+// castOpts are the conversion options for float8 targets.
+type castOpts struct {
+	sat   bool
+	round E8M0Round
+}
 
-func (j castJob) run(lo, hi int) { castRange(j.dst, j.src, lo, hi) }
+type castJob struct {
+	dst, src *Tensor
+	o        castOpts
+}
+
+func (j castJob) run(lo, hi int) { castRange(j.dst, j.src, lo, hi, j.o) }
 
 // castRange converts elements [lo, hi) of numeric src into dst.
-func castRange(dst, src *Tensor, lo, hi int) {
+func castRange(dst, src *Tensor, lo, hi int, o castOpts) {
+	if tab := MiniFloatTable(src.DType); tab != nil {
+		// Float8 and float4 values widen to float32 exactly.
+		s := Data[uint8](src)
+		var buf [ewBlock]float32
+		for i := lo; i < hi; i += ewBlock {
+			j := min(i+ewBlock, hi)
+			b := buf[:j-i]
+			for k, v := range s[i:j] {
+				b[k] = tab[v]
+			}
+			castFrom(dst, i, b, o)
+		}
+		return
+	}
 	switch src.DType {
 	case Float32:
-		castFrom(dst, lo, Data[float32](src)[lo:hi])
+		castFrom(dst, lo, Data[float32](src)[lo:hi], o)
 	case Float64:
-		castFrom(dst, lo, Data[float64](src)[lo:hi])
-	case Int8:
-		castFrom(dst, lo, Data[int8](src)[lo:hi])
+		castFrom(dst, lo, Data[float64](src)[lo:hi], o)
+	case Int8, Int4, Int2: // the narrow integers are held as int8 and uint8
+		castFrom(dst, lo, Data[int8](src)[lo:hi], o)
 	case Int16:
-		castFrom(dst, lo, Data[int16](src)[lo:hi])
+		castFrom(dst, lo, Data[int16](src)[lo:hi], o)
 	case Int32:
-		castFrom(dst, lo, Data[int32](src)[lo:hi])
+		castFrom(dst, lo, Data[int32](src)[lo:hi], o)
 	case Int64:
-		castFrom(dst, lo, Data[int64](src)[lo:hi])
-	case Uint8, Bool: // bools are bytes holding 0 or 1
-		castFrom(dst, lo, Data[uint8](src)[lo:hi])
+		castFrom(dst, lo, Data[int64](src)[lo:hi], o)
+	case Uint8, Bool, Uint4, Uint2: // bools are bytes holding 0 or 1
+		castFrom(dst, lo, Data[uint8](src)[lo:hi], o)
 	case Uint16:
-		castFrom(dst, lo, Data[uint16](src)[lo:hi])
+		castFrom(dst, lo, Data[uint16](src)[lo:hi], o)
 	case Uint32:
-		castFrom(dst, lo, Data[uint32](src)[lo:hi])
+		castFrom(dst, lo, Data[uint32](src)[lo:hi], o)
 	case Uint64:
-		castFrom(dst, lo, Data[uint64](src)[lo:hi])
+		castFrom(dst, lo, Data[uint64](src)[lo:hi], o)
 	case Float16, BFloat16:
 		// Half values widen to float32 exactly, so casting the float32 is exact too.
 		s := Data[uint16](src)
@@ -88,15 +122,34 @@ func castRange(dst, src *Tensor, lo, hi int) {
 		for i := lo; i < hi; i += ewBlock {
 			j := min(i+ewBlock, hi)
 			ewHalfLoad(src.DType, buf[:j-i], s[i:j])
-			castFrom(dst, i, buf[:j-i])
+			castFrom(dst, i, buf[:j-i], o)
 		}
 	}
 }
 
 // castFrom converts s into dst's elements starting at lo.
-func castFrom[S ewNum](dst *Tensor, lo int, s []S) {
+func castFrom[S ewNum](dst *Tensor, lo int, s []S, o castOpts) {
 	hi := lo + len(s)
 	switch dst.DType {
+	case Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float4E2M1:
+		d := Data[uint8](dst)[lo:hi]
+		f := &mfFormats[dst.DType]
+		for i, v := range s {
+			d[i] = f.encode(float64(v), o.sat)
+		}
+	case Float8E8M0:
+		d := Data[uint8](dst)[lo:hi]
+		for i, v := range s {
+			d[i] = encodeE8M0(float64(v), o.sat, o.round)
+		}
+	case Int4, Int2:
+		d := Data[int8](dst)[lo:hi]
+		castInt(d, s)
+		castWrapNarrow(dst.DType, d)
+	case Uint4, Uint2:
+		d := Data[uint8](dst)[lo:hi]
+		castInt(d, s)
+		castWrapNarrow(dst.DType, d)
 	case Float32:
 		castNum(Data[float32](dst)[lo:hi], s)
 	case Float64:
@@ -147,6 +200,15 @@ func castFrom[S ewNum](dst *Tensor, lo int, s []S) {
 	}
 }
 
+// castWrapNarrow wraps int8 or uint8 values to the 4 or 2 bits of dt (sign-extending int4
+// and int2), as integer casts wrap.
+func castWrapNarrow[T int8 | uint8](dt DType, d []T) {
+	shift := 8 - dt.Bits()
+	for i, v := range d {
+		d[i] = v << shift >> shift
+	}
+}
+
 // castNum converts to a float type (Go rounds to nearest even) or between integer types (Go
 // wraps), both as ONNX and numpy do.
 func castNum[D, S ewNum](d []D, s []S) {
@@ -191,13 +253,17 @@ func castToStrings(x *Exec, d []string, src *Tensor) {
 				b = castFormatFloat(b, Data[float64](src)[i], 64)
 			case Float16, BFloat16:
 				b = castFormatFloat(b, float64(castHalfAt(src, i)), 16)
+			case Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float4E2M1, Float8E8M0:
+				// float32 digits: the value is exact in float32, and fewer digits may not read
+				// back as it.
+				b = castFormatFloat(b, float64(MiniFloatTable(src.DType)[Data[uint8](src)[i]]), 32)
 			case Bool:
 				if Data[bool](src)[i] {
 					b = append(b, "True"...)
 				} else {
 					b = append(b, "False"...)
 				}
-			case Int8:
+			case Int8, Int4, Int2:
 				b = strconv.AppendInt(b, int64(Data[int8](src)[i]), 10)
 			case Int16:
 				b = strconv.AppendInt(b, int64(Data[int16](src)[i]), 10)
@@ -205,7 +271,7 @@ func castToStrings(x *Exec, d []string, src *Tensor) {
 				b = strconv.AppendInt(b, int64(Data[int32](src)[i]), 10)
 			case Int64:
 				b = strconv.AppendInt(b, Data[int64](src)[i], 10)
-			case Uint8:
+			case Uint8, Uint4, Uint2:
 				b = strconv.AppendUint(b, uint64(Data[uint8](src)[i]), 10)
 			case Uint16:
 				b = strconv.AppendUint(b, uint64(Data[uint16](src)[i]), 10)
@@ -312,10 +378,20 @@ func castSame16(g, f float64) bool {
 }
 
 // castFromStrings parses strings into numeric dst.
-func castFromStrings(dst *Tensor, strs []string) error {
+func castFromStrings(dst *Tensor, strs []string, o castOpts) error {
 	for i, s := range strs {
 		s = strings.TrimSpace(s)
 		switch dt := dst.DType; {
+		case dt.IsMiniFloat():
+			f, err := castParseFloat(s, 64)
+			if err != nil {
+				return err
+			}
+			if dt == Float8E8M0 {
+				Data[uint8](dst)[i] = encodeE8M0(f, o.sat, o.round)
+			} else {
+				Data[uint8](dst)[i] = mfFormats[dt].encode(f, o.sat)
+			}
 		case dt.IsFloat():
 			bits := 64
 			if dt == Float32 {
@@ -380,6 +456,11 @@ func castStoreInt(dst *Tensor, i int, v int64) {
 	switch dst.DType {
 	case Int8:
 		Data[int8](dst)[i] = int8(v)
+	case Int4, Int2:
+		shift := 64 - dst.DType.Bits()
+		Data[int8](dst)[i] = int8(v << shift >> shift)
+	case Uint4, Uint2:
+		Data[uint8](dst)[i] = uint8(v) & (1<<dst.DType.Bits() - 1)
 	case Int16:
 		Data[int16](dst)[i] = int16(v)
 	case Int32:

@@ -141,7 +141,7 @@ func TestCastSameTypeInPlaceErrors(t *testing.T) {
 	}
 	ewtCheck(t, "same type", same, Float32, []int{2}, []float64{1.5, -2}, 0)
 	ewtCheck(t, "empty", ewtCastRun(t, New(Float32, 0, 2), Float16), Float16, []int{0, 2}, nil, 0)
-	for _, to := range []DType{Complex64, 17, 22, Undefined} {
+	for _, to := range []DType{Complex64, 27, Undefined} {
 		if err := Cast(ewtX, &CastParams{To: to}, ewtOut(), []*Tensor{src}); err == nil {
 			t.Errorf("cast to %s: no error", to)
 		}

@@ -9,18 +9,18 @@ import (
 // int32 with their zero points subtracted (padding then reads as the zero point, contributing
 // nothing) and run on the generic convolution.
 
-// qzInt32 widens an 8-, 16- or 32-bit integer tensor to int32, in scratch slot.
+// qzInt32 widens an integer tensor of 2 to 32 bits to int32, in scratch slot.
 func qzInt32(x *Exec, t *Tensor, slot int) ([]int32, error) {
 	if t.DType == Int32 {
 		return Data[int32](t), nil
 	}
 	d := ScratchOf[int32](x, slot, t.Len())
 	switch t.DType {
-	case Int8:
+	case Int8, Int4, Int2: // the narrow integers are held as int8 and uint8
 		for i, v := range Data[int8](t) {
 			d[i] = int32(v)
 		}
-	case Uint8:
+	case Uint8, Uint4, Uint2:
 		for i, v := range Data[uint8](t) {
 			d[i] = int32(v)
 		}
@@ -57,9 +57,9 @@ func qzZeroPoints(t *Tensor, n int, what string) ([]int32, error) {
 // qzIntAt reads element i of an integer tensor.
 func qzIntAt(t *Tensor, i int) int64 {
 	switch t.DType {
-	case Int8:
+	case Int8, Int4, Int2:
 		return int64(Data[int8](t)[i])
-	case Uint8:
+	case Uint8, Uint4, Uint2:
 		return int64(Data[uint8](t)[i])
 	case Int16:
 		return int64(Data[int16](t)[i])
@@ -208,6 +208,14 @@ func qzRound(v float32, dt DType) float32 {
 // qzRange is the value range of an integer type that quantized values saturate to.
 func qzRange(dt DType) (lo, hi float64, err error) {
 	switch dt {
+	case Int2:
+		return -2, 1, nil
+	case Uint2:
+		return 0, 3, nil
+	case Int4:
+		return -8, 7, nil
+	case Uint4:
+		return 0, 15, nil
 	case Int8:
 		return -128, 127, nil
 	case Uint8:
@@ -240,12 +248,12 @@ func qzSaturate(v, lo, hi float64) int32 {
 // qzStore writes int32 values into an integer tensor of any width (already resized).
 func qzStore(t *Tensor, v []int32) error {
 	switch t.DType {
-	case Int8:
+	case Int8, Int4, Int2: // values already saturated to the narrow range
 		d := Data[int8](t)
 		for i := range d {
 			d[i] = int8(v[i])
 		}
-	case Uint8:
+	case Uint8, Uint4, Uint2:
 		d := Data[uint8](t)
 		for i := range d {
 			d[i] = uint8(v[i])

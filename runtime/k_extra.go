@@ -17,12 +17,18 @@ func BitCast(_ *Exec, p *BitCastParams, out, in []*Tensor) error {
 	if X.DType == String || p.To == String || !p.To.Valid() {
 		return fmt.Errorf("bitcast from %s to %s is not supported", X.DType, p.To)
 	}
-	if X.DType.Size() != p.To.Size() {
-		return fmt.Errorf("bitcast from %s to %s: element sizes %d and %d differ", X.DType, p.To, X.DType.Size(), p.To.Size())
+	if X.DType.Bits() != p.To.Bits() {
+		return fmt.Errorf("bitcast from %s to %s: element sizes of %d and %d bits differ", X.DType, p.To, X.DType.Bits(), p.To.Bits())
 	}
 	out[0].Resize(p.To, X.Shape...)
 	dst := out[0].Bytes()
 	copy(dst, X.Bytes())
+	switch p.To {
+	case Int4, Int2: // held one per byte: sign-extend, or clear the high bits
+		castWrapNarrow(p.To, Data[int8](out[0]))
+	case Uint4, Uint2, Float4E2M1:
+		castWrapNarrow(p.To, Data[uint8](out[0]))
+	}
 	if p.To == Bool {
 		for i, b := range dst {
 			if b != 0 {

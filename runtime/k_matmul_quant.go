@@ -118,16 +118,19 @@ func qzRound64(v float64, dt DType) float64 {
 
 // QuantizeLinearParams configures QuantizeLinear. OutputType is the quantized type when there
 // is no zero-point input (output_dtype, default uint8); Precision is the type of the division
-// (Undefined: numpy's promotion of the input and scale types).
+// (Undefined: numpy's promotion of the input and scale types); NoSaturate is saturate=0, for
+// float8 outputs.
 type QuantizeLinearParams struct {
 	Axis       int
 	BlockSize  int
 	OutputType DType
 	Precision  DType
+	NoSaturate bool
 }
 
-// QuantizeLinear is ONNX QuantizeLinear to 8-, 16- and 32-bit integer types: per tensor, per
-// axis or blocked.
+// QuantizeLinear is ONNX QuantizeLinear to integer types of 2 to 32 bits, rounding to nearest
+// even and saturating, and to the float8 and float4 types, converting x / scale + zero_point
+// as Cast does (saturating unless NoSaturate): per tensor, per axis or blocked.
 func QuantizeLinear(x *Exec, p *QuantizeLinearParams, out, in []*Tensor) error {
 	X, S, Z := in[0], in[1], qzOpt(in, 2)
 	odt := p.OutputType
@@ -137,9 +140,13 @@ func QuantizeLinear(x *Exec, p *QuantizeLinearParams, out, in []*Tensor) error {
 	if odt == Undefined {
 		odt = Uint8
 	}
-	lo, hi, err := qzRange(odt)
-	if err != nil {
-		return err
+	mini := odt.IsMiniFloat()
+	var lo, hi float64
+	if !mini {
+		var err error
+		if lo, hi, err = qzRange(odt); err != nil {
+			return err
+		}
 	}
 	l, err := qzMakeLayout(X.Shape, S.Shape, p.Axis, p.BlockSize)
 	if err != nil {
@@ -157,7 +164,7 @@ func QuantizeLinear(x *Exec, p *QuantizeLinearParams, out, in []*Tensor) error {
 		return err
 	}
 	var zs []int32
-	if Z != nil {
+	if Z != nil && !mini {
 		zs = ScratchOf[int32](x, mmSlotC, Z.Len())
 		for i := range zs {
 			zs[i] = int32(qzIntAt(Z, i))
@@ -166,6 +173,15 @@ func QuantizeLinear(x *Exec, p *QuantizeLinearParams, out, in []*Tensor) error {
 	prec := qzPrecision(X.DType, S.DType, p.Precision)
 	Y := out[0]
 	Y.Resize(odt, X.Shape...)
+	if mini {
+		var zf []float32
+		if Z != nil {
+			zf = ScratchOf[float32](x, mmSlotC, Z.Len())
+			qzValues32(zf, Z)
+		}
+		qzQuantizeMini(Data[uint8](Y), xs, ss, zf, l, prec, odt, !p.NoSaturate)
+		return nil
+	}
 	q := ScratchOf[int32](x, mmSlotY, Y.Len())
 	e := 0
 	for o := 0; o < l.outer; o++ {
@@ -185,6 +201,62 @@ func QuantizeLinear(x *Exec, p *QuantizeLinearParams, out, in []*Tensor) error {
 	return qzStore(Y, q)
 }
 
+// qzQuantizeMini is QuantizeLinear to a float8 or float4 type: x / scale (in precision prec)
+// plus the zero point in float32, converted to dt.
+func qzQuantizeMini(y []uint8, xs, ss []float64, zf []float32, l qzLayout, prec, dt DType, sat bool) {
+	e := 0
+	for o := 0; o < l.outer; o++ {
+		for a := 0; a < l.axisN; a++ {
+			sb := o*l.so + (a/l.block)*l.sa
+			for i := 0; i < l.inner; i++ {
+				si := sb + i*l.si
+				v := qzRound64(xs[e]/ss[si], prec)
+				if zf != nil {
+					v = float64(float32(v) + zf[si])
+				}
+				y[e] = MiniFloatFrom(dt, v, sat)
+				e++
+			}
+		}
+	}
+}
+
+// qzValues32 reads the values of an integer tensor (2 to 32 bits) or a float8 or float4 tensor
+// as float32 into d.
+func qzValues32(d []float32, t *Tensor) error {
+	if tab := MiniFloatTable(t.DType); tab != nil {
+		for i, v := range Data[uint8](t) {
+			d[i] = tab[v]
+		}
+		return nil
+	}
+	switch t.DType {
+	case Int8, Int4, Int2:
+		for i, v := range Data[int8](t) {
+			d[i] = float32(v)
+		}
+	case Uint8, Uint4, Uint2:
+		for i, v := range Data[uint8](t) {
+			d[i] = float32(v)
+		}
+	case Int16:
+		for i, v := range Data[int16](t) {
+			d[i] = float32(v)
+		}
+	case Uint16:
+		for i, v := range Data[uint16](t) {
+			d[i] = float32(v)
+		}
+	case Int32:
+		for i, v := range Data[int32](t) {
+			d[i] = float32(v)
+		}
+	default:
+		return fmt.Errorf("%s is not a supported quantized type", t.DType)
+	}
+	return nil
+}
+
 // DequantizeLinearParams configures DequantizeLinear; OutputType Undefined means the scale's
 // type.
 type DequantizeLinearParams struct {
@@ -193,8 +265,8 @@ type DequantizeLinearParams struct {
 	OutputType DType
 }
 
-// DequantizeLinear is ONNX DequantizeLinear from 8-, 16- and 32-bit integer types:
-// (x - zero_point) * scale, per tensor, per axis or blocked.
+// DequantizeLinear is ONNX DequantizeLinear from integer types of 2 to 32 bits and the float8
+// and float4 types: (x - zero_point) * scale, per tensor, per axis or blocked.
 func DequantizeLinear(x *Exec, p *DequantizeLinearParams, out, in []*Tensor) error {
 	X, S, Z := in[0], in[1], qzOpt(in, 2)
 	if Z != nil && Z.DType != X.DType {
@@ -204,22 +276,22 @@ func DequantizeLinear(x *Exec, p *DequantizeLinearParams, out, in []*Tensor) err
 	if err != nil {
 		return err
 	}
-	xs, err := qzInt32(x, X, mmSlotA32)
-	if err != nil {
+	xs := ScratchOf[float32](x, mmSlotA32, X.Len())
+	if err := qzValues32(xs, X); err != nil {
 		return err
 	}
 	ss, err := qzFloats(x, S, mmSlotB)
 	if err != nil {
 		return err
 	}
-	var zs []int32
+	var zs []float32
 	if Z != nil {
 		if Z.Len() != S.Len() {
 			return fmt.Errorf("zero point of shape %v differs from scale of shape %v", Z.Shape, S.Shape)
 		}
-		zs = ScratchOf[int32](x, mmSlotC, Z.Len())
-		for i := range zs {
-			zs[i] = int32(qzIntAt(Z, i))
+		zs = ScratchOf[float32](x, mmSlotC, Z.Len())
+		if err := qzValues32(zs, Z); err != nil {
+			return err
 		}
 	}
 	odt := p.OutputType
@@ -241,9 +313,9 @@ func DequantizeLinear(x *Exec, p *DequantizeLinearParams, out, in []*Tensor) err
 			sb := o*l.so + (a/l.block)*l.sa
 			for i := 0; i < l.inner; i++ {
 				si := sb + i*l.si
-				d := float64(float32(xs[e]))
+				d := float64(xs[e])
 				if zs != nil {
-					d = float64(float32(xs[e]) - float32(zs[si]))
+					d = float64(xs[e] - zs[si])
 				}
 				y[e] = qzRound64(d*ss[si], prec)
 				e++

@@ -48,11 +48,7 @@ const (
 )
 
 // onnxTypeNames names the ONNX element types the runtime does not hold, for error messages.
-var onnxTypeNames = map[uint64]string{
-	14: "complex64", 15: "complex128", 17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2",
-	20: "float8e5m2fnuz", 21: "uint4", 22: "int4", 23: "float4e2m1", 24: "float8e8m0", 25: "uint2",
-	26: "int2",
-}
+var onnxTypeNames = map[uint64]string{14: "complex64", 15: "complex128"}
 
 // pbuf is a cursor over one protobuf message.
 type pbuf struct {
@@ -428,24 +424,63 @@ func (s *tensorScan) decode(b []byte) (*Tensor, error) {
 		if s.counts[want] > 0 {
 			return nil, fmt.Errorf("both raw_data and %s are set", fieldNames[want])
 		}
-		if uint64(len(s.raw)) != uint64(n)*uint64(dt.Size()) {
-			return nil, fmt.Errorf("raw_data has %d bytes, want %d for %s%v", len(s.raw), n*dt.Size(), dt, s.dims)
+		if uint64(len(s.raw)) != uint64(StoredLen(dt, n)) {
+			return nil, fmt.Errorf("raw_data has %d bytes, want %d for %s%v", len(s.raw), StoredLen(dt, n), dt, s.dims)
 		}
-	} else if s.counts[want] != n {
-		return nil, fmt.Errorf("%s holds %d values, want %d for %s%v", fieldNames[want], s.counts[want], n, dt, s.dims)
+	} else if c := s.counts[want]; c != n && !(dt.Bits() < 8 && c == StoredLen(dt, n)) {
+		return nil, fmt.Errorf("%s holds %d values, want %d for %s%v", fieldNames[want], c, n, dt, s.dims)
 	}
 	t := New(dt, s.dims...)
 	if n == 0 {
 		return t, nil
 	}
 	if s.hasRaw {
-		copy(t.Bytes(), s.raw)
+		UnpackNarrow(dt, t.Bytes(), s.raw)
+		return t, nil
+	}
+	if dt.Bits() < 8 {
+		// int32_data holds the packed bytes (two 4-bit or four 2-bit elements each).
+		packed := make([]byte, StoredLen(dt, n))
+		if err := fillPacked(packed, b, dt); err != nil {
+			return nil, err
+		}
+		UnpackNarrow(dt, t.Bytes(), packed)
 		return t, nil
 	}
 	if err := fillTyped(t, b, want); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// fillPacked reads the int32_data of a packed 4- or 2-bit tensor into packed, one byte each.
+func fillPacked(packed, b []byte, dt DType) error {
+	i := 0
+	p := pbuf{b: b}
+	for !p.done() {
+		g, wt, err := p.key()
+		if err != nil {
+			return err
+		}
+		if g != tpInt32Data {
+			if err := p.skip(wt); err != nil {
+				return err
+			}
+			continue
+		}
+		err = eachRepeated(&p, wt, encVarint, func(v uint64) error {
+			if x := int64(v); x < 0 || x > math.MaxUint8 {
+				return fmt.Errorf("packed %s byte %d at %d is out of range", dt, x, i)
+			}
+			packed[i] = byte(v)
+			i++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fillTyped is the second pass: it decodes the typed data field f into t, checking that each
@@ -508,6 +543,8 @@ func fillTyped(t *Tensor, b []byte, f int) error {
 			lo, hi = math.MinInt16, math.MaxInt16
 		case Uint16, Float16, BFloat16:
 			lo, hi = 0, math.MaxUint16
+		case Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float8E8M0:
+			lo, hi = 0, math.MaxUint8
 		case Bool:
 			lo, hi = 0, 1
 		}
@@ -588,7 +625,12 @@ func appendTensorProto(b []byte, name string, t *Tensor, typed bool) []byte {
 		b = appendBytes(b, tpName, []byte(name))
 	}
 	if !typed && t.DType != String {
-		b = appendBytes(b, tpRawData, t.Bytes())
+		raw := t.Bytes()
+		if t.DType.Bits() < 8 {
+			raw = make([]byte, StoredLen(t.DType, t.Len()))
+			PackNarrow(t.DType, raw, t.Bytes())
+		}
+		b = appendBytes(b, tpRawData, raw)
 	}
 	return b
 }
@@ -633,8 +675,14 @@ func appendTyped(b []byte, t *Tensor) []byte {
 		for _, v := range Data[uint16](t) {
 			payload = binary.AppendUvarint(payload, uint64(v))
 		}
-	case Uint8, Bool:
+	case Uint8, Bool, Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float8E8M0:
 		for _, v := range Data[uint8](t) {
+			payload = binary.AppendUvarint(payload, uint64(v))
+		}
+	case Int4, Uint4, Float4E2M1, Int2, Uint2:
+		packed := make([]byte, StoredLen(t.DType, t.Len()))
+		PackNarrow(t.DType, packed, t.Bytes())
+		for _, v := range packed {
 			payload = binary.AppendUvarint(payload, uint64(v))
 		}
 	}
@@ -854,7 +902,9 @@ func FromFloat32(shape []int, data []float32) *Tensor {
 }
 
 // FromSlice makes a tensor of type dt and the given shape holding a copy of data. T must be the
-// Go type that backs dt (float32 for Float32, F16 or uint16 for Float16, bool for Bool, ...).
+// Go type that backs dt (float32 for Float32, F16 or uint16 for Float16, bool for Bool, int8 for
+// Int4 and Int2 and uint8 for Uint4, Uint2 and the float8 and float4 bit patterns, ...); narrow
+// integer values must be within their type's range.
 func FromSlice[T Elem](dt DType, shape []int, data []T) (*Tensor, error) {
 	if !dt.Valid() || dt == String {
 		return nil, fmt.Errorf("FromSlice: element type %s is not numeric or bool", dt)
@@ -886,7 +936,7 @@ func elemMatches[T Elem](dt DType) bool {
 	case float64:
 		return dt == Float64
 	case int8:
-		return dt == Int8
+		return dt == Int8 || dt == Int4 || dt == Int2
 	case int16:
 		return dt == Int16
 	case int32:
@@ -894,7 +944,7 @@ func elemMatches[T Elem](dt DType) bool {
 	case int64:
 		return dt == Int64
 	case uint8:
-		return dt == Uint8 || dt == Bool
+		return dt == Uint8 || dt == Bool || dt.IsMiniFloat() || dt == Uint4 || dt == Uint2
 	case uint16:
 		return dt == Uint16 || dt == Float16 || dt == BFloat16
 	case uint32:
@@ -929,7 +979,9 @@ const maxReported = 5
 // Compare checks that got matches want: the same element type, the same shape, and every value
 // within tolerance, |got-want| <= atol + rtol*|want| for floating-point types (as numpy's
 // assert_allclose), where NaN matches only NaN and an infinity only the same infinity. Integers,
-// bools and strings must match exactly: a tolerance on them would hide off-by-one results. The
+// bools and strings must match exactly: a tolerance on them would hide off-by-one results. So
+// must the float8 and float4 types, bit for bit, except that any NaN matches any NaN: their
+// results are single roundings, which a correct conversion gets exactly. The
 // error lists the first few mismatches with their index, and how many there are in all.
 func Compare(want, got *Tensor, rtol, atol float64) error {
 	if want == nil || got == nil {
@@ -958,6 +1010,15 @@ func Compare(want, got *Tensor, rtol, atol float64) error {
 		for i := range n {
 			if want.Strs[i] != got.Strs[i] {
 				report(i, fmt.Sprintf("%q", want.Strs[i]), fmt.Sprintf("%q", got.Strs[i]))
+			}
+		}
+	} else if tab := MiniFloatTable(want.DType); tab != nil {
+		// Exact: the same bit pattern, or NaN for NaN.
+		wb, gb := want.Bytes(), got.Bytes()
+		for i := range n {
+			w, g := tab[wb[i]], tab[gb[i]]
+			if wb[i] != gb[i] && !(w != w && g != g) {
+				report(i, fmt.Sprintf("%s (%#02x)", ioFmtFloat(float64(w)), wb[i]), fmt.Sprintf("%s (%#02x)", ioFmtFloat(float64(g)), gb[i]))
 			}
 		}
 	} else if want.DType.IsFloat() {
@@ -1073,7 +1134,7 @@ func ioIntString(dt DType, b []byte) string {
 		return fmt.Sprintf("invalid bool byte %#x", u) // a kernel bug: Go bools are 0 or 1
 	case dt == Bool:
 		return fmt.Sprint(u != 0)
-	case dt.IsSigned():
+	case dt.IsSigned() || dt == Int4 || dt == Int2:
 		shift := 64 - 8*len(b)
 		return fmt.Sprint(int64(u<<shift) >> shift)
 	}

@@ -96,17 +96,18 @@ func (imp *importer) tensorData(tp *onnxpb.TensorProto) (*runtime.Tensor, error)
 		if dt == runtime.String {
 			return nil, errors.New("is a string tensor with external data, which ONNX does not allow")
 		}
-		return imp.externalTensor(tp, dt, shape, n*size)
+		return imp.externalTensor(tp, dt, shape, runtime.StoredLen(dt, n))
 	}
 	if tp.RawData != nil {
 		if dt == runtime.String {
 			return nil, errors.New("is a string tensor with raw_data, which ONNX does not allow")
 		}
-		if len(tp.RawData) != n*size {
-			return nil, fmt.Errorf("has %d bytes of raw_data, want %d for %s%v", len(tp.RawData), n*size, dt, shape)
+		if want := runtime.StoredLen(dt, n); len(tp.RawData) != want {
+			return nil, fmt.Errorf("has %d bytes of raw_data, want %d for %s%v", len(tp.RawData), want, dt, shape)
 		}
 		t := runtime.New(dt, shape...)
-		copy(t.Bytes(), tp.RawData)
+		// The 4- and 2-bit types are packed in the file and one per byte in memory.
+		runtime.UnpackNarrow(dt, t.Bytes(), tp.RawData)
 		if dt == runtime.Bool {
 			normalizeBools(t.Bytes())
 		}
@@ -142,6 +143,22 @@ func typedTensor(tp *onnxpb.TensorProto, dt runtime.DType, shape []int, n int) (
 	default:
 		have, field = len(tp.Int32Data), "int32_data"
 	}
+	if dt.Bits() < 8 {
+		// int32_data holds the packed bytes: two 4-bit or four 2-bit elements each.
+		if want := runtime.StoredLen(dt, n); have != want {
+			return nil, fmt.Errorf("has %d packed bytes in int32_data, want %d for %s%v", have, want, dt, shape)
+		}
+		packed := make([]byte, have)
+		for i, v := range tp.Int32Data {
+			if v < 0 || v > math.MaxUint8 {
+				return nil, fmt.Errorf("has packed byte %d in int32_data, out of range", v)
+			}
+			packed[i] = byte(v)
+		}
+		t := runtime.New(dt, shape...)
+		runtime.UnpackNarrow(dt, t.Bytes(), packed)
+		return t, nil
+	}
 	if have != n {
 		if have == 0 {
 			return nil, fmt.Errorf("of type %s%v has no data (want %d elements)", dt, shape, n)
@@ -173,7 +190,9 @@ func typedTensor(tp *onnxpb.TensorProto, dt runtime.DType, shape []int, n int) (
 	case runtime.Uint16, runtime.Float16, runtime.BFloat16:
 		// float16 and bfloat16 are stored as their bit patterns in the low 16 bits.
 		fill(runtime.Data[uint16](t), tp.Int32Data)
-	case runtime.Uint8:
+	case runtime.Uint8, runtime.Float8E4M3FN, runtime.Float8E4M3FNUZ, runtime.Float8E5M2,
+		runtime.Float8E5M2FNUZ, runtime.Float8E8M0:
+		// float8 values are stored as their bit patterns.
 		fill(runtime.Data[uint8](t), tp.Int32Data)
 	case runtime.Bool:
 		b := runtime.Data[bool](t)
@@ -261,8 +280,15 @@ func (imp *importer) externalTensor(tp *onnxpb.TensorProto, dt runtime.DType, sh
 	}
 	t := runtime.New(dt, shape...)
 	if want > 0 {
-		if _, err := f.ReadAt(t.Bytes(), offset); err != nil {
+		buf := t.Bytes()
+		if dt.Bits() < 8 {
+			buf = make([]byte, want)
+		}
+		if _, err := f.ReadAt(buf, offset); err != nil {
 			return nil, fmt.Errorf("reading external data from %q: %v", loc, err)
+		}
+		if dt.Bits() < 8 {
+			runtime.UnpackNarrow(dt, t.Bytes(), buf)
 		}
 	}
 	if dt == runtime.Bool {

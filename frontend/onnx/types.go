@@ -10,7 +10,7 @@ import (
 )
 
 // irType converts a TypeProto. A missing type, element type or shape is unknown, not an error:
-// shape inference fills it in. Element types runtime.DType lacks (float8, int4) are kept by
+// shape inference fills it in. Element types runtime.DType lacks (complex) are kept by
 // number so that the error, if an op meets one, names the type.
 func irType(tp *onnxpb.TypeProto) (ir.Type, error) {
 	if tp == nil {
