@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // RotaryEmbeddingParams configures RotaryEmbedding (ONNX opset 23).
 type RotaryEmbeddingParams struct {
@@ -45,7 +48,7 @@ func RotaryEmbedding(x *Exec, p *RotaryEmbeddingParams, out, in []*Tensor) error
 	if cosT.DType != X.DType || sinT.DType != X.DType {
 		return fmt.Errorf("rotary embedding: caches of %s/%s with input of %s", cosT.DType, sinT.DType, X.DType)
 	}
-	if !sameShapeRE(cosT.Shape, sinT.Shape) || len(cosT.Shape) == 0 || cosT.Shape[len(cosT.Shape)-1] != half {
+	if !slices.Equal(cosT.Shape, sinT.Shape) || len(cosT.Shape) == 0 || cosT.Shape[len(cosT.Shape)-1] != half {
 		return fmt.Errorf("rotary embedding: cos_cache %v and sin_cache %v must end in rotary_embedding_dim/2 = %d", cosT.Shape, sinT.Shape, half)
 	}
 	// row[b*S+s] is the cache row of batch b, position s.
@@ -91,18 +94,6 @@ func RotaryEmbedding(x *Exec, p *RotaryEmbeddingParams, out, in []*Tensor) error
 		return fmt.Errorf("rotary embedding of %s is not supported", X.DType)
 	}
 	return nil
-}
-
-func sameShapeRE(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func reRun[T float32 | float64](x *Exec, inter bool, src, cs, sn, dst []T, dt *Tensor, row []int, B, S, H, D, half, sB, sS, sH int) {

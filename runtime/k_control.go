@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Body runs a region of the model (an If branch, a Loop or Scan body): in are the region's
 // inputs, out receives its outputs. Generated code binds each to a function it generated for the
@@ -113,7 +116,7 @@ func stack(dst *Tensor, parts []*Tensor, axis int, rev bool) error {
 	}
 	first := parts[0]
 	for _, p := range parts[1:] {
-		if p.DType != first.DType || !sameShape(p.Shape, first.Shape) {
+		if p.DType != first.DType || !slices.Equal(p.Shape, first.Shape) {
 			return fmt.Errorf("iterations produced %s and %s", first, p)
 		}
 	}
@@ -141,18 +144,6 @@ func stack(dst *Tensor, parts []*Tensor, axis int, rev bool) error {
 		}
 	}
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ScanParams describes a Scan (opset 9 and later).

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Binary op codes (BinaryParams.Op).
@@ -63,12 +64,12 @@ func Binary(x *Exec, p *BinaryParams, out, in []*Tensor) error {
 		return err
 	}
 	shape := a.Shape
-	if !ewSameShape(a.Shape, b.Shape) {
+	if !slices.Equal(a.Shape, b.Shape) {
 		var err error
 		if shape, err = broadcastShape(x, a.Shape, b.Shape); err != nil {
 			return err
 		}
-		if op == BinaryPRelu && !ewSameShape(shape, a.Shape) {
+		if op == BinaryPRelu && !slices.Equal(shape, a.Shape) {
 			return fmt.Errorf("PRelu slope of shape %v does not broadcast to X's shape %v", b.Shape, a.Shape)
 		}
 	}
@@ -213,18 +214,6 @@ func ewBinaryTypeOK(op int, dt, edt DType) error {
 		return fmt.Errorf("binary op %d of %s is not supported", op, dt)
 	}
 	return nil
-}
-
-func ewSameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ewOp2 is an elementwise loop of two operands as a type, so that the row walk calls it without

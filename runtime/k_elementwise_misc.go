@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Variadic op codes (VariadicParams.Op).
 const (
@@ -62,7 +65,7 @@ func Variadic(x *Exec, p *VariadicParams, out, in []*Tensor) error {
 	// with that one swapped with the first.
 	first := 0
 	for i, t := range in {
-		if t.Buf != nil && t.Buf == dst.Buf && ewSameShape(t.Shape, shape) {
+		if t.Buf != nil && t.Buf == dst.Buf && slices.Equal(t.Shape, shape) {
 			first = i
 			break
 		}

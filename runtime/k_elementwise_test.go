@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -75,7 +76,7 @@ func ewtFloats(t *Tensor) []float64 {
 
 func ewtCheck(t *testing.T, name string, got *Tensor, dt DType, shape []int, want []float64, tol float64) {
 	t.Helper()
-	if got.DType != dt || !ewSameShape(got.Shape, shape) {
+	if got.DType != dt || !slices.Equal(got.Shape, shape) {
 		t.Errorf("%s: got %s%v, want %s%v", name, got.DType, got.Shape, dt, shape)
 		return
 	}

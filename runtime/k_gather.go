@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Indexing kernels: Gather, GatherElements, GatherND, ScatterElements, ScatterND. Indices are
 // validated and normalized (negative values count from the end) once, then data move in typed
@@ -273,7 +276,7 @@ func ScatterElements(x *Exec, p *ScatterParams, out, in []*Tensor) error {
 	if err != nil {
 		return fmt.Errorf("ScatterElements: %w", err)
 	}
-	if len(it.Shape) != r || !mvSameShape(it.Shape, upd.Shape) || upd.DType != data.DType {
+	if len(it.Shape) != r || !slices.Equal(it.Shape, upd.Shape) || upd.DType != data.DType {
 		return fmt.Errorf("ScatterElements: data %v, indices %v and updates %v do not fit", data, it, upd)
 	}
 	for d := range r {
@@ -301,7 +304,7 @@ func ScatterND(x *Exec, p *ScatterParams, out, in []*Tensor) error {
 	if err != nil {
 		return fmt.Errorf("ScatterND: %w", err)
 	}
-	if !mvSameShape(shape, upd.Shape) || upd.DType != data.DType {
+	if !slices.Equal(shape, upd.Shape) || upd.DType != data.DType {
 		return fmt.Errorf("ScatterND: updates %v, want %s%v", upd, data.DType, shape)
 	}
 	out[0].CopyFrom(data)
@@ -309,18 +312,6 @@ func ScatterND(x *Exec, p *ScatterParams, out, in []*Tensor) error {
 		return fmt.Errorf("ScatterND: %w", err)
 	}
 	return nil
-}
-
-func mvSameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 const (

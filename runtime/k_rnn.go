@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -230,7 +231,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		if p.Layout == 1 {
 			want = []int{B, dirs, H}
 		}
-		if !sameShapeRE(t.Shape, want) || t.DType != X.DType {
+		if !slices.Equal(t.Shape, want) || t.DType != X.DType {
 			return fmt.Errorf("recurrent op: %s %s%v, want %s%v", what, t.DType, t.Shape, X.DType, want)
 		}
 		return nil
@@ -239,10 +240,10 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	if cell != rnCellLSTM {
 		c0, peep = nil, nil
 	}
-	if bias != nil && (!sameShapeRE(bias.Shape, []int{dirs, 2 * G * H}) || bias.DType != X.DType) {
+	if bias != nil && (!slices.Equal(bias.Shape, []int{dirs, 2 * G * H}) || bias.DType != X.DType) {
 		return fmt.Errorf("recurrent op: B %s%v, want [%d %d]", bias.DType, bias.Shape, dirs, 2*G*H)
 	}
-	if peep != nil && (!sameShapeRE(peep.Shape, []int{dirs, 3 * H}) || peep.DType != X.DType) {
+	if peep != nil && (!slices.Equal(peep.Shape, []int{dirs, 3 * H}) || peep.DType != X.DType) {
 		return fmt.Errorf("recurrent op: P %s%v, want [%d %d]", peep.DType, peep.Shape, dirs, 3*H)
 	}
 	for _, st := range []struct {
