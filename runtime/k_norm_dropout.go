@@ -37,19 +37,14 @@ func dpTrue(t *Tensor) bool {
 	return t.DType == Bool && len(b) > 0 && b[0] != 0
 }
 
+// dpFloat reads Dropout's ratio, a one-element float tensor.
 func dpFloat(t *Tensor) (float64, error) {
-	if t.Len() != 1 {
+	if !t.DType.IsFloat() {
+		return 0, fmt.Errorf("ratio of type %s, want a float", t.DType)
+	}
+	r, err := msScalarFloat(t)
+	if err != nil {
 		return 0, fmt.Errorf("ratio has %d elements, want 1", t.Len())
 	}
-	switch t.DType {
-	case Float32:
-		return float64(Data[float32](t)[0]), nil
-	case Float64:
-		return Data[float64](t)[0], nil
-	case Float16:
-		return float64(Data[F16](t)[0].Float32()), nil
-	case BFloat16:
-		return float64(Data[BF16](t)[0].Float32()), nil
-	}
-	return 0, fmt.Errorf("ratio of type %s, want a float", t.DType)
+	return r, nil
 }
