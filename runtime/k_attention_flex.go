@@ -22,7 +22,7 @@ type FlexAttentionParams struct {
 // FlexAttention computes Y [B, Hq, L, Ev]. Scores and probabilities are float64 for float64
 // inputs and float32 otherwise (float16 and bfloat16 inputs are widened, as the operator's
 // function body does); products accumulate in float64.
-func FlexAttention(_ *Exec, p *FlexAttentionParams, out, in []*Tensor) error {
+func FlexAttention(x *Exec, p *FlexAttentionParams, out, in []*Tensor) error {
 	Q, K, V := in[0], in[1], in[2]
 	for i, t := range []*Tensor{Q, K, V} {
 		if len(t.Shape) != 4 {
@@ -40,10 +40,10 @@ func FlexAttention(_ *Exec, p *FlexAttentionParams, out, in []*Tensor) error {
 	if Hkv == 0 || Hq%Hkv != 0 {
 		return fmt.Errorf("FlexAttention: %d query heads are not a multiple of %d key/value heads", Hq, Hkv)
 	}
-	q, k, v := faFloats(Q), faFloats(K), faFloats(V)
-	if q == nil || k == nil || v == nil {
+	if !Q.DType.IsFloat() {
 		return fmt.Errorf("FlexAttention: %s inputs are not supported", Q.DType)
 	}
+	q, k, v := atLoad[float64](x, Q, atSlotQ), atLoad[float64](x, K, atSlotK), atLoad[float64](x, V, atSlotV)
 	scale := p.Scale
 	if scale == 0 {
 		scale = 1 / math.Sqrt(float64(E))
@@ -72,9 +72,8 @@ func FlexAttention(_ *Exec, p *FlexAttentionParams, out, in []*Tensor) error {
 		}
 	}
 	shape := []int{B, Hq, L, S}
-	var err error
 	if p.HasScoreMod {
-		if scores, err = faMod(p.ScoreMod, "score_mod", scores, work, shape); err != nil {
+		if err := faMod(x, p.ScoreMod, "score_mod", scores, work, shape); err != nil {
 			return err
 		}
 	} else if work == Float32 {
@@ -95,9 +94,9 @@ func FlexAttention(_ *Exec, p *FlexAttentionParams, out, in []*Tensor) error {
 			row[j] /= sum
 		}
 	}
-	probs := scores
+	probs := scores // the softmax ran in place
 	if p.HasProbMod {
-		if probs, err = faMod(p.ProbMod, "prob_mod", probs, work, shape); err != nil {
+		if err := faMod(x, p.ProbMod, "prob_mod", probs, work, shape); err != nil {
 			return err
 		}
 	} else if work == Float32 {
@@ -122,27 +121,6 @@ func FlexAttention(_ *Exec, p *FlexAttentionParams, out, in []*Tensor) error {
 	return msStoreFloat(out[0], Q.DType, y, B, Hq, L, Ev)
 }
 
-// faFloats reads a float tensor as float64 values (nil for other types).
-func faFloats(t *Tensor) []float64 {
-	n := t.Len()
-	f := make([]float64, n)
-	switch t.DType {
-	case Float32:
-		for i, v := range Data[float32](t) {
-			f[i] = float64(v)
-		}
-	case Float64:
-		copy(f, Data[float64](t))
-	case Float16, BFloat16:
-		for i := range f {
-			f[i] = float64(castHalfAt(t, i))
-		}
-	default:
-		return nil
-	}
-	return f
-}
-
 // faRound32 rounds values to float32, the precision of the float32 path's intermediates.
 func faRound32(s []float64) {
 	for i, v := range s {
@@ -150,24 +128,25 @@ func faRound32(s []float64) {
 	}
 }
 
-// faMod runs a score or probability region on vals as a tensor of the working type and
-// returns its output's values.
-func faMod(body Body, what string, vals []float64, work DType, shape []int) ([]float64, error) {
+// faMod runs a score or probability region on vals as a tensor of the working type and copies
+// its output back into vals (the output may be a value the region shares, which the caller's
+// softmax must not change in place).
+func faMod(x *Exec, body Body, what string, vals []float64, work DType, shape []int) error {
 	t := &Tensor{}
 	if err := msStoreFloat(t, work, vals, shape...); err != nil {
-		return nil, err
+		return err
 	}
 	res := []*Tensor{{}}
 	if err := body(res, []*Tensor{t}); err != nil {
-		return nil, fmt.Errorf("FlexAttention %s: %w", what, err)
+		return fmt.Errorf("FlexAttention %s: %w", what, err)
 	}
 	r := res[0]
 	if !slices.Equal(r.Shape, shape) {
-		return nil, fmt.Errorf("FlexAttention %s: output of shape %v, want %v", what, r.Shape, shape)
+		return fmt.Errorf("FlexAttention %s: output of shape %v, want %v", what, r.Shape, shape)
 	}
-	f := faFloats(r)
-	if f == nil {
-		return nil, fmt.Errorf("FlexAttention %s: output of %s, want a float type", what, r.DType)
+	if !r.DType.IsFloat() {
+		return fmt.Errorf("FlexAttention %s: output of %s, want a float type", what, r.DType)
 	}
-	return f, nil
+	copy(vals, atLoad[float64](x, r, atSlotAux))
+	return nil
 }

@@ -19,7 +19,7 @@ func TestFlexAttention(t *testing.T) {
 	Q, K, V := rnd(1, 2, 3, 4), rnd(1, 1, 5, 4), rnd(1, 1, 5, 2)
 	run := func(p *FlexAttentionParams) []float32 {
 		out := []*Tensor{{}}
-		if err := FlexAttention(nil, p, out, []*Tensor{Q, K, V}); err != nil {
+		if err := FlexAttention(NewExec(nil), p, out, []*Tensor{Q, K, V}); err != nil {
 			t.Fatal(err)
 		}
 		return Data[float32](out[0])
@@ -73,7 +73,7 @@ func TestFlexAttention(t *testing.T) {
 		}
 	}
 	// Heads that do not divide are an error.
-	if err := FlexAttention(nil, &FlexAttentionParams{}, []*Tensor{{}}, []*Tensor{rnd(1, 3, 3, 4), rnd(1, 2, 5, 4), rnd(1, 2, 5, 2)}); err == nil {
+	if err := FlexAttention(NewExec(nil), &FlexAttentionParams{}, []*Tensor{{}}, []*Tensor{rnd(1, 3, 3, 4), rnd(1, 2, 5, 4), rnd(1, 2, 5, 2)}); err == nil {
 		t.Error("3 query heads over 2 key/value heads: no error")
 	}
 }
