@@ -483,20 +483,10 @@ func LpNorm(x *Exec, p *LpNormParams, out, in []*Tensor) error {
 	if p.P != 1 && p.P != 2 {
 		return fmt.Errorf("p = %d, want 1 or 2", p.P)
 	}
-	rank := len(src.Shape)
-	axis, err := rdAxis(int64(p.Axis), max(rank, 1))
-	if err != nil {
-		return err
-	}
 	dst := out[0]
-	dst.Resize(src.DType, src.Shape...)
-	if dst.Len() == 0 {
-		return nil
-	}
-	l := rdLayout{Outer: 1, R: 1, Inner: 1}
-	if rank > 0 {
-		l.Outer, l.Inner = rdOuterInner(src.Shape, axis)
-		l.R = src.Shape[axis]
+	l, empty, err := rdAlongAxis(src, dst, int64(p.Axis))
+	if err != nil || empty {
+		return err
 	}
 	return nmDispatch(x, src, dst,
 		func(s, d []float32) error { nmLp(x, s, d, l, p.P); return nil },

@@ -988,20 +988,10 @@ func Cumulative(x *Exec, p *CumParams, out, in []*Tensor) error {
 		}
 		ax = v[0]
 	}
-	rank := len(src.Shape)
-	axis, err := rdAxis(ax, max(rank, 1))
-	if err != nil {
-		return err
-	}
 	dst := out[0]
-	dst.Resize(src.DType, src.Shape...)
-	if dst.Len() == 0 {
-		return nil
-	}
-	l := rdLayout{Outer: 1, R: 1, Inner: 1}
-	if rank > 0 {
-		l.Outer, l.Inner = rdOuterInner(src.Shape, axis)
-		l.R = src.Shape[axis]
+	l, empty, err := rdAlongAxis(src, dst, ax)
+	if err != nil || empty {
+		return err
 	}
 	switch src.DType {
 	case Float32:
@@ -1256,4 +1246,25 @@ func (j rdTopKJob[T]) run(lo, hi int) {
 			down(0)
 		}
 	}
+}
+
+// rdAlongAxis is the set-up of the ops that work along one axis and keep the input's shape
+// (Softmax, CumSum, LpNormalization): it checks axis (a scalar counts as rank 1), resizes dst
+// like src and splits the shape around the axis. empty reports an output with no elements.
+func rdAlongAxis(src, dst *Tensor, axis int64) (l rdLayout, empty bool, err error) {
+	rank := len(src.Shape)
+	a, err := rdAxis(axis, max(rank, 1))
+	if err != nil {
+		return l, false, err
+	}
+	dst.Resize(src.DType, src.Shape...)
+	if dst.Len() == 0 {
+		return l, true, nil
+	}
+	l = rdLayout{Outer: 1, R: 1, Inner: 1}
+	if rank > 0 {
+		l.Outer, l.Inner = rdOuterInner(src.Shape, a)
+		l.R = src.Shape[a]
+	}
+	return l, false, nil
 }

@@ -23,20 +23,10 @@ type SoftmaxParams struct {
 // the first maximum and 0 elsewhere.
 func Softmax(x *Exec, p *SoftmaxParams, out, in []*Tensor) error {
 	src := in[0]
-	rank := len(src.Shape)
-	axis, err := rdAxis(int64(p.Axis), max(rank, 1))
-	if err != nil {
-		return err
-	}
 	dst := out[0]
-	dst.Resize(src.DType, src.Shape...)
-	if dst.Len() == 0 {
-		return nil
-	}
-	l := rdLayout{Outer: 1, R: 1, Inner: 1}
-	if rank > 0 {
-		l.Outer, l.Inner = rdOuterInner(src.Shape, axis)
-		l.R = src.Shape[axis]
+	l, empty, err := rdAlongAxis(src, dst, int64(p.Axis))
+	if err != nil || empty {
+		return err
 	}
 	switch src.DType {
 	case Float32:
