@@ -1,6 +1,9 @@
 package runtime
 
-import "sync/atomic"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // This file is the float32 matrix-multiply core (sgemm) that Conv, ConvTranspose, MatMul, Gemm
 // and Einsum run on. It follows the usual packed design: C is cut into tiles that threads take
@@ -44,7 +47,7 @@ type gemmMat struct {
 // gemmView returns a view with batch b at offset b*bs.
 func gemmView(data []float32, rs, cs, bs int) gemmMat {
 	m := gemmMat{data: data, rs: rs, cs: cs, nb: 1}
-	m.bdiv[0], m.bdim[0], m.bstr[0] = 1, 1<<62, bs
+	m.bdiv[0], m.bdim[0], m.bstr[0] = 1, math.MaxInt, bs
 	return m
 }
 

@@ -353,7 +353,7 @@ func eachRepeatedChecked(p *pbuf, wt int, enc repeatedEnc, fn func(v uint64) err
 
 // maxElems bounds the product of a tensor's nonzero dims: far beyond any memory, far below
 // overflow, so element and byte counts can be computed without checks downstream.
-const maxElems = 1 << 48
+const maxElems = min(1<<48, math.MaxInt>>4) // 2^27 - 1 on 32-bit targets
 
 // checkedElems is the product of shape, or an error when a dim is negative or the product of the
 // nonzero dims exceeds maxElems (a zero dim makes the tensor empty, but strides over the other
