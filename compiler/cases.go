@@ -96,6 +96,8 @@ type TestOptions struct {
 	Tolerance func(name string) (rtol, atol float64)
 	// Progress, if set, receives each result as soon as it is known.
 	Progress func(Result)
+	// Verify runs the IR verifier before and after every pass (the conformance test sets it).
+	Verify bool
 }
 
 var pkgInBuildError = regexp.MustCompile(`(?m)(?:^|[\s/])(c\d{4})/`)
@@ -120,7 +122,7 @@ func RunCases(cases []Case, opt TestOptions) ([]Result, error) {
 	// Compile to Go. Each case becomes package cNNNN.
 	var compiled []int
 	for i, c := range cases {
-		files, err := compileCase(c)
+		files, err := compileCase(c, opt.Verify)
 		if err != nil {
 			report(i, Result{Stage: "compile", Msg: err.Error()})
 			continue
@@ -139,8 +141,8 @@ func RunCases(cases []Case, opt TestOptions) ([]Result, error) {
 	return results, nil
 }
 
-func compileCase(c Case) (files map[string][]byte, err error) {
-	opt := Options{Shapes: c.Shapes}
+func compileCase(c Case, verify bool) (files map[string][]byte, err error) {
+	opt := Options{Shapes: c.Shapes, Verify: verify}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: internal compiler error: %v", c.Model, r)

@@ -15,6 +15,7 @@ import (
 	"github.com/onnxc/onnxc/frontend/onnx"
 	"github.com/onnxc/onnxc/frontend/paddle"
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/ops"
 	"github.com/onnxc/onnxc/passes"
 )
 
@@ -151,7 +152,11 @@ func Generate(m *ir.Model, pkg, source string) (gogen.Files, error) {
 	if pkg == "" {
 		pkg = PackageName(source)
 	}
-	return gogen.Generate(m, gogen.Options{Package: pkg, Source: filepath.Base(source)})
+	p, err := ops.LowerModel(m)
+	if err != nil {
+		return nil, err
+	}
+	return gogen.Generate(p, gogen.Options{Package: pkg, Source: filepath.Base(source)})
 }
 
 // PackageName derives a Go package name from a model path: ch_PP-OCRv4_det_infer.onnx ->

@@ -55,7 +55,7 @@ func TestConformance(t *testing.T) {
 	known := readKnownFailures(t)
 	work := filepath.Join(os.TempDir(), "onnxc-conformance")
 	start := time.Now()
-	results, err := RunCases(cases, TestOptions{WorkDir: work, Tolerance: CaseTolerance})
+	results, err := RunCases(cases, TestOptions{WorkDir: work, Tolerance: CaseTolerance, Verify: true})
 	if err != nil {
 		t.Fatal(err)
 	}

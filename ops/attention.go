@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -21,7 +22,7 @@ func init() {
 				Softcap:    n.GetFloat("softcap", 0),
 				QKMode:     int(n.GetInt("qk_matmul_output_mode", 0)),
 			}
-			return K(runtime.Attention, p), nil
+			return K(lowered.Attention, p), nil
 		},
 	})
 	Register(&Def{
@@ -42,7 +43,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.RotaryEmbedding, &runtime.RotaryEmbeddingParams{
+			return K(lowered.RotaryEmbedding, &runtime.RotaryEmbeddingParams{
 				Interleaved: n.GetInt("interleaved", 0) != 0,
 				NumHeads:    int(n.GetInt("num_heads", 0)),
 				RotaryDim:   int(n.GetInt("rotary_embedding_dim", 0)),

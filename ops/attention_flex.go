@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -54,7 +55,7 @@ func init() {
 		},
 		Lower: func(n *ir.Node) (Call, error) {
 			score, prob := n.GetGraph("score_mod"), n.GetGraph("prob_mod")
-			c := K(runtime.FlexAttention, &runtime.FlexAttentionParams{
+			c := K(lowered.FlexAttention, &runtime.FlexAttentionParams{
 				Scale:       n.GetFloat("scale", 0),
 				HasScoreMod: score != nil,
 				HasProbMod:  prob != nil,

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -54,7 +55,7 @@ func castCall(n *ir.Node, to runtime.DType) (Call, error) {
 	if !ok {
 		return Call{}, Errorf(n, "round_mode %q is not up, down or nearest", mode)
 	}
-	return K(runtime.Cast, &runtime.CastParams{To: to, NoSaturate: n.GetInt("saturate", 1) == 0, Round: r}), nil
+	return K(lowered.Cast, &runtime.CastParams{To: to, NoSaturate: n.GetInt("saturate", 1) == 0, Round: r}), nil
 }
 
 // castTypes are the types Cast converts between: all the runtime holds.

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -16,7 +17,7 @@ func init() {
 			RegionInputs: func(n *ir.Node) {},
 			Infer:        inferIf,
 			Lower: func(n *ir.Node) (Call, error) {
-				c := K(runtime.If, &runtime.IfParams{})
+				c := K(lowered.If, &runtime.IfParams{})
 				c.Bodies = []*ir.Graph{n.GetGraph("then_branch"), n.GetGraph("else_branch")}
 				return c, nil
 			},
@@ -27,7 +28,7 @@ func init() {
 			RegionInputs: loopRegionInputs,
 			Infer:        inferLoop,
 			Lower: func(n *ir.Node) (Call, error) {
-				c := K(runtime.Loop, &runtime.LoopParams{})
+				c := K(lowered.Loop, &runtime.LoopParams{})
 				c.Bodies = []*ir.Graph{n.GetGraph("body")}
 				return c, nil
 			},
@@ -262,7 +263,7 @@ func lowerScan(n *ir.Node) (Call, error) {
 		p.OutputAxes = append(p.OutputAxes, ax)
 		p.OutputReverse = append(p.OutputReverse, k < len(outDirs) && outDirs[k] == 1)
 	}
-	c := K(runtime.Scan, p)
+	c := K(lowered.Scan, p)
 	c.Bodies = []*ir.Graph{n.GetGraph("body")}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -15,7 +16,7 @@ func init() {
 		Infer: func(n *ir.Node) error { return inferConv(n, 0, 1, runtime.Undefined) },
 		Lower: func(n *ir.Node) (Call, error) {
 			p, err := lowerConvParams(n, 0, 1)
-			return K(runtime.Conv, p), err
+			return K(lowered.Conv, p), err
 		},
 	})
 	Register(&Def{
@@ -24,7 +25,7 @@ func init() {
 		Infer: func(n *ir.Node) error { return inferConv(n, 0, 1, runtime.Int32) },
 		Lower: func(n *ir.Node) (Call, error) {
 			p, err := lowerConvParams(n, 0, 1)
-			return K(runtime.ConvInteger, p), err
+			return K(lowered.ConvInteger, p), err
 		},
 	})
 	Register(&Def{
@@ -39,7 +40,7 @@ func init() {
 		},
 		Lower: func(n *ir.Node) (Call, error) {
 			p, err := lowerConvParams(n, 0, 3)
-			return K(runtime.QLinearConv, p), err
+			return K(lowered.QLinearConv, p), err
 		},
 	})
 	Register(&Def{
@@ -414,7 +415,7 @@ func lowerConvTranspose(n *ir.Node) (Call, error) {
 	}
 	rank, err := cvRank(n, 0, 1)
 	if err != nil || rank < 3 {
-		return K(runtime.ConvTranspose, p), err
+		return K(lowered.ConvTranspose, p), err
 	}
 	nsp := rank - 2
 	win, err := cvReadWindow(n, nsp)
@@ -424,7 +425,7 @@ func lowerConvTranspose(n *ir.Node) (Call, error) {
 	kernel := cvKernel(&win, InType(n, 1), nsp)
 	xt := InType(n, 0)
 	if !cvKnown(kernel) || !xt.RankKnown {
-		return K(runtime.ConvTranspose, p), nil
+		return K(lowered.ConvTranspose, p), nil
 	}
 	outShape := p.OutputShape
 	if len(outShape) == rank {
@@ -435,7 +436,7 @@ func lowerConvTranspose(n *ir.Node) (Call, error) {
 	for i := 0; i < nsp; i++ {
 		d := xt.Shape[2+i]
 		if !d.IsStatic() {
-			return K(runtime.ConvTranspose, p), nil
+			return K(lowered.ConvTranspose, p), nil
 		}
 		out, pb, _, err := ctDim(&win, i, nsp, int(d.N), kernel[i], p.OutputPadding, outShape)
 		if err != nil {
@@ -452,5 +453,5 @@ func lowerConvTranspose(n *ir.Node) (Call, error) {
 	if len(p.Dilations) == 0 {
 		p.Dilations = cvOnes(nsp)
 	}
-	return K(runtime.ConvTranspose, p), nil
+	return K(lowered.ConvTranspose, p), nil
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -37,7 +38,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.CausalConvWithState, &runtime.CausalConvParams{Activation: n.GetString("activation", "none")}), nil
+			return K(lowered.CausalConvWithState, &runtime.CausalConvParams{Activation: n.GetString("activation", "none")}), nil
 		},
 	})
 }

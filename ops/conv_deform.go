@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -19,7 +20,7 @@ func init() {
 				Group:       int(n.GetInt("group", 1)),
 				OffsetGroup: int(n.GetInt("offset_group", 1)),
 			}
-			return K(runtime.DeformConv, p), nil
+			return K(lowered.DeformConv, p), nil
 		},
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -38,7 +39,7 @@ func init() {
 			for _, v := range n.GetFloats("activation_params", nil) {
 				p.ActivationParams = append(p.ActivationParams, float32(v))
 			}
-			return K(runtime.Conv, p), nil
+			return K(lowered.Conv, p), nil
 		},
 	})
 	Register(&Def{
@@ -66,7 +67,7 @@ func init() {
 				a, b := fusedDefaults(p.Activation)
 				p.ActivationParams = []float32{float32(n.GetFloat("activation_alpha", a)), float32(n.GetFloat("activation_beta", b))}
 			}
-			return K(runtime.Gemm, p), nil
+			return K(lowered.Gemm, p), nil
 		},
 	})
 }

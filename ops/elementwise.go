@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -150,7 +151,7 @@ func init() {
 				if row.beta.name != "" {
 					p.Beta = n.GetFloat(row.beta.name, row.beta.def)
 				}
-				return K(runtime.Unary, p), nil
+				return K(lowered.Unary, p), nil
 			},
 		})
 	}

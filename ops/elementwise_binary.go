@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -59,7 +60,7 @@ func init() {
 				if err != nil {
 					return Call{}, err
 				}
-				return K(runtime.Binary, &runtime.BinaryParams{Op: code}), nil
+				return K(lowered.Binary, &runtime.BinaryParams{Op: code}), nil
 			},
 		})
 	}
@@ -70,7 +71,7 @@ func init() {
 			Doc:   row.doc,
 			Infer: func(n *ir.Node) error { return inferVariadic(n, row.types) },
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Variadic, &runtime.VariadicParams{Op: row.code}), nil
+				return K(lowered.Variadic, &runtime.VariadicParams{Op: row.code}), nil
 			},
 		})
 	}

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -35,7 +36,7 @@ func init() {
 			SetOut(n, 0, t)
 			return nil
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.Where, &runtime.WhereParams{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.Where, &runtime.WhereParams{}), nil },
 	})
 	Register(&Def{
 		Op: "Clip", MinIn: 1, MaxIn: 3, MinOut: 1, MaxOut: 1,
@@ -61,6 +62,6 @@ func init() {
 			SetOut(n, 0, t)
 			return nil
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.Clip, &runtime.ClipParams{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.Clip, &runtime.ClipParams{}), nil },
 	})
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -43,7 +44,7 @@ func init() {
 			if err != nil {
 				return Call{}, err
 			}
-			return K(runtime.BitCast, &runtime.BitCastParams{To: to}), nil
+			return K(lowered.BitCast, &runtime.BitCastParams{To: to}), nil
 		},
 	})
 	Register(&Def{
@@ -70,7 +71,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.TensorScatter, &runtime.TensorScatterParams{
+			return K(lowered.TensorScatter, &runtime.TensorScatterParams{
 				Axis:     int(n.GetInt("axis", -2)),
 				Circular: n.GetString("mode", "linear") == "circular",
 			}), nil
@@ -156,7 +157,7 @@ func init() {
 			if err != nil {
 				return Call{}, err
 			}
-			return K(runtime.LinearAttention, p), nil
+			return K(lowered.LinearAttention, p), nil
 		},
 	})
 }

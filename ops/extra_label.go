@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -152,7 +153,7 @@ func init() {
 			if err != nil {
 				return Call{}, err
 			}
-			return K(runtime.LabelEncoder, p), nil
+			return K(lowered.LabelEncoder, p), nil
 		},
 	})
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -16,13 +17,13 @@ func init() {
 		default:
 			return Call{}, Errorf(n, "unknown reduction %q", red)
 		}
-		return K(runtime.ScatterElements, &runtime.ScatterParams{Axis: int(n.GetInt("axis", 0)), Reduction: red}), nil
+		return K(lowered.ScatterElements, &runtime.ScatterParams{Axis: int(n.GetInt("axis", 0)), Reduction: red}), nil
 	}
 	Register(
 		&Def{Op: "Gather", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "slices along an axis picked by indices", Infer: inferGather,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Gather, &runtime.GatherParams{Axis: int(n.GetInt("axis", 0))}), nil
+				return K(lowered.Gather, &runtime.GatherParams{Axis: int(n.GetInt("axis", 0))}), nil
 			}},
 		&Def{Op: "GatherElements", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "elements along an axis picked by same-rank indices", Infer: func(n *ir.Node) error {
@@ -30,12 +31,12 @@ func init() {
 				return nil
 			},
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.GatherElements, &runtime.GatherParams{Axis: int(n.GetInt("axis", 0))}), nil
+				return K(lowered.GatherElements, &runtime.GatherParams{Axis: int(n.GetInt("axis", 0))}), nil
 			}},
 		&Def{Op: "GatherND", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "slices addressed by index tuples", Infer: inferGatherND,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.GatherND, &runtime.GatherNDParams{BatchDims: int(n.GetInt("batch_dims", 0))}), nil
+				return K(lowered.GatherND, &runtime.GatherNDParams{BatchDims: int(n.GetInt("batch_dims", 0))}), nil
 			}},
 		&Def{Op: "ScatterElements", MinIn: 3, MaxIn: 3, MinOut: 1, MaxOut: 1,
 			Doc: "write elements along an axis at same-rank indices", Infer: SameAsInput, Lower: scatterLower},
@@ -50,7 +51,7 @@ func init() {
 				default:
 					return Call{}, Errorf(n, "unknown reduction %q", red)
 				}
-				return K(runtime.ScatterND, &runtime.ScatterParams{Reduction: red}), nil
+				return K(lowered.ScatterND, &runtime.ScatterParams{Reduction: red}), nil
 			}},
 	)
 }

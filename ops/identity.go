@@ -2,7 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
-	"github.com/onnxc/onnxc/runtime"
+	"github.com/onnxc/onnxc/lowered"
 )
 
 func init() {
@@ -10,6 +10,6 @@ func init() {
 		Op: "Identity", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 		Doc:   "copy of the input",
 		Infer: SameAsInput,
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.Identity, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.Identity, &struct{}{}), nil },
 	})
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -30,7 +31,7 @@ func init() {
 				if err != nil {
 					return Call{}, err
 				}
-				return K(runtime.NLLLoss, &runtime.LossParams{
+				return K(lowered.NLLLoss, &runtime.LossParams{
 					Reduction:      red,
 					IgnoreIndex:    n.GetInt("ignore_index", 0),
 					HasIgnoreIndex: n.Has("ignore_index"),

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -21,7 +22,7 @@ func init() {
 			}
 			return mmInfer(n, a, b, a.DType)
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.MatMul, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.MatMul, &struct{}{}), nil },
 	})
 	Register(&Def{
 		Op: "MatMulInteger", MinIn: 2, MaxIn: 4, MinOut: 1, MaxOut: 1,
@@ -32,7 +33,7 @@ func init() {
 			}
 			return mmInfer(n, InType(n, 0), InType(n, 1), runtime.Int32)
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.MatMulInteger, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.MatMulInteger, &struct{}{}), nil },
 	})
 	Register(&Def{
 		Op: "QLinearMatMul", MinIn: 8, MaxIn: 8, MinOut: 1, MaxOut: 1,
@@ -47,14 +48,14 @@ func init() {
 			}
 			return mmInfer(n, InType(n, 0), InType(n, 3), dt)
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.QLinearMatMul, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.QLinearMatMul, &struct{}{}), nil },
 	})
 	Register(&Def{
 		Op: "Gemm", MinIn: 2, MaxIn: 3, MinOut: 1, MaxOut: 1,
 		Doc:   "alpha * op(A) * op(B) + beta * C for matrices, C broadcast",
 		Infer: inferGemm,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.Gemm, &runtime.GemmParams{
+			return K(lowered.Gemm, &runtime.GemmParams{
 				Alpha:  n.GetFloat("alpha", 1),
 				Beta:   n.GetFloat("beta", 1),
 				TransA: n.GetInt("transA", 0) != 0,

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -11,7 +12,7 @@ func init() {
 		Doc:   "Einstein summation over the operands' labeled dims",
 		Infer: inferEinsum,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.Einsum, &runtime.EinsumParams{Equation: n.GetString("equation", "")}), nil
+			return K(lowered.Einsum, &runtime.EinsumParams{Equation: n.GetString("equation", "")}), nil
 		},
 	})
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -19,7 +20,7 @@ func init() {
 			if err != nil {
 				return Call{}, err
 			}
-			return K(runtime.QuantizeLinear, &runtime.QuantizeLinearParams{
+			return K(lowered.QuantizeLinear, &runtime.QuantizeLinearParams{
 				Axis:       int(n.GetInt("axis", 1)),
 				BlockSize:  int(n.GetInt("block_size", 0)),
 				OutputType: dt,
@@ -33,7 +34,7 @@ func init() {
 		Doc:   "(x - zero_point) * scale, per tensor, per axis or blocked",
 		Infer: inferDequantize,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.DequantizeLinear, &runtime.DequantizeLinearParams{
+			return K(lowered.DequantizeLinear, &runtime.DequantizeLinearParams{
 				Axis:       int(n.GetInt("axis", 1)),
 				BlockSize:  int(n.GetInt("block_size", 0)),
 				OutputType: runtime.DType(n.GetInt("output_dtype", 0)),
@@ -57,7 +58,7 @@ func init() {
 			SetOut(n, 2, ir.TensorType(runtime.Uint8))
 			return nil
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.DynamicQuantizeLinear, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.DynamicQuantizeLinear, &struct{}{}), nil },
 	})
 }
 

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -64,7 +65,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.SwiGLU, &runtime.SwiGLUParams{Alpha: float32(n.GetFloat("alpha", 1))}), nil
+			return K(lowered.SwiGLU, &runtime.SwiGLUParams{Alpha: float32(n.GetFloat("alpha", 1))}), nil
 		},
 	})
 	Register(&Def{
@@ -89,7 +90,7 @@ func init() {
 			SetOut(n, 0, ir.TensorType(t.DType, t.Shape[:r-2]...))
 			return nil
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.Det, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.Det, &struct{}{}), nil },
 	})
 	Register(&Def{
 		Op: "NonMaxSuppression", MinIn: 2, MaxIn: 5, MinOut: 1, MaxOut: 1,
@@ -104,7 +105,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.NonMaxSuppression, &runtime.NonMaxSuppressionParams{CenterPointBox: n.GetInt("center_point_box", 0) != 0}), nil
+			return K(lowered.NonMaxSuppression, &runtime.NonMaxSuppressionParams{CenterPointBox: n.GetInt("center_point_box", 0) != 0}), nil
 		},
 	})
 	for _, w := range msWindows {
@@ -132,7 +133,7 @@ func init() {
 				if err != nil {
 					return Call{}, err
 				}
-				return K(runtime.Window, &runtime.WindowParams{Kind: w.kind, Periodic: n.GetInt("periodic", 1) != 0, DType: dt}), nil
+				return K(lowered.Window, &runtime.WindowParams{Kind: w.kind, Periodic: n.GetInt("periodic", 1) != 0, DType: dt}), nil
 			},
 		})
 	}
@@ -159,7 +160,7 @@ func init() {
 			if err != nil {
 				return Call{}, err
 			}
-			return K(runtime.MelWeightMatrix, &runtime.MelWeightMatrixParams{DType: dt}), nil
+			return K(lowered.MelWeightMatrix, &runtime.MelWeightMatrixParams{DType: dt}), nil
 		},
 	})
 	Register(&Def{
@@ -167,7 +168,7 @@ func init() {
 		Doc:   "discrete Fourier transform along one axis",
 		Infer: inferDFT,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.DFT, &runtime.DFTParams{Inverse: n.GetInt("inverse", 0) != 0, Onesided: n.GetInt("onesided", 0) != 0}), nil
+			return K(lowered.DFT, &runtime.DFTParams{Inverse: n.GetInt("inverse", 0) != 0, Onesided: n.GetInt("onesided", 0) != 0}), nil
 		},
 	})
 	Register(&Def{
@@ -175,7 +176,7 @@ func init() {
 		Doc:   "short-time Fourier transform",
 		Infer: inferSTFT,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.STFT, &runtime.STFTParams{Onesided: n.GetInt("onesided", 1) != 0}), nil
+			return K(lowered.STFT, &runtime.STFTParams{Onesided: n.GetInt("onesided", 1) != 0}), nil
 		},
 	})
 	Register(&Def{
@@ -194,7 +195,7 @@ func init() {
 			SetOut(n, 0, t)
 			return nil
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.StringConcat, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.StringConcat, &struct{}{}), nil },
 	})
 	Register(&Def{
 		Op: "StringSplit", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 2,
@@ -218,7 +219,7 @@ func init() {
 			if ms < 0 {
 				ms = -1
 			}
-			return K(runtime.StringSplit, &runtime.StringSplitParams{Delimiter: n.GetString("delimiter", ""), MaxSplit: ms}), nil
+			return K(lowered.StringSplit, &runtime.StringSplitParams{Delimiter: n.GetString("delimiter", ""), MaxSplit: ms}), nil
 		},
 	})
 	Register(&Def{
@@ -250,7 +251,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.StringNormalizer, &runtime.StringNormalizerParams{
+			return K(lowered.StringNormalizer, &runtime.StringNormalizerParams{
 				CaseChange:    n.GetString("case_change_action", "NONE"),
 				CaseSensitive: n.GetInt("is_case_sensitive", 0) != 0,
 				Stopwords:     n.GetStrings("stopwords", nil),
@@ -273,7 +274,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.RegexFullMatch, &runtime.RegexFullMatchParams{Pattern: n.GetString("pattern", "")}), nil
+			return K(lowered.RegexFullMatch, &runtime.RegexFullMatchParams{Pattern: n.GetString("pattern", "")}), nil
 		},
 	})
 	Register(&Def{
@@ -285,7 +286,7 @@ func init() {
 			for _, v := range n.GetFloats("weights", nil) {
 				w = append(w, float32(v))
 			}
-			return K(runtime.TfIdfVectorizer, &runtime.TfIdfVectorizerParams{
+			return K(lowered.TfIdfVectorizer, &runtime.TfIdfVectorizerParams{
 				MinGram:      int(n.GetInt("min_gram_length", 1)),
 				MaxGram:      int(n.GetInt("max_gram_length", 1)),
 				MaxSkip:      int(n.GetInt("max_skip_count", 0)),

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -22,7 +23,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.Binarizer, &runtime.BinarizerParams{Threshold: n.GetFloat("threshold", 0)}), nil
+			return K(lowered.Binarizer, &runtime.BinarizerParams{Threshold: n.GetFloat("threshold", 0)}), nil
 		},
 	})
 	Register(&Def{
@@ -58,7 +59,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.ArrayFeatureExtractor, &struct{}{}), nil
+			return K(lowered.ArrayFeatureExtractor, &struct{}{}), nil
 		},
 	})
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -9,31 +10,31 @@ import (
 // DepthToSpace, SpaceToDepth. Kernels in runtime/k_movement*.go.
 
 func init() {
-	noParams := func(fn func(*runtime.Exec, *struct{}, []*runtime.Tensor, []*runtime.Tensor) error) func(*ir.Node) (Call, error) {
-		return func(*ir.Node) (Call, error) { return K(fn, &struct{}{}), nil }
+	noParams := func(e lowered.Entry) func(*ir.Node) (Call, error) {
+		return func(*ir.Node) (Call, error) { return K(e, &struct{}{}), nil }
 	}
 	Register(
 		&Def{Op: "Transpose", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "permute axes (default: reverse them)", Infer: inferTranspose,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Transpose, &runtime.TransposeParams{Perm: Ints(n.GetInts("perm", nil))}), nil
+				return K(lowered.Transpose, &runtime.TransposeParams{Perm: Ints(n.GetInts("perm", nil))}), nil
 			}},
 		&Def{Op: "Concat", MinIn: 1, MaxIn: -1, MinOut: 1, MaxOut: 1,
 			Doc: "join tensors along an axis", Infer: inferConcat,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Concat, &runtime.ConcatParams{Axis: int(n.GetInt("axis", 0))}), nil
+				return K(lowered.Concat, &runtime.ConcatParams{Axis: int(n.GetInt("axis", 0))}), nil
 			}},
 		&Def{Op: "Split", MinIn: 1, MaxIn: 2, MinOut: 1, MaxOut: -1,
 			Doc: "cut a tensor into parts along an axis", Infer: inferSplit,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Split, &runtime.SplitParams{Axis: int(n.GetInt("axis", 0)), NumOutputs: int(n.GetInt("num_outputs", 0))}), nil
+				return K(lowered.Split, &runtime.SplitParams{Axis: int(n.GetInt("axis", 0)), NumOutputs: int(n.GetInt("num_outputs", 0))}), nil
 			}},
 		&Def{Op: "Slice", MinIn: 3, MaxIn: 5, MinOut: 1, MaxOut: 1,
-			Doc: "strided sub-tensor", Infer: inferSlice, Lower: noParams(runtime.Slice)},
+			Doc: "strided sub-tensor", Infer: inferSlice, Lower: noParams(lowered.Slice)},
 		&Def{Op: "Expand", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
-			Doc: "broadcast to a shape", Infer: inferExpand, Lower: noParams(runtime.Expand)},
+			Doc: "broadcast to a shape", Infer: inferExpand, Lower: noParams(lowered.Expand)},
 		&Def{Op: "Tile", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
-			Doc: "repeat along each axis", Infer: inferTile, Lower: noParams(runtime.Tile)},
+			Doc: "repeat along each axis", Infer: inferTile, Lower: noParams(lowered.Tile)},
 		&Def{Op: "Pad", MinIn: 2, MaxIn: 4, MinOut: 1, MaxOut: 1,
 			Doc: "pad or crop each axis (constant, reflect, edge, wrap)", Infer: inferPad,
 			Lower: func(n *ir.Node) (Call, error) {
@@ -43,12 +44,12 @@ func init() {
 				default:
 					return Call{}, Errorf(n, "unknown mode %q", m)
 				}
-				return K(runtime.Pad, &runtime.PadParams{Mode: m}), nil
+				return K(lowered.Pad, &runtime.PadParams{Mode: m}), nil
 			}},
 		&Def{Op: "CenterCropPad", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "crop or zero-pad axes around the center", Infer: inferCenterCropPad,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.CenterCropPad, &runtime.CenterCropPadParams{Axes: Ints(n.GetInts("axes", nil))}), nil
+				return K(lowered.CenterCropPad, &runtime.CenterCropPadParams{Axes: Ints(n.GetInts("axes", nil))}), nil
 			}},
 		&Def{Op: "DepthToSpace", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "channel blocks to spatial blocks (DCR or CRD)", Infer: inferDepthSpace(true),
@@ -57,12 +58,12 @@ func init() {
 				if m != "DCR" && m != "CRD" {
 					return Call{}, Errorf(n, "unknown mode %q", m)
 				}
-				return K(runtime.DepthToSpace, &runtime.DepthSpaceParams{Blocksize: int(n.GetInt("blocksize", 0)), Mode: m}), nil
+				return K(lowered.DepthToSpace, &runtime.DepthSpaceParams{Blocksize: int(n.GetInt("blocksize", 0)), Mode: m}), nil
 			}},
 		&Def{Op: "SpaceToDepth", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "spatial blocks to channel blocks", Infer: inferDepthSpace(false),
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.SpaceToDepth, &runtime.DepthSpaceParams{Blocksize: int(n.GetInt("blocksize", 0))}), nil
+				return K(lowered.SpaceToDepth, &runtime.DepthSpaceParams{Blocksize: int(n.GetInt("blocksize", 0))}), nil
 			}},
 	)
 }

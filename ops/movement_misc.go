@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -13,12 +14,12 @@ func init() {
 		&Def{Op: "Trilu", MinIn: 1, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "upper or lower triangle of the last two dims", Infer: SameAsInput,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Trilu, &runtime.TriluParams{Upper: n.GetInt("upper", 1) != 0}), nil
+				return K(lowered.Trilu, &runtime.TriluParams{Upper: n.GetInt("upper", 1) != 0}), nil
 			}},
 		&Def{Op: "OneHot", MinIn: 3, MaxIn: 3, MinOut: 1, MaxOut: 1,
 			Doc: "one-hot vectors of indices", Infer: inferOneHot,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.OneHot, &runtime.OneHotParams{Axis: int(n.GetInt("axis", -1))}), nil
+				return K(lowered.OneHot, &runtime.OneHotParams{Axis: int(n.GetInt("axis", -1))}), nil
 			}},
 		&Def{Op: "NonZero", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "coordinates of non-zero elements", Infer: func(n *ir.Node) error {
@@ -30,29 +31,29 @@ func init() {
 				}
 				return nil
 			},
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.NonZero, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.NonZero, &struct{}{}), nil }},
 		&Def{Op: "Compress", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "slices where a condition holds", Infer: inferCompress,
 			Lower: func(n *ir.Node) (Call, error) {
 				_, has := n.Attr("axis")
-				return K(runtime.Compress, &runtime.CompressParams{Axis: int(n.GetInt("axis", 0)), HasAxis: has}), nil
+				return K(lowered.Compress, &runtime.CompressParams{Axis: int(n.GetInt("axis", 0)), HasAxis: has}), nil
 			}},
 		&Def{Op: "ReverseSequence", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "reverse variable-length sequences", Infer: SameAsInput,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.ReverseSequence, &runtime.ReverseSequenceParams{
+				return K(lowered.ReverseSequence, &runtime.ReverseSequenceParams{
 					BatchAxis: int(n.GetInt("batch_axis", 1)), TimeAxis: int(n.GetInt("time_axis", 0))}), nil
 			}},
 		&Def{Op: "Unique", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 4,
 			Doc: "distinct elements or slices, with indices and counts", Infer: inferUnique,
 			Lower: func(n *ir.Node) (Call, error) {
 				_, has := n.Attr("axis")
-				return K(runtime.Unique, &runtime.UniqueParams{Sorted: n.GetInt("sorted", 1) != 0, Axis: int(n.GetInt("axis", 0)), HasAxis: has}), nil
+				return K(lowered.Unique, &runtime.UniqueParams{Sorted: n.GetInt("sorted", 1) != 0, Axis: int(n.GetInt("axis", 0)), HasAxis: has}), nil
 			}},
 		&Def{Op: "Col2Im", MinIn: 3, MaxIn: 3, MinOut: 1, MaxOut: 1,
 			Doc: "sum sliding-window columns into an image", Infer: inferCol2Im,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Col2Im, &runtime.Col2ImParams{
+				return K(lowered.Col2Im, &runtime.Col2ImParams{
 					Dilations: Ints(n.GetInts("dilations", nil)), Pads: Ints(n.GetInts("pads", nil)), Strides: Ints(n.GetInts("strides", nil))}), nil
 			}},
 	)

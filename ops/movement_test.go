@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -223,7 +224,7 @@ func TestLowerParams(t *testing.T) {
 				t.Errorf("%s: parameter field %s has type %s", n.Op, pt.Field(k).Name, pt.Field(k).Type)
 			}
 		}
-		if c.FuncName() == "" {
+		if c.Entry == lowered.NoEntry {
 			t.Errorf("%s: no kernel name", n.Op)
 		}
 	}

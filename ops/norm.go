@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -35,7 +36,7 @@ func init() {
 		Doc:   "per-channel normalization with given (or, in training mode, batch) statistics",
 		Infer: inferBatchNorm,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.BatchNorm, &runtime.BatchNormParams{
+			return K(lowered.BatchNorm, &runtime.BatchNormParams{
 				Epsilon:  n.GetFloat("epsilon", 1e-5),
 				Momentum: n.GetFloat("momentum", 0.9),
 				Training: n.GetInt("training_mode", 0) != 0,
@@ -53,7 +54,7 @@ func init() {
 				if !row.instance {
 					p.Groups = int(n.GetInt("num_groups", 0))
 				}
-				return K(runtime.GroupNorm, p), nil
+				return K(lowered.GroupNorm, p), nil
 			},
 		})
 	}
@@ -64,7 +65,7 @@ func init() {
 			Doc:   row.doc,
 			Infer: inferLayerNorm,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.LayerNorm, &runtime.LayerNormParams{
+				return K(lowered.LayerNorm, &runtime.LayerNormParams{
 					Axis:     int(n.GetInt("axis", -1)),
 					Epsilon:  n.GetFloat("epsilon", 1e-5),
 					RMS:      row.rms,
@@ -93,7 +94,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.LpNorm, &runtime.LpNormParams{Axis: int(n.GetInt("axis", -1)), P: int(n.GetInt("p", 2))}), nil
+			return K(lowered.LpNorm, &runtime.LpNormParams{Axis: int(n.GetInt("axis", -1)), P: int(n.GetInt("p", 2))}), nil
 		},
 	})
 	Register(&Def{
@@ -113,7 +114,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.MeanVarianceNorm, &runtime.MVNParams{Axes: mvnAxes(n)}), nil
+			return K(lowered.MeanVarianceNorm, &runtime.MVNParams{Axes: mvnAxes(n)}), nil
 		},
 	})
 	Register(&Def{
@@ -134,7 +135,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.LRN, &runtime.LRNParams{
+			return K(lowered.LRN, &runtime.LRNParams{
 				Size:  int(n.GetInt("size", 0)),
 				Alpha: n.GetFloat("alpha", 1e-4),
 				Beta:  n.GetFloat("beta", 0.75),

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -15,7 +16,7 @@ func init() {
 		Op: "Dropout", MinIn: 1, MaxIn: 3, MinOut: 1, MaxOut: 2,
 		Doc:   "identity in inference mode (with an all-true mask)",
 		Infer: inferDropout,
-		Lower: func(n *ir.Node) (Call, error) { return K(runtime.Dropout, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) { return K(lowered.Dropout, &struct{}{}), nil },
 	})
 }
 

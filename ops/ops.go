@@ -10,12 +10,10 @@ package ops
 
 import (
 	"fmt"
-	"reflect"
-	goruntime "runtime"
 	"sort"
-	"strings"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -48,11 +46,12 @@ type Def struct {
 // Outputs are resized by the kernel; absent optional inputs are nil.
 type KernelFunc[P any] func(x *runtime.Exec, p *P, out, in []*runtime.Tensor) error
 
-// Call is a lowered node: a runtime kernel and its parameters.
+// Call is a lowered node: which kernel entry computes it, with which parameters. It names no
+// backend's code; the reference kernel of the entry (refKernels) runs it for constant folding
+// and the interpreter.
 type Call struct {
-	// Fn is the kernel function value (a top-level function of package runtime).
-	Fn any
-	// Params points to the kernel's parameter struct; code generation prints it as a literal.
+	Entry lowered.Entry
+	// Params points to the entry's parameter struct (plain data; see lowered.Kernel.Params).
 	Params any
 	// Bodies are the regions that the Params' runtime.Body fields run, in field order; nil for an
 	// optional region the node lacks.
@@ -60,19 +59,23 @@ type Call struct {
 	run    func(x *runtime.Exec, out, in []*runtime.Tensor) error
 }
 
-// K binds a kernel to its parameters.
-func K[P any](fn func(x *runtime.Exec, p *P, out, in []*runtime.Tensor) error, p *P) Call {
-	return Call{Fn: fn, Params: p, run: func(x *runtime.Exec, out, in []*runtime.Tensor) error { return fn(x, p, out, in) }}
+// K binds a kernel entry to its parameters. The entry's reference kernel must take *P; a
+// mismatch is a programming error that every test of the op finds.
+func K[P any](e lowered.Entry, p *P) Call {
+	var fn KernelFunc[P]
+	if int(e) < len(refKernels) {
+		if f, ok := refKernels[e].(func(*runtime.Exec, *P, []*runtime.Tensor, []*runtime.Tensor) error); ok {
+			fn = f
+		}
+	}
+	if fn == nil {
+		panic(fmt.Sprintf("ops: kernel entry %s does not take %T", e, p))
+	}
+	return Call{Entry: e, Params: p, run: func(x *runtime.Exec, out, in []*runtime.Tensor) error { return fn(x, p, out, in) }}
 }
 
-// Run executes the call.
+// Run executes the call on its reference kernel.
 func (c Call) Run(x *runtime.Exec, out, in []*runtime.Tensor) error { return c.run(x, out, in) }
-
-// FuncName is the kernel's name in package runtime, for code generation.
-func (c Call) FuncName() string {
-	full := goruntime.FuncForPC(reflect.ValueOf(c.Fn).Pointer()).Name()
-	return full[strings.LastIndex(full, ".")+1:]
-}
 
 var registry = map[string]*Def{}
 

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -41,7 +42,7 @@ func init() {
 		Doc:   "scatter of pooled values back to the positions of their maxima",
 		Infer: inferMaxUnpool,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.MaxUnpool, &runtime.MaxUnpoolParams{
+			return K(lowered.MaxUnpool, &runtime.MaxUnpoolParams{
 				KernelShape: Ints(n.GetInts("kernel_shape", nil)),
 				Strides:     Ints(n.GetInts("strides", nil)),
 				Pads:        Ints(n.GetInts("pads", nil)),
@@ -103,7 +104,7 @@ func inferPool(n *ir.Node, mode string, global bool) error {
 func lowerPool(n *ir.Node, mode string, global bool) (Call, error) {
 	p := &runtime.PoolParams{Mode: mode, Global: global, P: int(n.GetInt("p", 2))}
 	if global {
-		return K(runtime.Pooling, p), nil
+		return K(lowered.Pooling, p), nil
 	}
 	p.CeilMode = n.GetInt("ceil_mode", 0) != 0
 	p.CountIncludePad = n.GetInt("count_include_pad", 0) != 0
@@ -115,7 +116,7 @@ func lowerPool(n *ir.Node, mode string, global bool) (Call, error) {
 		p.Dilations = Ints(n.GetInts("dilations", nil))
 		p.Pads = Ints(n.GetInts("pads", nil))
 		p.AutoPad = n.GetString("auto_pad", "NOTSET")
-		return K(runtime.Pooling, p), nil
+		return K(lowered.Pooling, p), nil
 	}
 	nsp := len(xt.Shape) - 2
 	win, err := cvReadWindow(n, nsp)
@@ -123,7 +124,7 @@ func lowerPool(n *ir.Node, mode string, global bool) (Call, error) {
 		return Call{}, err
 	}
 	p.Strides, p.Dilations, p.Pads, p.AutoPad = win.resolve(xt.Shape[2:], p.KernelShape, p.CeilMode)
-	return K(runtime.Pooling, p), nil
+	return K(lowered.Pooling, p), nil
 }
 
 func inferMaxUnpool(n *ir.Node) error {
@@ -189,7 +190,7 @@ func init() {
 		Doc:   "bilinear region-of-interest pooling to a fixed output size",
 		Infer: inferRoiAlign,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.RoiAlign, &runtime.RoiAlignParams{
+			return K(lowered.RoiAlign, &runtime.RoiAlignParams{
 				Mode:          n.GetString("mode", "avg"),
 				OutputHeight:  int(n.GetInt("output_height", 1)),
 				OutputWidth:   int(n.GetInt("output_width", 1)),
@@ -204,7 +205,7 @@ func init() {
 		Doc:   "max pooling of regions of interest into a fixed grid of bins",
 		Infer: inferMaxRoiPool,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.MaxRoiPool, &runtime.MaxRoiPoolParams{
+			return K(lowered.MaxRoiPool, &runtime.MaxRoiPoolParams{
 				PooledShape:  Ints(n.GetInts("pooled_shape", nil)),
 				SpatialScale: n.GetFloat("spatial_scale", 1),
 			}), nil

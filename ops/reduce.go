@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -35,7 +36,7 @@ func init() {
 			Infer: func(n *ir.Node) error { return inferReduce(n, row.bool) },
 			Lower: func(n *ir.Node) (Call, error) {
 				axes, known := reduceAxes(n)
-				return K(runtime.Reduce, &runtime.ReduceParams{
+				return K(lowered.Reduce, &runtime.ReduceParams{
 					Op: row.code, Axes: axes, AxesConst: known,
 					KeepDims:          n.GetInt("keepdims", 1) != 0,
 					NoopWithEmptyAxes: n.GetInt("noop_with_empty_axes", 0) != 0,
@@ -54,7 +55,7 @@ func init() {
 			Doc:   doc,
 			Infer: inferArgReduce,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.ArgReduce, &runtime.ArgReduceParams{
+				return K(lowered.ArgReduce, &runtime.ArgReduceParams{
 					Axis:            int(n.GetInt("axis", 0)),
 					KeepDims:        n.GetInt("keepdims", 1) != 0,
 					SelectLastIndex: n.GetInt("select_last_index", 0) != 0,
@@ -82,7 +83,7 @@ func init() {
 				if v, ok := ConstInts(n, 1); ok && len(v) == 1 {
 					p.Axis, p.AxisConst = v[0], true
 				}
-				return K(runtime.Cumulative, p), nil
+				return K(lowered.Cumulative, p), nil
 			},
 		})
 	}
@@ -91,7 +92,7 @@ func init() {
 		Doc:   "the K largest or smallest elements along an axis, and their indices",
 		Infer: inferTopK,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(runtime.TopK, &runtime.TopKParams{
+			return K(lowered.TopK, &runtime.TopKParams{
 				Axis:    int(n.GetInt("axis", -1)),
 				Largest: n.GetInt("largest", 1) != 0,
 				Sorted:  n.GetInt("sorted", 1) != 0,

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -35,12 +36,12 @@ func init() {
 				default:
 					return Call{}, Errorf(n, "unknown padding_mode %q", p.PaddingMode)
 				}
-				return K(runtime.GridSample, p), nil
+				return K(lowered.GridSample, p), nil
 			}},
 		&Def{Op: "AffineGrid", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "sampling grid of affine transforms", Infer: inferAffineGrid,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.AffineGrid, &runtime.AffineGridParams{AlignCorners: n.GetInt("align_corners", 0) != 0}), nil
+				return K(lowered.AffineGrid, &runtime.AffineGridParams{AlignCorners: n.GetInt("align_corners", 0) != 0}), nil
 			}},
 	)
 }
@@ -77,7 +78,7 @@ func lowerResize(n *ir.Node) (Call, error) {
 	default:
 		return Call{}, Errorf(n, "unknown keep_aspect_ratio_policy %q", p.KeepAspectRatioPolicy)
 	}
-	return K(runtime.Resize, p), nil
+	return K(lowered.Resize, p), nil
 }
 
 // mvNonEmptyConst returns a constant input with elements, and whether the input is known to be

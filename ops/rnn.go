@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -16,12 +17,12 @@ var rnTable = []struct {
 	maxOut   int
 	gates    int
 	defaults []string
-	kernel   func(x *runtime.Exec, p *runtime.RecurrentParams, out, in []*runtime.Tensor) error
+	kernel   lowered.Entry
 	doc      string
 }{
-	{"RNN", 6, 2, 1, []string{"tanh"}, runtime.RNN, "simple recurrent network"},
-	{"GRU", 6, 2, 3, []string{"sigmoid", "tanh"}, runtime.GRU, "gated recurrent unit network"},
-	{"LSTM", 8, 3, 4, []string{"sigmoid", "tanh", "tanh"}, runtime.LSTM, "long short-term memory network"},
+	{"RNN", 6, 2, 1, []string{"tanh"}, lowered.RNN, "simple recurrent network"},
+	{"GRU", 6, 2, 3, []string{"sigmoid", "tanh"}, lowered.GRU, "gated recurrent unit network"},
+	{"LSTM", 8, 3, 4, []string{"sigmoid", "tanh", "tanh"}, lowered.LSTM, "long short-term memory network"},
 }
 
 func init() {

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -15,20 +16,20 @@ func init() {
 		&Def{Op: "SequenceEmpty", MinIn: 0, MaxIn: 0, MinOut: 1, MaxOut: 1,
 			Doc: "an empty sequence of the dtype attribute's element type", Infer: inferSequenceEmpty,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.SequenceEmpty, &runtime.SequenceEmptyParams{DType: seqEmptyDType(n)}), nil
+				return K(lowered.SequenceEmpty, &runtime.SequenceEmptyParams{DType: seqEmptyDType(n)}), nil
 			}},
 		&Def{Op: "SequenceConstruct", MinIn: 1, MaxIn: -1, MinOut: 1, MaxOut: 1,
 			Doc: "a sequence of the inputs", Infer: inferSequenceConstruct,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.SequenceConstruct, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.SequenceConstruct, &struct{}{}), nil }},
 		&Def{Op: "SequenceInsert", MinIn: 2, MaxIn: 3, MinOut: 1, MaxOut: 1,
 			Doc: "the sequence with a tensor inserted at a position (default: the end)", Infer: inferSequenceInsert,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.SequenceInsert, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.SequenceInsert, &struct{}{}), nil }},
 		&Def{Op: "SequenceAt", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "the sequence's element at a position", Infer: inferSequenceAt,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.SequenceAt, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.SequenceAt, &struct{}{}), nil }},
 		&Def{Op: "SequenceErase", MinIn: 1, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "the sequence without the element at a position (default: the last)", Infer: inferSequenceErase,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.SequenceErase, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.SequenceErase, &struct{}{}), nil }},
 		&Def{Op: "SequenceLength", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "the number of elements of a sequence as int64", Infer: func(n *ir.Node) error {
 				if err := wantKind(n, 0, ir.SequenceKind); err != nil {
@@ -37,17 +38,17 @@ func init() {
 				SetOut(n, 0, ir.StaticType(runtime.Int64))
 				return nil
 			},
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.SequenceLength, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.SequenceLength, &struct{}{}), nil }},
 		&Def{Op: "SplitToSequence", MinIn: 1, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "a tensor split along an axis into a sequence", Infer: inferSplitToSequence,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.SplitToSequence, &runtime.SplitToSequenceParams{
+				return K(lowered.SplitToSequence, &runtime.SplitToSequenceParams{
 					Axis: int(n.GetInt("axis", 0)), KeepDims: n.GetInt("keepdims", 1) != 0}), nil
 			}},
 		&Def{Op: "ConcatFromSequence", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "a sequence's elements concatenated along an axis (or stacked along a new one)", Infer: inferConcatFromSequence,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.ConcatFromSequence, &runtime.ConcatFromSequenceParams{
+				return K(lowered.ConcatFromSequence, &runtime.ConcatFromSequenceParams{
 					Axis: int(n.GetInt("axis", 0)), NewAxis: n.GetInt("new_axis", 0) != 0}), nil
 			}},
 		&Def{Op: "SequenceMap", MinIn: 1, MaxIn: -1, MinOut: 1, MaxOut: -1,
@@ -55,19 +56,19 @@ func init() {
 			RegionInputs: sequenceMapRegionInputs,
 			Infer:        inferSequenceMap,
 			Lower: func(n *ir.Node) (Call, error) {
-				c := K(runtime.SequenceMap, &runtime.SequenceMapParams{})
+				c := K(lowered.SequenceMap, &runtime.SequenceMapParams{})
 				c.Bodies = []*ir.Graph{n.GetGraph("body")}
 				return c, nil
 			}},
 		&Def{Op: "Optional", MinIn: 0, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "an optional holding the input, or an empty one of the type attribute", Infer: inferOptional,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.Optional, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.Optional, &struct{}{}), nil }},
 		&Def{Op: "OptionalHasElement", MinIn: 0, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "whether an optional (or an input that may be absent) holds a value", Infer: func(n *ir.Node) error {
 				SetOut(n, 0, ir.StaticType(runtime.Bool))
 				return nil
 			},
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.OptionalHasElement, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.OptionalHasElement, &struct{}{}), nil }},
 		&Def{Op: "OptionalGetElement", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "the value an optional holds (a tensor or sequence input as is)", Infer: func(n *ir.Node) error {
 				t := InType(n, 0)
@@ -77,7 +78,7 @@ func init() {
 				SetOut(n, 0, t)
 				return nil
 			},
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.OptionalGetElement, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.OptionalGetElement, &struct{}{}), nil }},
 	)
 }
 

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -13,25 +14,25 @@ func init() {
 		&Def{Op: "Reshape", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1, MayAlias: true,
 			Doc: "new shape, same data (0 copies a dim unless allowzero, -1 is inferred)", Infer: inferReshape,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Reshape, &runtime.ReshapeParams{AllowZero: n.GetInt("allowzero", 0) != 0}), nil
+				return K(lowered.Reshape, &runtime.ReshapeParams{AllowZero: n.GetInt("allowzero", 0) != 0}), nil
 			}},
 		&Def{Op: "Flatten", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1, MayAlias: true,
 			Doc: "reshape to 2-D around an axis", Infer: inferFlatten,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Flatten, &runtime.FlattenParams{Axis: int(n.GetInt("axis", 1))}), nil
+				return K(lowered.Flatten, &runtime.FlattenParams{Axis: int(n.GetInt("axis", 1))}), nil
 			}},
 		&Def{Op: "Squeeze", MinIn: 1, MaxIn: 2, MinOut: 1, MaxOut: 1, MayAlias: true,
 			Doc: "remove dims of size 1", Infer: inferSqueeze,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.Squeeze, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.Squeeze, &struct{}{}), nil }},
 		&Def{Op: "Unsqueeze", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1, MayAlias: true,
 			Doc: "insert dims of size 1", Infer: inferUnsqueeze,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.Unsqueeze, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.Unsqueeze, &struct{}{}), nil }},
 		&Def{Op: "Shape", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "the input's shape (dims start to end) as int64", Infer: inferShape,
 			FoldFromTypes: foldShape,
 			Lower: func(n *ir.Node) (Call, error) {
 				_, hasEnd := n.Attr("end")
-				return K(runtime.Shape, &runtime.ShapeParams{Start: int(n.GetInt("start", 0)), End: int(n.GetInt("end", 0)), HasEnd: hasEnd}), nil
+				return K(lowered.Shape, &runtime.ShapeParams{Start: int(n.GetInt("start", 0)), End: int(n.GetInt("end", 0)), HasEnd: hasEnd}), nil
 			}},
 		&Def{Op: "Size", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "the input's element count as int64", Infer: func(n *ir.Node) error {
@@ -47,17 +48,17 @@ func init() {
 				runtime.Data[int64](t)[0] = int64(runtime.NumElems(shape))
 				return []*runtime.Tensor{t}
 			},
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.Size, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.Size, &struct{}{}), nil }},
 		&Def{Op: "ConstantOfShape", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "a tensor of a given shape filled with one value", Infer: inferConstantOfShape,
 			Lower: lowerConstantOfShape},
 		&Def{Op: "Range", MinIn: 3, MaxIn: 3, MinOut: 1, MaxOut: 1,
 			Doc: "start, start+delta, ... below limit", Infer: inferRange,
-			Lower: func(n *ir.Node) (Call, error) { return K(runtime.Range, &struct{}{}), nil }},
+			Lower: func(n *ir.Node) (Call, error) { return K(lowered.Range, &struct{}{}), nil }},
 		&Def{Op: "EyeLike", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "identity-like matrix of the input's shape", Infer: inferEyeLike,
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.EyeLike, &runtime.EyeLikeParams{DType: runtime.DType(n.GetInt("dtype", 0)), K: int(n.GetInt("k", 0))}), nil
+				return K(lowered.EyeLike, &runtime.EyeLikeParams{DType: runtime.DType(n.GetInt("dtype", 0)), K: int(n.GetInt("k", 0))}), nil
 			}},
 	)
 }
@@ -402,7 +403,7 @@ func lowerConstantOfShape(n *ir.Node) (Call, error) {
 	if err != nil {
 		return Call{}, err
 	}
-	return K(runtime.ConstantOfShape, &runtime.ConstantOfShapeParams{DType: dt, Float: f, Int: i}), nil
+	return K(lowered.ConstantOfShape, &runtime.ConstantOfShapeParams{DType: dt, Float: f, Int: i}), nil
 }
 
 func inferRange(n *ir.Node) error {

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -38,7 +39,7 @@ func init() {
 				return nil
 			},
 			Lower: func(n *ir.Node) (Call, error) {
-				return K(runtime.Softmax, &runtime.SoftmaxParams{Op: row.code, Axis: int(n.GetInt("axis", -1))}), nil
+				return K(lowered.Softmax, &runtime.SoftmaxParams{Op: row.code, Axis: int(n.GetInt("axis", -1))}), nil
 			},
 		})
 	}

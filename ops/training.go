@@ -2,6 +2,7 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -85,7 +86,7 @@ func init() {
 				if err != nil {
 					return Call{}, err
 				}
-				return K(runtime.Optimizer, p), nil
+				return K(lowered.Optimizer, p), nil
 			},
 		})
 	}

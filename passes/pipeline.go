@@ -17,16 +17,52 @@ type Pass struct {
 	Typed bool
 }
 
-// Pipeline is the ordered list of passes. Ordering constraints:
-//   - infer before fold: folding lowers nodes, and lowering relies on inferred types;
-//   - fold before dce: folding leaves the nodes it replaced without uses;
-//   - fold before fuse: fusion folds constant weights and needs the shapes folding makes static;
-//   - dce last: every other pass may orphan values.
+// Pipeline is the ordered list of passes; passOrder says which orderings matter and why, and
+// the order is checked when the package starts (checkOrder), not only stated in a comment.
 var Pipeline = []Pass{
 	{Name: "infer", Fn: Infer, Typed: true},
 	{Name: "fold", Fn: Fold, Typed: true},
 	{Name: "fuse", Fn: Fuse, Typed: true},
 	{Name: "dce", Fn: DCE, Typed: true},
+}
+
+// passOrder lists pairs of passes that must run in this order when both are in the pipeline,
+// each with the reason, as the Go compiler's passOrder does.
+var passOrder = []struct{ before, after, why string }{
+	{"infer", "fold", "folding lowers nodes, and lowering relies on inferred types"},
+	{"fold", "dce", "folding leaves the nodes it replaced without uses"},
+	{"fold", "fuse", "fusion folds constant weights and needs the shapes folding makes static"},
+	{"fuse", "dce", "fusion leaves the nodes it merged without uses"},
+	{"infer", "fuse", "fusion matches on inferred shapes and element types"},
+}
+
+func init() {
+	if err := checkOrder(Pipeline); err != nil {
+		panic(err)
+	}
+}
+
+// checkOrder reports a pipeline that breaks passOrder, names a pass twice or leaves dce out of
+// last place (every pass may orphan values).
+func checkOrder(p []Pass) error {
+	at := map[string]int{}
+	for i, ps := range p {
+		if _, dup := at[ps.Name]; dup {
+			return fmt.Errorf("passes: %s appears twice in the pipeline", ps.Name)
+		}
+		at[ps.Name] = i
+	}
+	for _, o := range passOrder {
+		b, okb := at[o.before]
+		a, oka := at[o.after]
+		if okb && oka && b > a {
+			return fmt.Errorf("passes: %s must run before %s: %s", o.before, o.after, o.why)
+		}
+	}
+	if i, ok := at["dce"]; ok && i != len(p)-1 {
+		return fmt.Errorf("passes: dce must run last: every other pass may orphan values")
+	}
+	return nil
 }
 
 // Options control a pipeline run.

@@ -14,7 +14,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/onnxc/onnxc/ir"
-	"github.com/onnxc/onnxc/ops"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -34,27 +34,17 @@ const WeightsFile = "weights.bin"
 
 var valueKind = map[ir.Kind]string{ir.TensorKind: "TensorValue", ir.SequenceKind: "SequenceValue", ir.OptionalKind: "OptionalValue"}
 
-// Generate writes the Go package for a model that has been through the pass pipeline.
-func Generate(m *ir.Model, opt Options) (Files, error) {
-	g := m.Graph
+// Generate writes the Go package for a lowered model (ops.LowerModel of a model that has been
+// through the pass pipeline).
+func Generate(p *lowered.Program, opt Options) (Files, error) {
+	m := p.Model
 	if opt.Package == "" {
 		opt.Package = "model"
 	}
-	var nodes []*ir.Node
-	g.Walk(func(h *ir.Graph) { nodes = append(nodes, h.Nodes...) })
-	calls := map[*ir.Node]ops.Call{}
-	for _, n := range nodes {
-		d, err := ops.Of(n)
-		if err != nil {
-			return nil, err
-		}
-		c, err := d.Lower(n)
-		if err != nil {
-			return nil, err
-		}
-		calls[n] = c
+	gen := &generator{m: m, g: m.Graph, opt: opt, prog: p, nodes: nil}
+	for _, k := range p.Kernels() {
+		gen.nodes = append(gen.nodes, k.Node)
 	}
-	gen := &generator{m: m, g: g, opt: opt, calls: calls, nodes: nodes}
 	return gen.run()
 }
 
@@ -62,7 +52,7 @@ type generator struct {
 	m       *ir.Model
 	g       *ir.Graph
 	opt     Options
-	calls   map[*ir.Node]ops.Call
+	prog    *lowered.Program
 	nodes   []*ir.Node // every node of every graph, main graph first (Walk order)
 	index   map[*ir.Node]int
 	regions map[*ir.Graph]int
@@ -70,6 +60,9 @@ type generator struct {
 	plan    *plan
 	syms    []string
 }
+
+// kernel is n's lowered form.
+func (gen *generator) kernel(n *ir.Node) *lowered.Kernel { return gen.prog.Of[n] }
 
 func (gen *generator) run() (Files, error) {
 	g := gen.g
@@ -90,7 +83,7 @@ func (gen *generator) run() (Files, error) {
 			addWeight(in, in.Default)
 		}
 	}
-	gen.plan = newPlan(weightIndex)
+	gen.plan = newPlan(weightIndex, gen.prog)
 	gen.plan.planGraph(g)
 	gen.index = map[*ir.Node]int{}
 	for i, n := range gen.nodes {
@@ -360,7 +353,7 @@ func (gen *generator) paramVars(f *jen.File) ([]jen.Code, error) {
 	args := make([]jen.Code, len(gen.nodes))
 	var defs []jen.Code
 	for i, n := range gen.nodes {
-		c := gen.calls[n]
+		c := gen.kernel(n)
 		v := reflect.ValueOf(c.Params)
 		if !v.IsValid() || v.IsNil() || v.Elem().Type().NumField() == 0 {
 			args[i] = jen.Nil()
@@ -443,7 +436,7 @@ func (gen *generator) stateType(f *jen.File) {
 		st.Id("buf").Index(jen.Lit(gen.plan.numBufs)).Qual(rtPath, "Buffer")
 		st.Id("args").Index(jen.Lit(len(refs))).Op("*").Qual(rtPath, "Tensor")
 		for i, n := range gen.nodes {
-			if c := gen.calls[n]; len(c.Bodies) > 0 {
+			if c := gen.kernel(n); len(c.Bodies) > 0 {
 				st.Id(fmt.Sprintf("p%d", i)).Qual(rtPath, reflect.TypeOf(c.Params).Elem().Name())
 			}
 		}
@@ -465,13 +458,13 @@ func (gen *generator) stateType(f *jen.File) {
 			),
 		)
 		for i, n := range gen.nodes {
-			c := gen.calls[n]
+			c := gen.kernel(n)
 			if len(c.Bodies) == 0 {
 				continue
 			}
 			name := fmt.Sprintf("p%d", i)
 			b.Id("s").Dot(name).Op("=").Id(name)
-			for k, field := range ops.BodyFields(c) {
+			for k, field := range bodyFields(c.Params) {
 				if c.Bodies[k] == nil {
 					continue // an optional region the node lacks
 				}
@@ -504,7 +497,7 @@ func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, st
 			b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 		}
 		b.Comment(fmt.Sprintf("%s -> %s", n.Describe(), outTypes(n)))
-		b.If(jen.Err().Op(":=").Qual(rtPath, gen.calls[n].FuncName()).Call(
+		b.If(jen.Err().Op(":=").Qual(rtPath, gen.kernel(n).Entry.String()).Call(
 			jen.Id("s").Dot("x"), params[i],
 			jen.Id("s").Dot("args").Index(jen.Lit(mid), jen.Lit(hi)),
 			jen.Id("s").Dot("args").Index(jen.Lit(lo), jen.Lit(mid)),

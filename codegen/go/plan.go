@@ -2,7 +2,7 @@ package gogen
 
 import (
 	"github.com/onnxc/onnxc/ir"
-	"github.com/onnxc/onnxc/ops"
+	"github.com/onnxc/onnxc/lowered"
 )
 
 // plan is the storage layout of a model's run: which tensor slot each value lives in, which
@@ -13,10 +13,11 @@ type plan struct {
 	weight  map[*ir.Value]int // constants and graph-input defaults
 	bufOf   []int             // per slot: planned buffer, or -1 (graph inputs, aliases)
 	numBufs int
+	prog    *lowered.Program
 }
 
-func newPlan(weights map[*ir.Value]int) *plan {
-	return &plan{slot: map[*ir.Value]int{}, weight: weights}
+func newPlan(weights map[*ir.Value]int, prog *lowered.Program) *plan {
+	return &plan{slot: map[*ir.Value]int{}, weight: weights, prog: prog}
 }
 
 func (p *plan) addSlot(v *ir.Value) {
@@ -91,14 +92,14 @@ func (p *plan) planGraph(g *ir.Graph) {
 	group := map[*ir.Value]*ir.Value{}
 	groupEnd := map[*ir.Value]int{}
 	for i, n := range g.Nodes {
-		d := ops.Lookup(n.Domain, n.Op)
+		aliases := p.prog.Of[n].Aliases
 		for k, o := range n.Outputs {
 			if o == nil {
 				continue
 			}
 			p.addSlot(o)
 			root := o
-			if k == 0 && d != nil && d.MayAlias && n.Input(0) != nil {
+			if k == 0 && aliases && n.Input(0) != nil {
 				if r, ok := group[n.Input(0)]; ok {
 					root = r
 				} else {
