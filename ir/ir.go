@@ -154,6 +154,11 @@ type Value struct {
 	// is also listed as a graph input).
 	Default *runtime.Tensor
 	Graph   *Graph
+	// Elems, for a small integer tensor computed from shapes (Shape, then Gather, Slice,
+	// Concat, Cast ...), lists its elements as dims: static numbers or symbols. Shape inference
+	// sets it (ONNX calls this data propagation) so that a Reshape or Expand whose target is
+	// computed from symbolic dims still gets a known output shape. nil when not known.
+	Elems []Dim
 }
 
 func (v *Value) String() string { return fmt.Sprintf("%%%d", v.ID) }
@@ -343,4 +348,22 @@ func (g *Graph) ReplaceUses(old, new *Value) {
 			}
 		}
 	})
+}
+
+// SameShape reports whether two tensor types provably have one shape: the same rank, and each
+// dim equal as a static size or as the same symbol (a symbol stands for one size everywhere).
+func SameShape(a, b Type) bool {
+	if a.Kind != TensorKind || b.Kind != TensorKind || !a.RankKnown || !b.RankKnown || len(a.Shape) != len(b.Shape) {
+		return false
+	}
+	for i, d := range a.Shape {
+		e := b.Shape[i]
+		switch {
+		case d.IsStatic() && e.IsStatic() && d.N == e.N:
+		case !d.IsStatic() && !e.IsStatic() && d.Sym != "" && d.Sym == e.Sym:
+		default:
+			return false
+		}
+	}
+	return true
 }

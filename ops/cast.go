@@ -12,7 +12,7 @@ import (
 
 func init() {
 	Register(&Def{
-		Op: "Cast", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
+		Op: "Cast", Elems: elemsSame, MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 		Doc: "elements converted to the type `to`",
 		Infer: func(n *ir.Node) error {
 			a, ok := n.Attr("to")

@@ -136,8 +136,11 @@ func cvAt(v []int, i, def int) int {
 
 // spatialOut computes output dim i of a window op from input dim in, or Unknown.
 func (w *cvWindow) spatialOut(n *ir.Node, i, nsp int, in ir.Dim, kernel int, ceil bool) (ir.Dim, error) {
-	if !in.IsStatic() || kernel < 1 {
+	if kernel < 1 {
 		return ir.Unknown(), nil
+	}
+	if !in.IsStatic() {
+		return w.symbolicOut(i, nsp, in, kernel, ceil), nil
 	}
 	out, _, _, err := runtime.WindowDim(int(in.N), kernel, cvAt(w.strides, i, 1), cvAt(w.dil, i, 1),
 		cvAt(w.pads, i, 0), cvAt(w.pads, nsp+i, 0), w.autoPad, ceil)

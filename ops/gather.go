@@ -20,7 +20,7 @@ func init() {
 		return K(lowered.ScatterElements, &runtime.ScatterParams{Axis: int(n.GetInt("axis", 0)), Reduction: red}), nil
 	}
 	Register(
-		&Def{Op: "Gather", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
+		&Def{Op: "Gather", Elems: elemsGather, MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "slices along an axis picked by indices", Infer: inferGather,
 			Lower: func(n *ir.Node) (Call, error) {
 				return K(lowered.Gather, &runtime.GatherParams{Axis: int(n.GetInt("axis", 0))}), nil

@@ -7,7 +7,7 @@ import (
 
 func init() {
 	Register(&Def{
-		Op: "Identity", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
+		Op: "Identity", Elems: elemsSame, MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 		Doc:   "copy of the input",
 		Infer: SameAsInput,
 		Lower: func(n *ir.Node) (Call, error) { return K(lowered.Identity, &struct{}{}), nil },

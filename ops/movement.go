@@ -19,7 +19,7 @@ func init() {
 			Lower: func(n *ir.Node) (Call, error) {
 				return K(lowered.Transpose, &runtime.TransposeParams{Perm: Ints(n.GetInts("perm", nil))}), nil
 			}},
-		&Def{Op: "Concat", MinIn: 1, MaxIn: -1, MinOut: 1, MaxOut: 1,
+		&Def{Op: "Concat", Elems: elemsConcat, MinIn: 1, MaxIn: -1, MinOut: 1, MaxOut: 1,
 			Doc: "join tensors along an axis", Infer: inferConcat,
 			Lower: func(n *ir.Node) (Call, error) {
 				return K(lowered.Concat, &runtime.ConcatParams{Axis: int(n.GetInt("axis", 0))}), nil
@@ -29,7 +29,7 @@ func init() {
 			Lower: func(n *ir.Node) (Call, error) {
 				return K(lowered.Split, &runtime.SplitParams{Axis: int(n.GetInt("axis", 0)), NumOutputs: int(n.GetInt("num_outputs", 0))}), nil
 			}},
-		&Def{Op: "Slice", MinIn: 3, MaxIn: 5, MinOut: 1, MaxOut: 1,
+		&Def{Op: "Slice", Elems: elemsSlice, MinIn: 3, MaxIn: 5, MinOut: 1, MaxOut: 1,
 			Doc: "strided sub-tensor", Infer: inferSlice, Lower: noParams(lowered.Slice)},
 		&Def{Op: "Expand", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc: "broadcast to a shape", Infer: inferExpand, Lower: noParams(lowered.Expand)},

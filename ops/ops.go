@@ -33,6 +33,9 @@ type Def struct {
 	// RegionInputs, for ops with regions, types the regions' inputs from the node's inputs
 	// before inference descends into the regions (Infer then reads the regions' output types).
 	RegionInputs func(n *ir.Node)
+	// Elems, when set, computes the output's elements as dims from the inputs' (see
+	// ir.Value.Elems and InElems), for the integer ops that compute shapes; nil when unknown.
+	Elems func(n *ir.Node) []ir.Dim
 	// FoldFromTypes, when set, computes the outputs from static input types alone (Shape, Size).
 	FoldFromTypes func(n *ir.Node) []*runtime.Tensor
 	// MayAlias says the kernel may make output 0 share input 0's storage (Reshape and its kin),

@@ -21,13 +21,13 @@ func init() {
 			Lower: func(n *ir.Node) (Call, error) {
 				return K(lowered.Flatten, &runtime.FlattenParams{Axis: int(n.GetInt("axis", 1))}), nil
 			}},
-		&Def{Op: "Squeeze", MinIn: 1, MaxIn: 2, MinOut: 1, MaxOut: 1, MayAlias: true,
+		&Def{Op: "Squeeze", Elems: elemsSame, MinIn: 1, MaxIn: 2, MinOut: 1, MaxOut: 1, MayAlias: true,
 			Doc: "remove dims of size 1", Infer: inferSqueeze,
 			Lower: func(n *ir.Node) (Call, error) { return K(lowered.Squeeze, &struct{}{}), nil }},
-		&Def{Op: "Unsqueeze", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1, MayAlias: true,
+		&Def{Op: "Unsqueeze", Elems: elemsSame, MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1, MayAlias: true,
 			Doc: "insert dims of size 1", Infer: inferUnsqueeze,
 			Lower: func(n *ir.Node) (Call, error) { return K(lowered.Unsqueeze, &struct{}{}), nil }},
-		&Def{Op: "Shape", MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
+		&Def{Op: "Shape", Elems: elemsShape, MinIn: 1, MaxIn: 1, MinOut: 1, MaxOut: 1,
 			Doc: "the input's shape (dims start to end) as int64", Infer: inferShape,
 			FoldFromTypes: foldShape,
 			Lower: func(n *ir.Node) (Call, error) {
@@ -118,6 +118,18 @@ func mvConstLen(n *ir.Node, i int) int {
 func inferReshape(n *ir.Node) error {
 	in := InType(n, 0)
 	want, ok := ConstInts(n, 1)
+	var syms []ir.Dim // the target's elements where some are symbolic
+	if !ok {
+		if e, known := InElems(n, 1); known {
+			want, syms, ok = make([]int64, len(e)), e, true
+			for i, d := range e {
+				want[i] = d.N
+				if d.Sym != "" {
+					want[i] = 1 // a placeholder; dims[i] takes the symbol below
+				}
+			}
+		}
+	}
 	if !ok {
 		if k := mvConstLen(n, 1); k >= 0 {
 			SetOut(n, 0, ir.TensorType(in.DType, mvUnknownDims(k)...))
@@ -127,7 +139,7 @@ func inferReshape(n *ir.Node) error {
 		return nil
 	}
 	allowZero := n.GetInt("allowzero", 0) != 0
-	if shape, ok := in.StaticShape(); ok {
+	if shape, ok := in.StaticShape(); ok && syms == nil {
 		dims, err := runtime.ReshapeDims(shape, want, allowZero)
 		if err != nil {
 			return Errorf(n, "%v", err)
@@ -156,6 +168,8 @@ func inferReshape(n *ir.Node) error {
 			}
 		case d < 0:
 			return Errorf(n, "shape %v has a negative dim", want)
+		case syms != nil && syms[i].Sym != "":
+			dims[i] = syms[i]
 		default:
 			dims[i] = ir.Static(d)
 		}

@@ -517,20 +517,8 @@ func foldAffine(f *fuser, n, p *ir.Node) bool {
 	return true
 }
 
-// sameShape reports whether two types have the same static shape.
-func sameShape(a, b ir.Type) bool {
-	as, ok1 := a.StaticShape()
-	bs, ok2 := b.StaticShape()
-	if !ok1 || !ok2 || len(as) != len(bs) {
-		return false
-	}
-	for i := range as {
-		if as[i] != bs[i] {
-			return false
-		}
-	}
-	return true
-}
+// sameShape reports whether two types provably have one shape (ir.SameShape).
+func sameShape(a, b ir.Type) bool { return ir.SameShape(a, b) }
 
 // fuseResidual makes Add(conv, z), z a tensor of the output's shape, FusedConv's summand.
 func fuseResidual(f *fuser, n, p *ir.Node) bool {
@@ -861,14 +849,13 @@ func matMulAddToGemm(f *fuser, n, p *ir.Node) bool {
 		!sameShape(y.Type, n.Outputs[0].Type) || c.Type.Rank() < 0 || c.Type.Rank() > 2 {
 		return false
 	}
-	ys, _ := y.Type.StaticShape()
 	cs, ok := c.Type.StaticShape()
 	if !ok {
 		return false
 	}
-	// c must broadcast to M x N without growing it.
+	// c must broadcast to M x N without growing it (M may be symbolic where c's dim is 1).
 	for i, d := range cs {
-		if want := ys[2-len(cs)+i]; d != 1 && d != want {
+		if want := y.Type.Shape[2-len(cs)+i]; d != 1 && (!want.IsStatic() || int(want.N) != d) {
 			return false
 		}
 	}

@@ -115,7 +115,9 @@ func inferNodes(g *ir.Graph, errs *[]error, lenient bool) {
 		}
 		if err != nil {
 			*errs = append(*errs, err)
+			continue
 		}
+		propagateElems(d, n)
 	}
 }
 
@@ -136,4 +138,33 @@ func inferLoosely(d *ops.Def, n *ir.Node) error {
 		}
 	}
 	return err
+}
+
+// propagateElems sets the elements of n's first output from its inputs' (data propagation,
+// see ir.Value.Elems); an output whose elements are all static is left to constant folding.
+func propagateElems(d *ops.Def, n *ir.Node) {
+	if len(n.Outputs) == 0 || n.Outputs[0] == nil {
+		return
+	}
+	out := n.Outputs[0]
+	out.Elems = nil
+	if d.Elems == nil {
+		return
+	}
+	if e := d.Elems(n); e != nil && len(e) == numElems(out.Type) {
+		out.Elems = e
+	}
+}
+
+// numElems is a static tensor type's element count, or -1.
+func numElems(t ir.Type) int {
+	s, ok := t.StaticShape()
+	if !ok {
+		return -1
+	}
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }

@@ -53,6 +53,11 @@ func TestPipeline(t *testing.T) {
 			t.Errorf("IR still has %q:\n%s", gone, text)
 		}
 	}
+	// Data propagation: the target's elements are [N, -1, 12], so the output's shape is known
+	// with N symbolic and the -1 solved.
+	if got := m.Graph.Outputs[0].Type.String(); got != "float32[N,1,12]" {
+		t.Errorf("Reshape output is %s, want float32[N,1,12]", got)
+	}
 }
 
 // With N pinned, Shape of a static tensor folds and the Reshape's target becomes a constant,
