@@ -34,6 +34,7 @@ const (
 	Dropout                     // parameters: struct{}
 	DynamicQuantizeLinear       // parameters: struct{}
 	Einsum                      // parameters: EinsumParams
+	Elementwise                 // parameters: ElementwiseParams
 	Expand                      // parameters: struct{}
 	EyeLike                     // parameters: EyeLikeParams
 	Flatten                     // parameters: FlattenParams
@@ -151,6 +152,7 @@ var entryNames = [numEntries]string{
 	Dropout:               "Dropout",
 	DynamicQuantizeLinear: "DynamicQuantizeLinear",
 	Einsum:                "Einsum",
+	Elementwise:           "Elementwise",
 	Expand:                "Expand",
 	EyeLike:               "EyeLike",
 	Flatten:               "Flatten",

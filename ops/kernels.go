@@ -39,6 +39,7 @@ var refKernels = [...]any{
 	lowered.Dropout:               runtime.Dropout,
 	lowered.DynamicQuantizeLinear: runtime.DynamicQuantizeLinear,
 	lowered.Einsum:                runtime.Einsum,
+	lowered.Elementwise:           runtime.Elementwise,
 	lowered.Expand:                runtime.Expand,
 	lowered.EyeLike:               runtime.EyeLike,
 	lowered.Flatten:               runtime.Flatten,

@@ -23,6 +23,7 @@ var Pipeline = []Pass{
 	{Name: "infer", Fn: Infer, Typed: true},
 	{Name: "fold", Fn: Fold, Typed: true},
 	{Name: "fuse", Fn: Fuse, Typed: true},
+	{Name: "fuse-elementwise", Fn: FuseElementwise, Typed: true},
 	{Name: "dce", Fn: DCE, Typed: true},
 }
 
@@ -34,6 +35,8 @@ var passOrder = []struct{ before, after, why string }{
 	{"fold", "fuse", "fusion folds constant weights and needs the shapes folding makes static"},
 	{"fuse", "dce", "fusion leaves the nodes it merged without uses"},
 	{"infer", "fuse", "fusion matches on inferred shapes and element types"},
+	{"fuse", "fuse-elementwise", "Conv and Gemm take their activations and residual adds first, into their epilogue"},
+	{"fold", "fuse-elementwise", "constant subexpressions fold away before they could become program steps"},
 }
 
 func init() {

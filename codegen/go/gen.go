@@ -127,6 +127,9 @@ func (gen *generator) run() (Files, error) {
 	}
 	gen.stateType(f)
 	gen.runFuncs(f, inFields, outFields, symIndex, params)
+	if err := gen.ewFuncs(f); err != nil {
+		return nil, err
+	}
 
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
@@ -355,7 +358,7 @@ func (gen *generator) paramVars(f *jen.File) ([]jen.Code, error) {
 	for i, n := range gen.nodes {
 		c := gen.kernel(n)
 		v := reflect.ValueOf(c.Params)
-		if !v.IsValid() || v.IsNil() || v.Elem().Type().NumField() == 0 {
+		if !v.IsValid() || v.IsNil() || v.Elem().Type().NumField() == 0 || c.Entry == lowered.Elementwise {
 			args[i] = jen.Nil()
 			continue
 		}
@@ -497,11 +500,19 @@ func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, st
 			b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 		}
 		b.Comment(fmt.Sprintf("%s -> %s", n.Describe(), outTypes(n)))
-		b.If(jen.Err().Op(":=").Qual(rtPath, gen.kernel(n).Entry.String()).Call(
+		call := jen.Qual(rtPath, gen.kernel(n).Entry.String()).Call(
 			jen.Id("s").Dot("x"), params[i],
 			jen.Id("s").Dot("args").Index(jen.Lit(mid), jen.Lit(hi)),
 			jen.Id("s").Dot("args").Index(jen.Lit(lo), jen.Lit(mid)),
-		), jen.Err().Op("!=").Nil()).Block(
+		)
+		if gen.kernel(n).Entry == lowered.Elementwise {
+			call = jen.Id(fmt.Sprintf("ew%dRun", i)).Call(
+				jen.Id("s").Dot("x"),
+				jen.Id("s").Dot("args").Index(jen.Lit(mid), jen.Lit(hi)),
+				jen.Id("s").Dot("args").Index(jen.Lit(lo), jen.Lit(mid)),
+			)
+		}
+		b.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Lit(i)), jen.Err())),
 		)
 	}

@@ -1,0 +1,159 @@
+package gogen
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// Fused elementwise programs (lowered.Elementwise) are not calls into the runtime: each becomes
+// a loop of its own in the generated package, with the program's steps spelled as Go
+// expressions over float32 locals. Every spelling computes what runtime.EwEval does, rounded to
+// float32 after each step, so the fused loop gives bit for bit what the unfused kernels give.
+
+// ewSpell spells one step: a and b are the operands' Go expressions.
+var ewSpell = [runtime.EwOpCount]func(s runtime.EwStep, a, b jen.Code) jen.Code{
+	runtime.EwConst: func(s runtime.EwStep, _, _ jen.Code) jen.Code { return f32Lit(s.Alpha) },
+	runtime.EwAdd:   func(_ runtime.EwStep, a, b jen.Code) jen.Code { return jen.Add(a).Op("+").Add(b) },
+	runtime.EwSub:   func(_ runtime.EwStep, a, b jen.Code) jen.Code { return jen.Add(a).Op("-").Add(b) },
+	runtime.EwMul:   func(_ runtime.EwStep, a, b jen.Code) jen.Code { return jen.Add(a).Op("*").Add(b) },
+	runtime.EwDiv:   func(_ runtime.EwStep, a, b jen.Code) jen.Code { return jen.Add(a).Op("/").Add(b) },
+	runtime.EwNeg:   func(_ runtime.EwStep, a, _ jen.Code) jen.Code { return jen.Op("-").Add(a) },
+	runtime.EwAbs:   viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Abs").Call(x) }),
+	runtime.EwExp:   viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Exp").Call(x) }),
+	runtime.EwLog:   viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Log").Call(x) }),
+	runtime.EwSqrt:  viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Sqrt").Call(x) }),
+	runtime.EwReciprocal: func(_ runtime.EwStep, a, _ jen.Code) jen.Code {
+		return jen.Lit(1).Op("/").Add(a)
+	},
+	runtime.EwRelu:    func(_ runtime.EwStep, a, _ jen.Code) jen.Code { return jen.Qual(rtPath, "EwReluOf").Call(a) },
+	runtime.EwSigmoid: viaF64(func(x jen.Code) jen.Code { return jen.Qual(rtPath, "EwSigmoidOf").Call(x) }),
+	runtime.EwTanh:    viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Tanh").Call(x) }),
+	runtime.EwErf:     viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Erf").Call(x) }),
+	runtime.EwHardSigmoid: func(s runtime.EwStep, a, _ jen.Code) jen.Code {
+		return jen.Float32().Call(jen.Qual(rtPath, "EwHardSigmoidOf").Call(jen.Float64().Call(a), f64Lit(s.Alpha), f64Lit(s.Beta)))
+	},
+	runtime.EwHardSwish: func(_ runtime.EwStep, a, _ jen.Code) jen.Code {
+		x := jen.Float64().Call(a)
+		return jen.Float32().Call(jen.Add(x).Op("*").Qual(rtPath, "EwHardSigmoidOf").Call(x, jen.Lit(1.0).Op("/").Lit(6), jen.Lit(0.5)))
+	},
+	runtime.EwLeakyRelu: func(s runtime.EwStep, a, _ jen.Code) jen.Code {
+		return jen.Qual(rtPath, "EwLeakyReluOf").Call(a, f64Lit(s.Alpha))
+	},
+	runtime.EwSoftplus: viaF64(func(x jen.Code) jen.Code { return jen.Qual(rtPath, "EwSoftplusOf").Call(x) }),
+}
+
+// ewCost is a rough count of operations per element for the parallel-for threshold.
+var ewCost = [runtime.EwOpCount]int{runtime.EwExp: 20, runtime.EwLog: 20, runtime.EwSigmoid: 20, runtime.EwTanh: 20, runtime.EwErf: 20, runtime.EwSoftplus: 30}
+
+// viaF64 spells a step computed in float64 and rounded to float32.
+func viaF64(f func(x jen.Code) jen.Code) func(s runtime.EwStep, a, b jen.Code) jen.Code {
+	return func(_ runtime.EwStep, a, _ jen.Code) jen.Code {
+		return jen.Float32().Call(f(jen.Float64().Call(a)))
+	}
+}
+
+func f64Lit(v float64) jen.Code {
+	switch {
+	case math.IsNaN(v):
+		return jen.Qual("math", "NaN").Call()
+	case math.IsInf(v, 1):
+		return jen.Qual("math", "Inf").Call(jen.Lit(1))
+	case math.IsInf(v, -1):
+		return jen.Qual("math", "Inf").Call(jen.Lit(-1))
+	}
+	return jen.Op(strconv.FormatFloat(v, 'g', -1, 64))
+}
+
+func f32Lit(v float64) jen.Code { return jen.Float32().Call(f64Lit(v)) }
+
+// ewFuncs emits, for every fused program, a job type whose Run is the loop and a function
+// ewNRun(x, out, in) with the kernel calling convention that binds the operands and runs it.
+func (gen *generator) ewFuncs(f *jen.File) error {
+	for i, n := range gen.nodes {
+		k := gen.kernel(n)
+		if k.Entry != lowered.Elementwise {
+			continue
+		}
+		p := k.Params.(*runtime.ElementwiseParams)
+		out := n.Outputs[0].Type
+		scalar := make([]bool, len(n.Inputs))
+		for j, v := range n.Inputs {
+			scalar[j] = !ir.SameShape(v.Type, out)
+		}
+		name := fmt.Sprintf("ew%d", i)
+		fields := []jen.Code{jen.Id("d").Index().Float32()}
+		cost := 1
+		for j := range n.Inputs {
+			if scalar[j] {
+				fields = append(fields, jen.Id(fmt.Sprintf("s%d", j)).Float32())
+			} else {
+				fields = append(fields, jen.Id(fmt.Sprintf("i%d", j)).Index().Float32())
+			}
+		}
+		for _, s := range p.Steps {
+			if s.Op >= runtime.EwOpCount || ewSpell[s.Op] == nil {
+				return fmt.Errorf("%s: elementwise op %d has no Go spelling", n.Describe(), s.Op)
+			}
+			cost += max(ewCost[s.Op], 1)
+		}
+		f.Comment(fmt.Sprintf("%s is the fused elementwise loop of %s.", name, n.Describe()))
+		f.Type().Id(name).Struct(fields...)
+		f.Func().Params(jen.Id("j").Id(name)).Id("Run").Params(jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(func(b *jen.Group) {
+			b.Id("d").Op(":=").Id("j").Dot("d").Index(jen.Id("lo"), jen.Id("hi"))
+			for j := range n.Inputs {
+				if !scalar[j] {
+					// Re-slicing to len(d) lets the compiler drop the bounds checks in the loop.
+					b.Id(fmt.Sprintf("i%d", j)).Op(":=").Id("j").Dot(fmt.Sprintf("i%d", j)).Index(jen.Id("lo"), jen.Id("hi")).Index(jen.Empty(), jen.Len(jen.Id("d")))
+				}
+			}
+			b.For(jen.Id("k").Op(":=").Range().Id("d")).BlockFunc(func(l *jen.Group) {
+				for j := range n.Inputs {
+					v := jen.Id("j").Dot(fmt.Sprintf("s%d", j))
+					if !scalar[j] {
+						v = jen.Id(fmt.Sprintf("i%d", j)).Index(jen.Id("k"))
+					}
+					l.Id(fmt.Sprintf("v%d", j)).Op(":=").Add(v)
+				}
+				for s, st := range p.Steps {
+					ref := func(r int) jen.Code { return jen.Id(fmt.Sprintf("v%d", r)) }
+					l.Id(fmt.Sprintf("v%d", len(n.Inputs)+s)).Op(":=").Add(ewSpell[st.Op](st, ref(st.A), ref(st.B)))
+				}
+				l.Id("d").Index(jen.Id("k")).Op("=").Id(fmt.Sprintf("v%d", len(n.Inputs)+len(p.Steps)-1))
+			})
+		})
+		f.Func().Id(name+"Run").Params(jen.Id("x").Op("*").Qual(rtPath, "Exec"), jen.List(jen.Id("out"), jen.Id("in")).Index().Op("*").Qual(rtPath, "Tensor")).Error().BlockFunc(func(b *jen.Group) {
+			b.Id("n").Op(":=").Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Len").Call()
+			for j := range n.Inputs {
+				want := jen.Id("n")
+				if scalar[j] {
+					want = jen.Lit(1)
+				}
+				b.If(jen.Id("in").Index(jen.Lit(j)).Dot("DType").Op("!=").Qual(rtPath, "Float32").Op("||").Id("in").Index(jen.Lit(j)).Dot("Len").Call().Op("!=").Add(want)).Block(
+					jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("input %d is %%s with %%d elements, want float32 with %%d", j)),
+						jen.Id("in").Index(jen.Lit(j)).Dot("DType"), jen.Id("in").Index(jen.Lit(j)).Dot("Len").Call(), want)))
+			}
+			b.Id("out").Index(jen.Lit(0)).Dot("Resize").Call(jen.Qual(rtPath, "Float32"), jen.Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Shape").Op("..."))
+			b.Id("j").Op(":=").Id(name).Values(jen.DictFunc(func(d jen.Dict) {
+				d[jen.Id("d")] = jen.Qual(rtPath, "Data").Index(jen.Float32()).Call(jen.Id("out").Index(jen.Lit(0)))
+				for j := range n.Inputs {
+					data := jen.Qual(rtPath, "Data").Index(jen.Float32()).Call(jen.Id("in").Index(jen.Lit(j)))
+					if scalar[j] {
+						d[jen.Id(fmt.Sprintf("s%d", j))] = data.Index(jen.Lit(0))
+					} else {
+						d[jen.Id(fmt.Sprintf("i%d", j))] = data
+					}
+				}
+			}))
+			b.Qual(rtPath, "ParallelRange").Call(jen.Id("x"), jen.Id("n"), jen.Lit(cost), jen.Id("j"))
+			b.Return(jen.Nil())
+		})
+	}
+	return nil
+}
