@@ -8,21 +8,26 @@ import (
 // This file is the float32 matrix-multiply core (sgemm) that Conv, ConvTranspose, MatMul, Gemm
 // and Einsum run on. It follows the usual packed design: C is cut into tiles that threads take
 // one at a time; for each tile and each block of KC along K, a block of A is packed into panels
-// of gemmMR rows and a block of B into panels of gemmNR columns, both laid out k-major so that
-// the micro-kernel reads them sequentially, and the micro-kernel keeps a gemmMR x gemmNR block
-// of C in registers across the whole K block.
+// of gemmPM rows and a block of B into panels of gemmPN columns, both laid out k-major so that
+// the micro-kernels read them sequentially, and a micro-kernel keeps a block of C in registers
+// across the whole K block. An operand that is constant (Conv's or Gemm's weights) can be
+// packed once, by PackGemmA or PackGemmB (gemm_pack.go), into the same panel layout over the
+// whole K; the job then reads its panels in place instead of packing them per call.
 //
-// The micro-kernel (gemm_kernel*.go) is pure Go and comes in two builds: one for targets where
-// the compiler fuses x*y+z into one FMA instruction and one for those where it does not
-// (amd64 below GOAMD64=v3). The tile shape is private to these files so that an assembly
-// kernel can replace them later.
+// The micro-kernels, chosen once at start-up (sgemmPath): AVX-512 (up to 12x32 from one A
+// panel and two B panels, gemm_kernel_avx512_amd64.s), AVX2/FMA (6x16 from half an A panel
+// and one B panel, gemm_kernel_amd64.s) and pure Go (2x4 inside the panels, gemm_kernel*.go).
+// All read the one packed layout, so prepacked operands run on any of them. After the last K
+// block, the job's epilogue (bias per row or column, a residual and the fused activation,
+// gemm_epilogue.go) runs on each micro-tile while it is still in L1.
 
 const (
-	gemmMR = 2   // rows of C per micro-kernel call
-	gemmNR = 4   // columns of C per micro-kernel call
-	gemmKC = 256 // depth of a packed block: an A panel and a B panel stay in L1
-	gemmMC = 128 // rows of a tile: its packed A block (128 KiB) stays in L2
-	gemmNC = 512 // columns of a tile at most; smaller when that gives threads more tiles
+	gemmNR = 4    // columns per panel that cvPackIm2col (k_conv.go) writes; repacked to gemmPN
+	gemmPM = 12   // rows of a packed A panel
+	gemmPN = 16   // columns of a packed B panel
+	gemmKC = 256  // depth of a packed block: an A panel and two B panels stay in L1
+	gemmMC = 144  // rows of a tile (a multiple of gemmPM): its packed A block stays in L2
+	gemmNC = 1024 // columns of a tile at most (a multiple of 2*gemmPN); smaller when that gives threads more tiles
 )
 
 // Scratch slots used by the GEMM driver; kernels that call it use slots below gemmSlotBase.
@@ -66,8 +71,23 @@ func (m *gemmMat) off(b int) int {
 	return o
 }
 
+// gemmPacked is a prepacked operand: data is what PackGemmA (for A) or PackGemmB (for B)
+// returned, holding mod matrices; batch b of the job reads matrix b % mod (mod 0 or 1: every
+// batch reads the first). The matrices' sizes are the job's m, k (A) or k, n (B).
+type gemmPacked struct {
+	data []float32
+	mod  int
+}
+
+func (p *gemmPacked) matrix(b, size int) int {
+	if p.mod > 1 {
+		return b % p.mod * size
+	}
+	return 0
+}
+
 // sgemmJob is a batch of products C[b] (+)= alpha * A[b] * B[b], A[b] m x k, B[b] k x n,
-// C[b] m x n with row stride ldc.
+// C[b] m x n with row stride ldc, followed by the epilogue ep.
 type sgemmJob struct {
 	m, n, k int
 	batches int
@@ -82,12 +102,18 @@ type sgemmJob struct {
 	win       cvWin
 	col       []float32
 	colStride int
+	// packA and packB, when their data is set, replace a and b (and im2col) by prepacked
+	// operands. alpha is then applied to the operand packed per call; with both prepacked it
+	// must be 1.
+	packA, packB gemmPacked
+	// ep is applied to C after the product (gemm_epilogue.go); the zero value does nothing.
+	ep gemmEpilogue
 }
 
 // gemmGrid is how a job is cut into tiles, and each worker's packing space.
 type gemmGrid struct {
-	tm, tn, mc, nc, tiles int
-	aSize, bSize          int
+	tm, tn, rows, mc, nc, tiles int
+	aSize, bSize, cSize         int
 }
 
 // run computes the job, splitting it into tiles taken by the pool's threads.
@@ -96,41 +122,73 @@ func (j *sgemmJob) run(x *Exec) {
 		return
 	}
 	if j.k <= 0 {
-		if !j.acc {
-			for b := 0; b < j.batches; b++ {
-				c0 := j.c.off(b)
-				for i := 0; i < j.m; i++ {
-					clear(j.c.data[c0+i*j.c.rs : c0+i*j.c.rs+j.n])
+		for b := 0; b < j.batches; b++ {
+			c0 := j.c.off(b)
+			for i := 0; i < j.m; i++ {
+				row := j.c.data[c0+i*j.c.rs : c0+i*j.c.rs+j.n]
+				if !j.acc {
+					clear(row)
+				}
+				if j.ep.active() {
+					j.ep.apply(row, j.c.rs, b, i, 0, 1, j.n)
 				}
 			}
 		}
 		return
 	}
+	if j.packA.data != nil && j.packB.data != nil && j.alpha != 1 {
+		panic("sgemm: alpha != 1 with both operands prepacked")
+	}
 	threads := gmPool(x).Threads()
-	mc := min(gemmMC, gmRoundUp(j.m, gemmMR))
-	nc := min(gemmNC, gmRoundUp(j.n, gemmNR))
-	tm := (j.m + mc - 1) / mc
-	// Give every thread a few tiles so that an uneven share of a busy machine evens out, but
-	// keep tiles wide enough that packing A per tile stays cheap.
+	mc := min(gemmMC, gmRoundUp(j.m, gemmPM))
+	nc := min(gemmNC, gmRoundUp(j.n, gemmPN))
+	// A tile is rows x nc of C: its B block is packed once per K block and its rows taken mc
+	// at a time. At one thread a tile takes every row, so B is packed once.
+	rows := gmRoundUp(j.m, mc)
 	flops := 2 * j.m * j.n * j.k * j.batches
 	if threads > 1 && flops > 1<<20 {
+		// Give every thread a few tiles so that an uneven share of a busy machine evens out,
+		// halving the longer side (repacking B costs in proportion to 1/rows, A to 1/nc).
 		want := 4 * threads
-		for tm*j.batches*((j.n+nc-1)/nc) < want && nc > 64 {
-			nc = gmRoundUp(nc/2, gemmNR)
+		for {
+			tm, tn := (j.m+rows-1)/rows, (j.n+nc-1)/nc
+			if j.batches*tm*tn >= want {
+				break
+			}
+			switch {
+			case rows > mc && (rows >= nc || nc <= 64):
+				rows = gmRoundUp(rows/2, mc)
+			case nc > 64:
+				nc = gmRoundUp(nc/2, 2*gemmPN)
+			}
+			if rows <= mc && nc <= 64 {
+				break
+			}
 		}
 	}
+	tm := (j.m + rows - 1) / rows
 	tn := (j.n + nc - 1) / nc
 	tiles := j.batches * tm * tn
 	kc := min(gemmKC, j.k)
 	aSize := mc * kc
 	bSize := nc * kc
+	if j.packA.data != nil {
+		aSize = 0
+	}
+	if j.packB.data != nil {
+		bSize = 0
+	}
+	cSize := 0
+	if j.im2col && j.packB.data == nil {
+		cSize = gmRoundUp(nc, gemmNR) * kc
+	}
 	workers := min(threads, tiles)
 	if flops < 1<<17 {
 		workers = 1
 	}
-	per := aSize + bSize + gemmMR*gemmNR
+	per := aSize + bSize + cSize + gemmTmp
 	buf := ScratchOf[float32](x, gemmSlotBase, workers*per)
-	g := gemmGrid{tm: tm, tn: tn, mc: mc, nc: nc, tiles: tiles, aSize: aSize, bSize: bSize}
+	g := gemmGrid{tm: tm, tn: tn, rows: rows, mc: mc, nc: nc, tiles: tiles, aSize: aSize, bSize: bSize, cSize: cSize}
 	if workers == 1 {
 		var next atomic.Int64
 		j.work(&g, buf[:per], &next)
@@ -140,6 +198,9 @@ func (j *sgemmJob) run(x *Exec) {
 	// several threads), so that the caller's job need not.
 	gmPool(x).parallel(workers, poolTask{job: &sgemmPar{j: *j, g: g, buf: buf, per: per}})
 }
+
+// gemmTmp is the room each worker has for a micro-tile that ends inside a panel.
+const gemmTmp = gemmPM * 2 * gemmPN
 
 // sgemmPar is a job's parallel run: workers lo..hi take tiles from next.
 type sgemmPar struct {
@@ -158,8 +219,13 @@ func (s *sgemmPar) run(lo, hi int) {
 
 // work computes tiles taken from next until none are left, packing into ws.
 func (j *sgemmJob) work(g *gemmGrid, ws []float32, next *atomic.Int64) {
-	pa, pb, tmp := ws[:g.aSize], ws[g.aSize:g.aSize+g.bSize], ws[g.aSize+g.bSize:]
-	tm, tn, mc, nc := g.tm, g.tn, g.mc, g.nc
+	pa := ws[:g.aSize]
+	ws = ws[g.aSize:]
+	pb := ws[:g.bSize]
+	ws = ws[g.bSize:]
+	pc := ws[:g.cSize]
+	tmp := ws[g.cSize:]
+	tm, tn, rows, nc := g.tm, g.tn, g.rows, g.nc
 	for {
 		t := int(next.Add(1) - 1)
 		if t >= g.tiles {
@@ -167,9 +233,9 @@ func (j *sgemmJob) work(g *gemmGrid, ws []float32, next *atomic.Int64) {
 		}
 		b := t / (tm * tn)
 		r := t % (tm * tn)
-		i0 := (r / tn) * mc
+		i0 := (r / tn) * rows
 		j0 := (r % tn) * nc
-		j.tile(b, i0, min(mc, j.m-i0), j0, min(nc, j.n-j0), pa, pb, tmp)
+		j.tile(b, i0, min(rows, j.m-i0), g.mc, j0, min(nc, j.n-j0), pa, pb, pc, tmp)
 	}
 }
 
@@ -182,111 +248,193 @@ func gmPool(x *Exec) *Pool {
 
 func gmRoundUp(n, m int) int { return (n + m - 1) / m * m }
 
-// tile computes the mc x nc block of C[b] at (i0, j0) over the whole K.
-func (j *sgemmJob) tile(b, i0, mc, j0, nc int, pa, pb, tmp []float32) {
+// tile computes the rows x nc block of C[b] at (i0, j0) over the whole K, mc rows at a time;
+// i0 and mc are multiples of gemmPM and j0 of gemmPN.
+func (j *sgemmJob) tile(b, i0, rows, mc, j0, nc int, pa, pb, pc, tmp []float32) {
 	c := j.c.data[j.c.off(b):]
 	ldc := j.c.rs
+	var ep *gemmEpilogue
+	if j.ep.active() {
+		ep = &j.ep
+	}
+	alphaA, alphaB := j.alpha, float32(1)
+	if j.packA.data != nil {
+		alphaA, alphaB = 1, j.alpha
+	}
 	for p0 := 0; p0 < j.k; p0 += gemmKC {
 		kc := min(gemmKC, j.k-p0)
-		gmPackA(pa, &j.a, b, i0, mc, p0, kc, j.alpha)
-		if j.im2col {
-			cvPackIm2col(pb, j.col[b*j.colStride:(b+1)*j.colStride], &j.win, p0, kc, j0, nc)
-		} else {
-			gmPackB(pb, &j.b, b, p0, kc, j0, nc)
+		// Each operand is a set of panels aps (bps) elements apart, kc depth steps each.
+		var bp []float32
+		var bps int
+		switch {
+		case j.packB.data != nil:
+			bps = j.k * gemmPN
+			bp = j.packB.data[j.packB.matrix(b, PackedGemmBLen(1, j.k, j.n))+j0/gemmPN*bps+p0*gemmPN:]
+		case j.im2col:
+			bps = kc * gemmPN
+			bp = pb
+			cvPackIm2col(pc, j.col[b*j.colStride:(b+1)*j.colStride], &j.win, p0, kc, j0, nc)
+			gmWiden(pb, pc, kc, nc, alphaB)
+		default:
+			bps = kc * gemmPN
+			bp = pb
+			gmPackB(pb, &j.b, b, p0, kc, j0, nc, alphaB)
 		}
 		store := p0 == 0 && !j.acc
-		sgemmBlock(kc, mc, nc, pa, pb, c[i0*ldc+j0:], ldc, store, tmp)
+		var e *gemmEpilogue
+		if p0+kc >= j.k {
+			e = ep
+		}
+		for ic := i0; ic < i0+rows; ic += mc {
+			m := min(mc, i0+rows-ic)
+			var ap []float32
+			var aps int
+			if j.packA.data != nil {
+				aps = j.k * gemmPM
+				ap = j.packA.data[j.packA.matrix(b, PackedGemmALen(1, j.m, j.k))+ic/gemmPM*aps+p0*gemmPM:]
+			} else {
+				aps = kc * gemmPM
+				ap = pa
+				gmPackA(pa, &j.a, b, ic, m, p0, kc, alphaA)
+			}
+			sgemmBlock(kc, m, nc, ap, aps, bp, bps, c[ic*ldc+j0:], ldc, store, tmp, e, b, ic, j0)
+		}
 	}
 }
 
-// gmPackA packs rows i0..i0+mc, depth p0..p0+kc of A[b], times alpha, into panels of gemmMR rows:
-// dst[(panel*kc + p)*gemmMR + r]. Rows past the matrix are zero.
+// gmPackA packs rows i0..i0+mc, depth p0..p0+kc of A[b], times alpha, into panels of gemmPM
+// rows: dst[(panel*kc + p)*gemmPM + r]. Rows past mc in the last panel are zero.
 func gmPackA(dst []float32, a *gemmMat, b, i0, mc, p0, kc int, alpha float32) {
 	base := a.off(b) + i0*a.rs + p0*a.cs
 	src := a.data
-	for ip := 0; ip < mc; ip += gemmMR {
-		d := dst[ip*kc : ip*kc+gemmMR*kc]
-		if a.rs == 1 && ip+gemmMR <= mc {
+	for ip := 0; ip < mc; ip += gemmPM {
+		d := dst[ip*kc : ip*kc+gemmPM*kc]
+		rows := min(gemmPM, mc-ip)
+		if a.rs == 1 && rows == gemmPM {
 			// Transposed A: a panel's rows are adjacent at every depth.
 			o := base + ip
 			for p := 0; p < kc; p++ {
-				s := src[o+p*a.cs : o+p*a.cs+gemmMR]
-				q := d[p*gemmMR : p*gemmMR+gemmMR]
+				s := src[o+p*a.cs : o+p*a.cs+gemmPM]
+				q := d[p*gemmPM : p*gemmPM+gemmPM]
+				if alpha == 1 {
+					copy(q, s)
+					continue
+				}
 				for r, v := range s {
 					q[r] = alpha * v
 				}
 			}
 			continue
 		}
-		for r := 0; r < gemmMR; r++ {
-			if ip+r >= mc {
-				for p := 0; p < kc; p++ {
-					d[p*gemmMR+r] = 0
-				}
-				continue
+		for r := rows; r < gemmPM; r++ {
+			for p := 0; p < kc; p++ {
+				d[p*gemmPM+r] = 0
 			}
+		}
+		for r := 0; r < rows; r++ {
 			o := base + (ip+r)*a.rs
 			if a.cs == 1 {
 				row := src[o : o+kc]
+				q := d[r:]
 				if alpha == 1 {
 					for p, v := range row {
-						d[p*gemmMR+r] = v
+						q[p*gemmPM] = v
 					}
 				} else {
 					for p, v := range row {
-						d[p*gemmMR+r] = alpha * v
+						q[p*gemmPM] = alpha * v
 					}
 				}
 				continue
 			}
 			for p := 0; p < kc; p++ {
-				d[p*gemmMR+r] = alpha * src[o+p*a.cs]
+				d[p*gemmPM+r] = alpha * src[o+p*a.cs]
 			}
 		}
 	}
 }
 
-// gmPackB packs depth p0..p0+kc, columns j0..j0+nc of B[b] into panels of gemmNR columns:
-// dst[(panel*kc + p)*gemmNR + c]. Columns past the matrix are zero.
-func gmPackB(dst []float32, bm *gemmMat, b, p0, kc, j0, nc int) {
+// gmPackB packs depth p0..p0+kc, columns j0..j0+nc of B[b], times alpha, into panels of
+// gemmPN columns: dst[(panel*kc + p)*gemmPN + c]. Columns past nc in the last panel are zero.
+func gmPackB(dst []float32, bm *gemmMat, b, p0, kc, j0, nc int, alpha float32) {
 	base := bm.off(b) + p0*bm.rs + j0*bm.cs
 	src := bm.data
-	for jp := 0; jp < nc; jp += gemmNR {
-		d := dst[jp*kc : jp*kc+gemmNR*kc]
-		if jp+gemmNR <= nc && bm.cs == 1 {
-			o := base + jp
-			for p := 0; p < kc; p++ {
-				s := src[o+p*bm.rs : o+p*bm.rs+gemmNR]
-				q := d[p*gemmNR : p*gemmNR+gemmNR]
-				q[0], q[1], q[2], q[3] = s[0], s[1], s[2], s[3]
-			}
-			continue
-		}
-		w := min(gemmNR, nc-jp)
-		if bm.rs == 1 {
-			// Transposed B: each column is contiguous along the depth.
-			for c := 0; c < gemmNR; c++ {
-				if c >= w {
-					for p := 0; p < kc; p++ {
-						d[p*gemmNR+c] = 0
-					}
-					continue
-				}
-				o := base + (jp+c)*bm.cs
-				for p, v := range src[o : o+kc] {
-					d[p*gemmNR+c] = v
-				}
-			}
-			continue
-		}
+	if bm.cs == 1 {
+		// Row-major B: each row is read once, sequentially, and spread over the panels.
+		full := nc / gemmPN * gemmPN
 		for p := 0; p < kc; p++ {
-			q := d[p*gemmNR : p*gemmNR+gemmNR]
-			o := base + p*bm.rs + jp*bm.cs
-			for c := 0; c < gemmNR; c++ {
-				if c < w {
-					q[c] = src[o+c*bm.cs]
+			row := src[base+p*bm.rs : base+p*bm.rs+nc]
+			d := dst[p*gemmPN:]
+			if alpha == 1 {
+				for jp := 0; jp < full; jp += gemmPN {
+					*(*[gemmPN]float32)(d[jp*kc:]) = *(*[gemmPN]float32)(row[jp:])
+				}
+			} else {
+				for jp := 0; jp < full; jp += gemmPN {
+					q, s := (*[gemmPN]float32)(d[jp*kc:]), (*[gemmPN]float32)(row[jp:])
+					for c := range q {
+						q[c] = alpha * s[c]
+					}
+				}
+			}
+			if full < nc {
+				q := d[full*kc : full*kc+gemmPN]
+				for c, v := range row[full:] {
+					q[c] = alpha * v
+				}
+				clear(q[nc-full:])
+			}
+		}
+		return
+	}
+	for jp := 0; jp < nc; jp += gemmPN {
+		d := dst[jp*kc : jp*kc+gemmPN*kc]
+		w := min(gemmPN, nc-jp)
+		for c := w; c < gemmPN; c++ {
+			for p := 0; p < kc; p++ {
+				d[p*gemmPN+c] = 0
+			}
+		}
+		for c := 0; c < w; c++ {
+			o := base + (jp+c)*bm.cs
+			q := d[c:]
+			if bm.rs == 1 {
+				// Transposed B: each column is contiguous along the depth.
+				for p, v := range src[o : o+kc] {
+					q[p*gemmPN] = alpha * v
+				}
+				continue
+			}
+			for p := 0; p < kc; p++ {
+				q[p*gemmPN] = alpha * src[o+p*bm.rs]
+			}
+		}
+	}
+}
+
+// gmWiden repacks kc x nc columns in panels of gemmNR (what cvPackIm2col writes) into panels
+// of gemmPN, times alpha, zero past nc.
+func gmWiden(dst, src []float32, kc, nc int, alpha float32) {
+	const per = gemmPN / gemmNR
+	np := (nc + gemmNR - 1) / gemmNR
+	for jp := 0; jp < nc; jp += gemmPN {
+		d := dst[jp*kc : jp*kc+gemmPN*kc]
+		for s := 0; s < per; s++ {
+			q := jp/gemmNR + s
+			if q >= np {
+				for p := 0; p < kc; p++ {
+					clear(d[p*gemmPN+s*gemmNR : p*gemmPN+s*gemmNR+gemmNR])
+				}
+				continue
+			}
+			sp := src[q*gemmNR*kc : (q+1)*gemmNR*kc]
+			for p := 0; p < kc; p++ {
+				v := sp[p*gemmNR : p*gemmNR+gemmNR : p*gemmNR+gemmNR]
+				o := d[p*gemmPN+s*gemmNR : p*gemmPN+s*gemmNR+gemmNR : p*gemmPN+s*gemmNR+gemmNR]
+				if alpha == 1 {
+					o[0], o[1], o[2], o[3] = v[0], v[1], v[2], v[3]
 				} else {
-					q[c] = 0
+					o[0], o[1], o[2], o[3] = alpha*v[0], alpha*v[1], alpha*v[2], alpha*v[3]
 				}
 			}
 		}
