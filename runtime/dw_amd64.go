@@ -1,0 +1,53 @@
+//go:build amd64 && !purego
+
+package runtime
+
+// The depthwise row loop in assembly (dw_amd64.s), chosen once at start-up from CPUID: AVX-512
+// (16 lanes, masked tail) where the CPU and OS support it, else AVX2/FMA (8 lanes), else Go.
+
+var (
+	dwHasAVX512 = cpuHasAVX512()
+	dwHasAVX2   = cpuHasAVX2FMA()
+)
+
+// cpuHasAVX512 reports whether the CPU has AVX-512 F and the OS saves the opmask and ZMM
+// registers (XCR0 bits 5 to 7, besides SSE and AVX state).
+func cpuHasAVX512() bool {
+	if !cpuHasAVX2FMA() {
+		return false
+	}
+	if xcr0, _ := xgetbv0(); xcr0&0xe6 != 0xe6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512f = 1 << 16
+	return ebx7&avx512f != 0
+}
+
+// dwRowAVX512 and dwRowAVX2 compute dst[i] = act(bias + sum_t w[t] * src[offs[t]+i]) for
+// i < n (see dwAct), reading src up to n rounded up to a whole vector.
+//
+//go:noescape
+func dwRowAVX512(dst *float32, n int, src *float32, offs *int, w *float32, taps int, act *dwAct)
+
+//go:noescape
+func dwRowAVX2(dst *float32, n int, src *float32, offs *int, w *float32, taps int, act *dwAct)
+
+// dwRow is the depthwise row loop: dst[i] = act(bias + sum_t w[t] * src[offs[t]+i]). src must
+// hold every offset plus len(dst) rounded up to dwVec.
+func dwRow(dst, src []float32, offs []int, w []float32, da *dwAct) {
+	if len(dst) == 0 {
+		return
+	}
+	w = w[:len(offs)]
+	switch {
+	case len(offs) == 0:
+	case dwHasAVX512:
+		dwRowAVX512(&dst[0], len(dst), &src[0], &offs[0], &w[0], len(offs), da)
+		return
+	case dwHasAVX2:
+		dwRowAVX2(&dst[0], len(dst), &src[0], &offs[0], &w[0], len(offs), da)
+		return
+	}
+	dwRowGo(dst, src, offs, w, da)
+}
