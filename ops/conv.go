@@ -318,8 +318,9 @@ func lowerConvParams(n *ir.Node, xi, wi int) (*runtime.ConvParams, error) {
 // lowerConv lowers Conv and FusedConv (with its activation act, alpha, beta). Float32 operands
 // with static channels, kernel and spatial dims get the entry of the algorithm that suits them,
 // the geometry resolved (runtime.ConvGeomParams): ConvDepthwise for one input channel per group,
-// ConvPointwise for 1x1 kernels with unit strides and no padding, ConvGemm (im2col GEMM) for
-// the rest. Anything else runs the general runtime.Conv, which decides when it runs.
+// ConvDot for at most runtime.ConvDotMaxOut output positions, ConvPointwise for 1x1 kernels with
+// unit strides and no padding, ConvGemm (im2col GEMM) for the rest. Anything else runs the
+// general runtime.Conv, which decides when it runs.
 func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
 	p, err := lowerConvParams(n, 0, 1)
 	if err != nil {
@@ -328,13 +329,16 @@ func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
 	p.Activation, p.ActAlpha, p.ActBeta = act, alpha, beta
 	if g := convGeom(n, p); g != nil {
 		fn := runtime.ConvGemm
-		pointwise := true
+		pointwise, outVol := true, 1
 		for i := range g.Kernel {
+			outVol *= g.Out[i]
 			pointwise = pointwise && g.Kernel[i] == 1 && g.Strides[i] == 1 && g.Pads[i] == 0 && g.Pads[len(g.In)+i] == 0
 		}
 		switch {
 		case g.Group == g.C && g.Group > 1:
 			fn = runtime.ConvDepthwise
+		case outVol <= runtime.ConvDotMaxOut:
+			fn = runtime.ConvDot
 		case pointwise:
 			fn = runtime.ConvPointwise
 		}

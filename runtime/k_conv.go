@@ -31,8 +31,10 @@ const (
 	// cvSlotGenericCol is cvConvGeneric's im2col matrix (the slots between are other conv
 	// kernels').
 	cvSlotGenericCol = cvSlotCol + 5
-	// cvSlotDW is the depthwise kernel's padded input planes.
-	cvSlotDW = cvSlotGenericCol + 1
+	// cvSlotDW is the depthwise kernel's padded input planes, cvSlotDot ConvDot's im2col
+	// columns.
+	cvSlotDW  = cvSlotGenericCol + 1
+	cvSlotDot = cvSlotGenericCol + 2
 )
 
 // ConvParams configures Conv. Slices have one entry per spatial dim (Pads: all begins, then all
@@ -319,6 +321,7 @@ const (
 	cvAlgGemm      = iota // im2col GEMM
 	cvAlgPointwise        // 1x1, unit strides, no padding: a plain GEMM
 	cvAlgDepthwise        // one input channel per group, several groups: the direct kernel
+	cvAlgDot              // at most ConvDotMaxOut output positions: dot products (k_conv_dot.go)
 )
 
 // cvAlgOf picks the algorithm for a resolved convolution; the compiler makes the same choice
@@ -327,10 +330,28 @@ func cvAlgOf(w *cvWin, c, g int) int {
 	switch {
 	case c == g && g > 1: // any channel multiplier M/G
 		return cvAlgDepthwise
-	case w.kVol() == 1 && w.s == [3]int{1, 1, 1} && w.pb == [3]int{} && w.out == w.in:
+	case w.outVol() <= ConvDotMaxOut:
+		return cvAlgDot
+	case cvPointwise(w):
 		return cvAlgPointwise
 	}
 	return cvAlgGemm
+}
+
+// cvPointwise reports whether a window is 1x1 with unit strides and no padding.
+func cvPointwise(w *cvWin) bool {
+	return w.kVol() == 1 && w.s == [3]int{1, 1, 1} && w.pb == [3]int{} && w.out == w.in
+}
+
+// cvAlgFits reports whether algorithm alg computes the convolution.
+func cvAlgFits(alg int, w *cvWin, c, g int) bool {
+	switch alg {
+	case cvAlgDepthwise:
+		return c == g && g > 1
+	case cvAlgPointwise:
+		return cvPointwise(w)
+	}
+	return true
 }
 
 // f32 computes a float32 convolution into y, with the algorithm cvAlgOf picks, then adds z
@@ -341,11 +362,15 @@ func (cd *cvConv) f32(x *Exec, xs, ws, bias, y, z []float32, act *activation) {
 
 // run32 computes a float32 convolution with algorithm alg: y = act(conv + z).
 func (cd *cvConv) run32(x *Exec, alg int, xs, ws, bias, y, z []float32, act *activation) {
-	if alg == cvAlgDepthwise {
+	switch alg {
+	case cvAlgDepthwise:
 		cvDepthwise(x, cd, xs, ws, bias, y, z, act)
 		return
+	case cvAlgDot:
+		cd.dot(x, xs, ws, bias, y)
+	default:
+		cd.gemm(x, alg == cvAlgPointwise, xs, ws, bias, y)
 	}
-	cd.gemm(x, alg == cvAlgPointwise, xs, ws, bias, y)
 	act.apply(x, y, z)
 }
 

@@ -93,7 +93,7 @@ func cvStaticRun(x *Exec, alg int, p *ConvGeomParams, out, in []*Tensor) error {
 	if err != nil {
 		return err
 	}
-	if alg != cvAlgGemm && cvAlgOf(&cd.w, cd.c, cd.g) != alg {
+	if !cvAlgFits(alg, &cd.w, cd.c, cd.g) {
 		return fmt.Errorf("conv parameters %+v do not suit this algorithm", *p)
 	}
 	if len(y) == 0 {

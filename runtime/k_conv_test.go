@@ -617,7 +617,7 @@ func TestConvStaticEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 		entry := map[int]func(*Exec, *ConvGeomParams, []*Tensor, []*Tensor) error{
-			cvAlgDepthwise: ConvDepthwise, cvAlgPointwise: ConvPointwise, cvAlgGemm: ConvGemm}[cvAlgOf(&w, c, group)]
+			cvAlgDepthwise: ConvDepthwise, cvAlgPointwise: ConvPointwise, cvAlgGemm: ConvGemm, cvAlgDot: ConvDot}[cvAlgOf(&w, c, group)]
 		x := NewExec(nil)
 		if it%2 == 1 {
 			x = NewExec(pool)
@@ -641,6 +641,15 @@ func TestConvStaticEntries(t *testing.T) {
 	p := &ConvGeomParams{C: 2, M: 2, Group: 2, In: []int{4, 4}, Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1}, Out: []int{2, 2}, Pads: []int{0, 0, 0, 0}}
 	if err := ConvPointwise(NewExec(nil), p, []*Tensor{New(Float32)}, []*Tensor{X, W}); err == nil {
 		t.Error("ConvPointwise took a 3x3 depthwise conv")
+	}
+	// Every entry but the depthwise one computes any float32 convolution.
+	for _, f := range []func(*Exec, *ConvGeomParams, []*Tensor, []*Tensor) error{ConvGemm, ConvDot} {
+		y := New(Float32)
+		if err := f(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W}); err != nil {
+			t.Fatal(err)
+		}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), nil, X.Shape, W.Shape, 2, []int{1, 1}, []int{1, 1}, []int{0, 0}, []int{2, 2})
+		gmClose(t, "depthwise conv on another entry", Data[float32](y), want, 1e-5)
 	}
 }
 
@@ -685,5 +694,27 @@ func TestDepthwiseRow(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConvDot runs ConvDot on long rows of weights (the vector loops and their tails) and every
+// count of output positions it takes, against the reference convolution.
+func TestConvDot(t *testing.T) {
+	r := rand.New(rand.NewSource(23))
+	for it := 0; it < 200; it++ {
+		group := 1 + r.Intn(2)
+		cg, mg, k := 1+r.Intn(40), 1+r.Intn(5), 1+r.Intn(7)
+		ov := 1 + r.Intn(ConvDotMaxOut)
+		s := 1 + r.Intn(k+2)
+		xs := []int{1 + r.Intn(2), cg * group, (ov-1)*s + k}
+		ws := []int{mg * group, cg, k}
+		X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, ws[0])
+		p := &ConvGeomParams{C: xs[1], M: ws[0], Group: group, In: xs[2:], Kernel: ws[2:], Strides: []int{s}, Dilations: []int{1}, Out: []int{ov}, Pads: []int{0, 0}}
+		y := New(Float32)
+		if err := ConvDot(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W, B}); err != nil {
+			t.Fatal(err)
+		}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, group, []int{s}, []int{1}, []int{0}, []int{ov})
+		gmClose(t, fmt.Sprintf("case %d: x %v w %v group %d stride %d", it, xs, ws, group, s), Data[float32](y), want, 1e-5)
 	}
 }
