@@ -23,7 +23,11 @@ const (
 	ConcatFromSequence          // parameters: ConcatFromSequenceParams
 	ConstantOfShape             // parameters: ConstantOfShapeParams
 	Conv                        // parameters: ConvParams
+	ConvDepthwise               // parameters: ConvGeomParams
+	ConvDot                     // parameters: ConvGeomParams
+	ConvGemm                    // parameters: ConvGeomParams
 	ConvInteger                 // parameters: ConvParams
+	ConvPointwise               // parameters: ConvGeomParams
 	ConvTranspose               // parameters: ConvTransposeParams
 	Cumulative                  // parameters: CumParams
 	DFT                         // parameters: DFTParams
@@ -141,7 +145,11 @@ var entryNames = [numEntries]string{
 	ConcatFromSequence:    "ConcatFromSequence",
 	ConstantOfShape:       "ConstantOfShape",
 	Conv:                  "Conv",
+	ConvDepthwise:         "ConvDepthwise",
+	ConvDot:               "ConvDot",
+	ConvGemm:              "ConvGemm",
 	ConvInteger:           "ConvInteger",
+	ConvPointwise:         "ConvPointwise",
 	ConvTranspose:         "ConvTranspose",
 	Cumulative:            "Cumulative",
 	DFT:                   "DFT",

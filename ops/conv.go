@@ -14,10 +14,7 @@ func init() {
 		Op: "Conv", MinIn: 2, MaxIn: 3, MinOut: 1, MaxOut: 1,
 		Doc:   "N-D convolution with groups, strides, dilations, padding and bias",
 		Infer: func(n *ir.Node) error { return inferConv(n, 0, 1, runtime.Undefined) },
-		Lower: func(n *ir.Node) (Call, error) {
-			p, err := lowerConvParams(n, 0, 1)
-			return K(lowered.Conv, p), err
-		},
+		Lower: func(n *ir.Node) (Call, error) { return lowerConv(n, runtime.ActNone, 0, 0) },
 	})
 	Register(&Def{
 		Op: "ConvInteger", MinIn: 2, MaxIn: 4, MinOut: 1, MaxOut: 1,
@@ -320,6 +317,75 @@ func lowerConvParams(n *ir.Node, xi, wi int) (*runtime.ConvParams, error) {
 	}
 	p.Strides, p.Dilations, p.Pads, p.AutoPad = win.resolve(in, kernel, false)
 	return p, nil
+}
+
+// lowerConv lowers Conv and FusedConv (with its activation act, alpha, beta). Float32 operands
+// with static channels, kernel and spatial dims get the entry of the algorithm that suits them,
+// the geometry resolved (runtime.ConvGeomParams): ConvDepthwise for one input channel per group,
+// ConvDot for at most runtime.ConvDotMaxOut output positions, ConvPointwise for 1x1 kernels with
+// unit strides and no padding, ConvGemm (im2col GEMM) for the rest. Anything else runs the
+// general runtime.Conv, which decides when it runs.
+func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
+	p, err := lowerConvParams(n, 0, 1)
+	if err != nil {
+		return Call{}, err
+	}
+	p.Activation, p.ActAlpha, p.ActBeta = act, alpha, beta
+	if g := convGeom(n, p); g != nil {
+		fn := lowered.ConvGemm
+		pointwise, outVol := true, 1
+		for i := range g.Kernel {
+			outVol *= g.Out[i]
+			pointwise = pointwise && g.Kernel[i] == 1 && g.Strides[i] == 1 && g.Pads[i] == 0 && g.Pads[len(g.In)+i] == 0
+		}
+		switch {
+		case g.Group == g.C && g.Group > 1:
+			fn = lowered.ConvDepthwise
+		case outVol <= runtime.ConvDotMaxOut:
+			fn = lowered.ConvDot
+		case pointwise:
+			fn = lowered.ConvPointwise
+		}
+		return K(fn, g), nil
+	}
+	return K(lowered.Conv, p), nil
+}
+
+// convGeom resolves a Conv's geometry when its operands are float32 and every dim but the batch
+// is static (auto_pad then resolved by lowerConvParams), else returns nil.
+func convGeom(n *ir.Node, p *runtime.ConvParams) *runtime.ConvGeomParams {
+	xt, wt := InType(n, 0), InType(n, 1)
+	for i := 0; i < len(n.Inputs); i++ {
+		if n.Input(i) != nil && InType(n, i).DType != runtime.Float32 {
+			return nil
+		}
+	}
+	if !xt.RankKnown || !wt.RankKnown || len(xt.Shape) != len(wt.Shape) || len(xt.Shape) < 3 || len(xt.Shape) > 5 || p.AutoPad != "NOTSET" {
+		return nil
+	}
+	ws, ok := wt.StaticShape()
+	if !ok || !xt.Shape[1].IsStatic() {
+		return nil
+	}
+	nsp := len(xt.Shape) - 2
+	g := &runtime.ConvGeomParams{C: int(xt.Shape[1].N), M: ws[0], Group: max(p.Group, 1), Kernel: ws[2:],
+		Strides: p.Strides, Dilations: p.Dilations, Pads: p.Pads,
+		Activation: p.Activation, ActAlpha: p.ActAlpha, ActBeta: p.ActBeta}
+	if ws[1]*g.Group != g.C || g.M%g.Group != 0 || len(p.Strides) != nsp || len(p.Dilations) != nsp || len(p.Pads) != 2*nsp {
+		return nil
+	}
+	for i := 0; i < nsp; i++ {
+		d := xt.Shape[2+i]
+		if !d.IsStatic() {
+			return nil
+		}
+		out, _, _, err := runtime.WindowDim(int(d.N), ws[2+i], p.Strides[i], p.Dilations[i], p.Pads[i], p.Pads[nsp+i], "NOTSET", false)
+		if err != nil || out < 1 {
+			return nil // the general kernel reports it when it runs
+		}
+		g.In, g.Out = append(g.In, int(d.N)), append(g.Out, out)
+	}
+	return g
 }
 
 func inferConvTranspose(n *ir.Node) error {

@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"strings"
-
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
@@ -31,15 +29,15 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			p, err := lowerConvParams(n, 0, 1)
+			var params []float32
+			for _, v := range n.GetFloats("activation_params", nil) {
+				params = append(params, float32(v))
+			}
+			act, a, b, err := fusedActivation(n, params)
 			if err != nil {
 				return Call{}, err
 			}
-			p.Activation = n.GetString("activation", "")
-			for _, v := range n.GetFloats("activation_params", nil) {
-				p.ActivationParams = append(p.ActivationParams, float32(v))
-			}
-			return K(lowered.Conv, p), nil
+			return lowerConv(n, act, a, b)
 		},
 	})
 	Register(&Def{
@@ -55,17 +53,19 @@ func init() {
 			return inferGemm(n)
 		},
 		Lower: func(n *ir.Node) (Call, error) {
+			act, a, b, err := fusedActivation(n, nil)
+			if err != nil {
+				return Call{}, err
+			}
+			// FusedGemm names its activation's parameters activation_alpha and _beta.
 			p := &runtime.GemmParams{
 				Alpha:      n.GetFloat("alpha", 1),
 				Beta:       n.GetFloat("beta", 1),
 				TransA:     n.GetInt("transA", 0) != 0,
 				TransB:     n.GetInt("transB", 0) != 0,
-				Activation: n.GetString("activation", ""),
-			}
-			// FusedGemm names its activation's parameters activation_alpha and _beta.
-			if n.Has("activation_alpha") || n.Has("activation_beta") {
-				a, b := fusedDefaults(p.Activation)
-				p.ActivationParams = []float32{float32(n.GetFloat("activation_alpha", a)), float32(n.GetFloat("activation_beta", b))}
+				Activation: act,
+				ActAlpha:   float32(n.GetFloat("activation_alpha", float64(a))),
+				ActBeta:    float32(n.GetFloat("activation_beta", float64(b))),
 			}
 			return K(lowered.Gemm, p), nil
 		},
@@ -74,28 +74,16 @@ func init() {
 
 // checkFusedActivation rejects activations the kernels do not implement.
 func checkFusedActivation(n *ir.Node) error {
-	a := n.GetString("activation", "")
-	if a == "" {
-		return nil
-	}
-	for _, name := range runtime.ActivationNames {
-		if strings.EqualFold(a, name) {
-			return nil
-		}
-	}
-	return Errorf(n, "unsupported fused activation %q", a)
+	_, _, _, err := fusedActivation(n, nil)
+	return err
 }
 
-// fusedDefaults are the default parameters of an activation (LeakyRelu's alpha, HardSigmoid's
-// alpha and beta, Clip's bounds).
-func fusedDefaults(act string) (a, b float64) {
-	switch strings.ToLower(act) {
-	case "leakyrelu":
-		return 0.01, 0
-	case "hardsigmoid":
-		return 0.2, 0.5
-	case "clip":
-		return -3.4028234663852886e38, 3.4028234663852886e38
+// fusedActivation resolves a fused op's activation attribute and its parameters (ONNX's
+// defaults for those not given) into the kernel's enum and parameters.
+func fusedActivation(n *ir.Node, params []float32) (runtime.Act, float32, float32, error) {
+	act, a, b, err := runtime.ActivationOf(n.GetString("activation", ""), params)
+	if err != nil {
+		return act, 0, 0, Errorf(n, "unsupported fused activation: %v", err)
 	}
-	return 0, 0
+	return act, a, b, nil
 }

@@ -207,8 +207,8 @@ func TestLowerResolvesAutoPad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := c.Params.(*runtime.ConvParams)
-	if got := fmt.Sprintf("%v %v %v %v", p.Pads, p.AutoPad, p.KernelShape, p.Strides); got != "[1 1 0 0] NOTSET [2 2] [1 1]" {
+	p := c.Params.(*runtime.ConvGeomParams)
+	if got := fmt.Sprintf("%s %v %v %v %v", c.Entry.String(), p.Pads, p.Kernel, p.Strides, p.Out); got != "ConvGemm [1 1 0 0] [2 2] [1 1] [5 5]" {
 		t.Errorf("lowered Conv params: %s", got)
 	}
 	n = cvtNode("AveragePool", 1, []any{cvtF(-2, 1, -1, 5)}, ir.String("auto_pad", "SAME_UPPER"), ir.Ints("kernel_shape", 2, 2))
@@ -277,11 +277,49 @@ func TestFusedConvLower(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := c.Params.(*runtime.ConvParams); p.Activation != "Clip" || fmt.Sprint(p.ActivationParams) != "[0 6]" {
+	if p := c.Params.(*runtime.ConvGeomParams); p.Activation != runtime.ActClip || p.ActAlpha != 0 || p.ActBeta != 6 {
 		t.Errorf("FusedConv params %+v", p)
 	}
 	n.SetAttrs(ir.String("activation", "Softplus"))
 	if err := d.Infer(n); err == nil || !strings.Contains(err.Error(), "activation") {
 		t.Errorf("unsupported activation: %v", err)
+	}
+}
+
+// TestConvLowerPicksAlgorithm checks the kernel entry Lower picks from static shapes, and the
+// general Conv where they are not static or not float32.
+func TestConvLowerPicksAlgorithm(t *testing.T) {
+	for _, c := range []struct {
+		x, w  ir.Type
+		attrs []ir.Attr
+		want  string
+	}{
+		{cvtF(1, 8, 6, 6), cvtF(8, 1, 3, 3), []ir.Attr{ir.Int("group", 8), ir.Ints("pads", 1, 1, 1, 1)}, "ConvDepthwise"},
+		{cvtF(1, 8, 6, 6), cvtF(16, 1, 5, 5), []ir.Attr{ir.Int("group", 8), ir.Ints("strides", 2, 1)}, "ConvDepthwise"},
+		{cvtF(-1, 8, 6, 6), cvtF(4, 8, 1, 1), nil, "ConvPointwise"},
+		{cvtF(1, 8, 6, 6), cvtF(4, 8, 1, 1), []ir.Attr{ir.Ints("strides", 2, 2)}, "ConvGemm"},
+		{cvtF(1, 8, 6, 6), cvtF(4, 4, 3, 3), []ir.Attr{ir.Int("group", 2)}, "ConvGemm"},
+		{cvtF(1, 1, 4096), cvtF(258, 1, 256), []ir.Attr{ir.Ints("strides", 128)}, "ConvGemm"}, // an STFT
+		{cvtF(1, 1, 512), cvtF(258, 1, 256), []ir.Attr{ir.Ints("strides", 128)}, "ConvDot"},   // over 3 windows
+		{cvtF(1, 480, 1, 1), cvtF(120, 480, 1, 1), nil, "ConvDot"},                            // squeeze-and-excitation
+		{cvtF(1, 8, -1, 6), cvtF(8, 1, 3, 3), []ir.Attr{ir.Int("group", 8)}, "Conv"},
+		{cvtType(runtime.Float16, 1, 8, 6, 6), cvtType(runtime.Float16, 8, 1, 3, 3), []ir.Attr{ir.Int("group", 8)}, "Conv"},
+	} {
+		n := cvtNode("Conv", 1, []any{c.x, c.w}, c.attrs...)
+		d := Lookup("", "Conv")
+		if err := d.Infer(n); err != nil {
+			t.Fatal(err)
+		}
+		call, err := d.Lower(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := call.Entry.String(); got != c.want {
+			t.Errorf("Conv of %v and %v %v: lowered to %s, want %s", c.x, c.w, c.attrs, got, c.want)
+		}
+	}
+	n := cvtNode("FusedConv", 1, []any{cvtF(1, 2, 5, 5), cvtF(3, 2, 3, 3)}, ir.String("activation", "Softplus"))
+	if _, err := Lookup("com.microsoft", "FusedConv").Lower(n); err == nil || !strings.Contains(err.Error(), "Softplus") {
+		t.Errorf("FusedConv with an unknown activation: %v", err)
 	}
 }

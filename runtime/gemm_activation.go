@@ -15,17 +15,85 @@ import (
 // and HardSwish (x * HardSigmoid(x) with alpha 1/6, beta 0.5).
 var ActivationNames = []string{"Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish"}
 
-// Fused activation kinds.
+// Act is a fused activation, fixed at compile time: the compiler resolves an activation name
+// (ActivationOf) into an Act and its two parameters, which kernel parameters carry as
+// Activation, ActAlpha and ActBeta. The parameters are LeakyRelu's alpha, Clip's min and max,
+// and HardSigmoid's alpha and beta; the other activations have none (HardSwish is HardSigmoid
+// with alpha 1/6 and beta 0.5, whatever the parameters say).
+type Act uint8
+
+// The fused activations; ActNone is none.
 const (
-	actNone = iota
-	actRelu
-	actTanh
-	actSigmoid
-	actLeakyRelu
-	actClip
-	actHardSigmoid
-	actHardSwish
+	ActNone Act = iota
+	ActRelu
+	ActTanh
+	ActSigmoid
+	ActLeakyRelu
+	ActClip
+	ActHardSigmoid
+	ActHardSwish
 )
+
+// Fused activation kinds of the internal activation value: the Act values.
+const (
+	actNone        = int(ActNone)
+	actRelu        = int(ActRelu)
+	actTanh        = int(ActTanh)
+	actSigmoid     = int(ActSigmoid)
+	actLeakyRelu   = int(ActLeakyRelu)
+	actClip        = int(ActClip)
+	actHardSigmoid = int(ActHardSigmoid)
+	actHardSwish   = int(ActHardSwish)
+)
+
+var actNames = [...]string{ActNone: "", ActRelu: "Relu", ActTanh: "Tanh", ActSigmoid: "Sigmoid",
+	ActLeakyRelu: "LeakyRelu", ActClip: "Clip", ActHardSigmoid: "HardSigmoid", ActHardSwish: "HardSwish"}
+
+// String is the activation's ONNX op name ("" for ActNone).
+func (a Act) String() string {
+	if int(a) < len(actNames) {
+		return actNames[a]
+	}
+	return fmt.Sprintf("Act(%d)", uint8(a))
+}
+
+// GoName is the name of a's constant in package runtime, for generated code.
+func (a Act) GoName() string {
+	if a == ActNone {
+		return "ActNone"
+	}
+	return "Act" + a.String()
+}
+
+// ActivationOf resolves an activation name (case-insensitive, "" for none) and its parameters
+// (missing ones take ONNX's defaults) into an Act and its two parameters. The compiler calls it
+// when it lowers a fused op; kernels never see names.
+func ActivationOf(name string, params []float32) (act Act, alpha, beta float32, err error) {
+	param := func(i int, def float32) float32 {
+		if i < len(params) {
+			return params[i]
+		}
+		return def
+	}
+	if name == "" {
+		return ActNone, 0, 0, nil
+	}
+	for a := ActRelu; a <= ActHardSwish; a++ {
+		if !strings.EqualFold(name, a.String()) {
+			continue
+		}
+		switch a {
+		case ActLeakyRelu:
+			return a, param(0, 0.01), 0, nil
+		case ActClip:
+			return a, param(0, float32(math.Inf(-1))), param(1, float32(math.Inf(1))), nil
+		case ActHardSigmoid:
+			return a, param(0, 0.2), param(1, 0.5), nil
+		}
+		return a, 0, 0, nil
+	}
+	return ActNone, 0, 0, fmt.Errorf("unknown fused activation %q (known: %s)", name, strings.Join(ActivationNames, ", "))
+}
 
 // activation is a resolved fused activation.
 type activation struct {
@@ -33,35 +101,26 @@ type activation struct {
 	a, b float32
 }
 
+// newActivation is the activation of kernel parameters Activation, ActAlpha and ActBeta.
+func newActivation(act Act, alpha, beta float32) (activation, error) {
+	switch act {
+	case ActNone, ActRelu, ActTanh, ActSigmoid:
+		return activation{kind: int(act)}, nil
+	case ActHardSwish:
+		return activation{kind: actHardSwish, a: 1.0 / 6, b: 0.5}, nil
+	case ActLeakyRelu, ActClip, ActHardSigmoid:
+		return activation{kind: int(act), a: alpha, b: beta}, nil
+	}
+	return activation{}, fmt.Errorf("unknown fused activation %d", act)
+}
+
 // makeActivation resolves an activation name and its parameters (defaults as ONNX's ops).
 func makeActivation(name string, params []float32) (activation, error) {
-	param := func(i int, def float32) float32 {
-		if i < len(params) {
-			return params[i]
-		}
-		return def
+	act, a, b, err := ActivationOf(name, params)
+	if err != nil {
+		return activation{}, err
 	}
-	// EqualFold rather than a switch on strings.ToLower(name), which allocates.
-	is := func(s string) bool { return strings.EqualFold(name, s) }
-	switch {
-	case name == "":
-		return activation{}, nil
-	case is("relu"):
-		return activation{kind: actRelu}, nil
-	case is("tanh"):
-		return activation{kind: actTanh}, nil
-	case is("sigmoid"):
-		return activation{kind: actSigmoid}, nil
-	case is("leakyrelu"):
-		return activation{kind: actLeakyRelu, a: param(0, 0.01)}, nil
-	case is("clip"):
-		return activation{kind: actClip, a: param(0, float32(math.Inf(-1))), b: param(1, float32(math.Inf(1)))}, nil
-	case is("hardsigmoid"):
-		return activation{kind: actHardSigmoid, a: param(0, 0.2), b: param(1, 0.5)}, nil
-	case is("hardswish"):
-		return activation{kind: actHardSwish, a: 1.0 / 6, b: 0.5}, nil
-	}
-	return activation{}, fmt.Errorf("unknown fused activation %q", name)
+	return newActivation(act, a, b)
 }
 
 // apply replaces y by act(y + z) (z optional) in float32, in parallel chunks.

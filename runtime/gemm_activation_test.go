@@ -46,7 +46,11 @@ func TestFusedActivations(t *testing.T) {
 				in = []*Tensor{cvtCast(X, dt), cvtCast(W, dt), cvtCast(B, dt), cvtCast(Z, dt)}
 			}
 			y := New(dt)
-			p := &ConvParams{Pads: []int{1, 1, 1, 1}, Activation: name, ActivationParams: params[name]}
+			act, alpha, beta, err := ActivationOf(name, params[name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &ConvParams{Pads: []int{1, 1, 1, 1}, Activation: act, ActAlpha: alpha, ActBeta: beta}
 			if err := Conv(NewExec(nil), p, []*Tensor{y}, in); err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +72,8 @@ func TestFusedActivations(t *testing.T) {
 		if err := Gemm(NewExec(nil), &GemmParams{Alpha: 1, Beta: 1}, []*Tensor{plainG}, []*Tensor{A, Bm}); err != nil {
 			t.Fatal(err)
 		}
-		if err := Gemm(NewExec(nil), &GemmParams{Alpha: 1, Beta: 1, Activation: name, ActivationParams: params[name]}, []*Tensor{fused}, []*Tensor{A, Bm}); err != nil {
+		act, alpha, beta, _ := ActivationOf(name, params[name])
+		if err := Gemm(NewExec(nil), &GemmParams{Alpha: 1, Beta: 1, Activation: act, ActAlpha: alpha, ActBeta: beta}, []*Tensor{fused}, []*Tensor{A, Bm}); err != nil {
 			t.Fatal(err)
 		}
 		for i, v := range Data[float32](plainG) {
@@ -78,7 +83,12 @@ func TestFusedActivations(t *testing.T) {
 			}
 		}
 	}
-	if _, err := makeActivation("Softplus", nil); err == nil {
+	if _, _, _, err := ActivationOf("Softplus", nil); err == nil {
 		t.Error("unknown activation accepted")
+	}
+	for _, name := range ActivationNames {
+		if act, _, _, err := ActivationOf(name, nil); err != nil || act.String() != name || act.GoName() != "Act"+name {
+			t.Errorf("ActivationOf(%q) = %v (%s), %v", name, act, act.GoName(), err)
+		}
 	}
 }

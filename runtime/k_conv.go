@@ -11,8 +11,12 @@ import (
 // Float32 Conv runs on the packed GEMM (gemm.go): per image and group, Y = W * im2col(X), where
 // the im2col matrix is never materialized: the GEMM's B-packing reads it straight from X. A 1x1
 // convolution with unit strides and no padding reads X as a plain matrix. Depthwise convolution
-// (one input channel per group) has a direct kernel, since a GEMM with one row per group has
-// nothing to reuse.
+// (one input channel per group, several groups) has a direct kernel (k_conv_dw.go), since a GEMM
+// with one row per group has nothing to reuse.
+//
+// When the shapes are static the compiler picks the algorithm and calls its entry directly
+// (ConvDepthwise, ConvPointwise, ConvGemm in k_conv_static.go, with the geometry resolved);
+// Conv is the general kernel, which resolves the geometry and picks the algorithm per call.
 
 // cvMaxSpatial is the number of spatial dims the window kernels handle.
 const cvMaxSpatial = 3
@@ -27,6 +31,10 @@ const (
 	// cvSlotGenericCol is cvConvGeneric's im2col matrix (the slots between are other conv
 	// kernels').
 	cvSlotGenericCol = cvSlotCol + 5
+	// cvSlotDW is the depthwise kernel's padded input planes, cvSlotDot ConvDot's im2col
+	// columns.
+	cvSlotDW  = cvSlotGenericCol + 1
+	cvSlotDot = cvSlotGenericCol + 2
 )
 
 // ConvParams configures Conv. Slices have one entry per spatial dim (Pads: all begins, then all
@@ -34,17 +42,18 @@ const (
 // is "NOTSET", "SAME_UPPER", "SAME_LOWER" or "VALID"; the compiler resolves it into Pads when
 // the input's spatial dims are static, otherwise the kernel does at run time.
 //
-// Activation, when set, is applied to the result (after adding the optional fourth input Z):
-// see ActivationNames. It serves com.microsoft FusedConv and fusion passes.
+// Activation (with its parameters ActAlpha and ActBeta, see Act), when set, is applied to the
+// result after adding the optional fourth input Z. It serves com.microsoft FusedConv and fusion
+// passes.
 type ConvParams struct {
-	KernelShape      []int
-	Strides          []int
-	Pads             []int
-	Dilations        []int
-	Group            int
-	AutoPad          string
-	Activation       string
-	ActivationParams []float32
+	KernelShape       []int
+	Strides           []int
+	Pads              []int
+	Dilations         []int
+	Group             int
+	AutoPad           string
+	Activation        Act
+	ActAlpha, ActBeta float32
 }
 
 // cvWin is the geometry of a sliding window over up to three spatial dims: input size, window
@@ -235,6 +244,7 @@ func cvConvGeom(p *ConvParams, xs, ws []int) (w cvWin, n, c, m, g int, err error
 // Conv is ONNX Conv: N-D convolution with groups, strides, dilations, padding and an optional
 // bias, for float32, float16, bfloat16 and float64.
 func Conv(x *Exec, p *ConvParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
 	X, W := in[0], in[1]
 	var B *Tensor
 	if len(in) > 2 {
@@ -250,7 +260,7 @@ func Conv(x *Exec, p *ConvParams, out, in []*Tensor) error {
 	if B != nil && B.Len() != m {
 		return fmt.Errorf("bias of shape %v, want %d elements", B.Shape, m)
 	}
-	act, err := makeActivation(p.Activation, p.ActivationParams)
+	act, err := newActivation(p.Activation, p.ActAlpha, p.ActBeta)
 	if err != nil {
 		return err
 	}
@@ -271,9 +281,7 @@ func Conv(x *Exec, p *ConvParams, out, in []*Tensor) error {
 		if B != nil {
 			bias = Data[float32](B)
 		}
-		y := Data[float32](Y)
-		cd.f32(x, Data[float32](X), Data[float32](W), bias, y)
-		act.apply(x, y, gmData[float32](Z))
+		cd.f32(x, Data[float32](X), Data[float32](W), bias, Data[float32](Y), gmData[float32](Z), &act)
 		return nil
 	case Float16, BFloat16:
 		xs, _ := cvF32(x, X, cvSlotX)
@@ -286,8 +294,7 @@ func Conv(x *Exec, p *ConvParams, out, in []*Tensor) error {
 			z, _ = cvF32(x, Z, cvSlotCol)
 		}
 		ys := ScratchOf[float32](x, cvSlotY, Y.Len())
-		cd.f32(x, xs, ws, bias, ys)
-		act.apply(x, ys, z)
+		cd.f32(x, xs, ws, bias, ys, z, &act)
 		cvStoreF32(Y, ys)
 		return nil
 	case Float64:
@@ -309,15 +316,70 @@ type cvConv struct {
 	n, c, m, g int
 }
 
-// f32 computes a float32 convolution into y.
-func (cd *cvConv) f32(x *Exec, xs, ws, bias, y []float32) {
+// Convolution algorithms of float32 Conv.
+const (
+	cvAlgGemm      = iota // im2col GEMM
+	cvAlgPointwise        // 1x1, unit strides, no padding: a plain GEMM
+	cvAlgDepthwise        // one input channel per group, several groups: the direct kernel
+	cvAlgDot              // at most ConvDotMaxOut output positions: dot products (k_conv_dot.go)
+)
+
+// cvAlgOf picks the algorithm for a resolved convolution; the compiler makes the same choice
+// for static shapes (ops/conv.go).
+func cvAlgOf(w *cvWin, c, g int) int {
+	switch {
+	case c == g && g > 1: // any channel multiplier M/G
+		return cvAlgDepthwise
+	case w.outVol() <= ConvDotMaxOut:
+		return cvAlgDot
+	case cvPointwise(w):
+		return cvAlgPointwise
+	}
+	return cvAlgGemm
+}
+
+// cvPointwise reports whether a window is 1x1 with unit strides and no padding.
+func cvPointwise(w *cvWin) bool {
+	return w.kVol() == 1 && w.s == [3]int{1, 1, 1} && w.pb == [3]int{} && w.out == w.in
+}
+
+// cvAlgFits reports whether algorithm alg computes the convolution.
+func cvAlgFits(alg int, w *cvWin, c, g int) bool {
+	switch alg {
+	case cvAlgDepthwise:
+		return c == g && g > 1
+	case cvAlgPointwise:
+		return cvPointwise(w)
+	}
+	return true
+}
+
+// f32 computes a float32 convolution into y, with the algorithm cvAlgOf picks, then adds z
+// (optional) and applies act.
+func (cd *cvConv) f32(x *Exec, xs, ws, bias, y, z []float32, act *activation) {
+	cd.run32(x, cvAlgOf(&cd.w, cd.c, cd.g), xs, ws, bias, y, z, act)
+}
+
+// run32 computes a float32 convolution with algorithm alg: y = act(conv + z).
+func (cd *cvConv) run32(x *Exec, alg int, xs, ws, bias, y, z []float32, act *activation) {
+	switch alg {
+	case cvAlgDepthwise:
+		cvDepthwise(x, cd, xs, ws, bias, y, z, act)
+		return
+	case cvAlgDot:
+		cd.dot(x, xs, ws, bias, y)
+	default:
+		cd.gemm(x, alg == cvAlgPointwise, xs, ws, bias, y)
+	}
+	act.apply(x, y, z)
+}
+
+// gemm computes a float32 convolution on the GEMM: a plain matrix product of the weights and
+// the input when pointwise, else of the weights and the input's implicit im2col matrix.
+func (cd *cvConv) gemm(x *Exec, pointwise bool, xs, ws, bias, y []float32) {
 	w := &cd.w
 	cg, mg := cd.c/cd.g, cd.m/cd.g
 	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
-	if cg == 1 {
-		cd.depthwise(x, xs, ws, bias, y)
-		return
-	}
 	kk := cg * kv
 	if bias != nil {
 		for i := 0; i < cd.n*cd.m; i++ {
@@ -327,7 +389,6 @@ func (cd *cvConv) f32(x *Exec, xs, ws, bias, y []float32) {
 	job := sgemmJob{m: mg, n: ov, k: kk, batches: cd.n * cd.g, alpha: 1, acc: bias != nil}
 	job.a = gemmView(ws, kk, 1, 0).withMod(cd.g, mg*kk)
 	job.c = gemmView(y, ov, 1, mg*ov)
-	pointwise := kv == 1 && w.s == [3]int{1, 1, 1} && w.pb == [3]int{} && w.out == w.in
 	if pointwise {
 		job.b = gemmView(xs, iv, 1, cg*iv)
 	} else {
@@ -452,173 +513,6 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 				}
 			}
 		}
-	}
-}
-
-// depthwise computes a convolution with one input channel per group directly: each output
-// channel m reads input channel m / (M/G).
-func (cd *cvConv) depthwise(x *Exec, xs, ws, bias, y []float32) {
-	w := &cd.w
-	ov, kv := w.outVol(), w.kVol()
-	parFor(gmPool(x), cd.n*cd.m, ov*kv*2, cvDepthwiseJob{cd: *cd, xs: xs, ws: ws, bias: bias, y: y})
-}
-
-type cvDepthwiseJob struct {
-	cd              cvConv
-	xs, ws, bias, y []float32
-}
-
-func (j cvDepthwiseJob) run(lo, hi int) {
-	cd, w := &j.cd, &j.cd.w
-	mg := cd.m / cd.g
-	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
-	for i := lo; i < hi; i++ {
-		n, m := i/cd.m, i%cd.m
-		ci := m / mg
-		var b float32
-		if j.bias != nil {
-			b = j.bias[m]
-		}
-		cvDepthwisePlane(w, j.xs[(n*cd.c+ci)*iv:(n*cd.c+ci+1)*iv], j.ws[m*kv:(m+1)*kv], b, j.y[i*ov:(i+1)*ov])
-	}
-}
-
-// cvDepthwisePlane convolves one input plane with one filter into one output plane. For each
-// output row and filter tap it runs over the range of output columns whose input column is in
-// bounds, so the inner loop is a plain multiply-add over a row.
-func cvDepthwisePlane(w *cvWin, xs, k []float32, bias float32, y []float32) {
-	D, H, W := w.in[0], w.in[1], w.in[2]
-	OD, OH, OW := w.out[0], w.out[1], w.out[2]
-	sx := w.s[2]
-	// Output column range for each kx: ix = ox*sx + kx*dx - px must be in [0, W).
-	var lo, hi [64]int
-	var loS, hiS []int
-	if w.k[2] <= len(lo) {
-		loS, hiS = lo[:w.k[2]], hi[:w.k[2]]
-	} else {
-		loS, hiS = make([]int, w.k[2]), make([]int, w.k[2])
-	}
-	for kx := range loS {
-		off := kx*w.d[2] - w.pb[2]
-		l := 0
-		if off < 0 {
-			l = (-off + sx - 1) / sx
-		}
-		h := 0
-		if W-1-off >= 0 {
-			h = (W-1-off)/sx + 1
-		}
-		loS[kx], hiS[kx] = min(l, OW), min(max(h, l), OW)
-	}
-	// Columns where every tap is inside.
-	inL, inH := 0, OW
-	for kx := range loS {
-		inL, inH = max(inL, loS[kx]), min(inH, hiS[kx])
-	}
-	for oz := 0; oz < OD; oz++ {
-		for oy := 0; oy < OH; oy++ {
-			row := y[(oz*OH+oy)*OW : (oz*OH+oy+1)*OW]
-			fillF32(row, bias)
-			// The common 2-D 3x3 unit-stride case with all three input rows inside: the
-			// interior columns take the nine taps in one pass.
-			done := -1
-			if w.k == [3]int{1, 3, 3} && sx == 1 && w.d[2] == 1 && inL < inH {
-				iy := oy*w.s[1] - w.pb[1]
-				if dy := w.d[1]; iy >= 0 && iy+2*dy < H {
-					r0 := xs[(oz*H+iy)*W : (oz*H+iy+1)*W]
-					r1 := xs[(oz*H+iy+dy)*W : (oz*H+iy+dy+1)*W]
-					r2 := xs[(oz*H+iy+2*dy)*W : (oz*H+iy+2*dy+1)*W]
-					cvDepthwise3x3(row[inL:inH], r0[inL-w.pb[2]:], r1[inL-w.pb[2]:], r2[inL-w.pb[2]:], k)
-					for ky, in := range [3][]float32{r0, r1, r2} {
-						for kx := 0; kx < 3; kx++ {
-							off := kx - w.pb[2]
-							cvDepthwiseTap(row, in, k[ky*3+kx], loS[kx], min(hiS[kx], inL), 1, off)
-							cvDepthwiseTap(row, in, k[ky*3+kx], max(loS[kx], inH), hiS[kx], 1, off)
-						}
-					}
-					done = oy
-				}
-			}
-			for kz := 0; kz < w.k[0] && done != oy; kz++ {
-				iz := oz*w.s[0] + kz*w.d[0] - w.pb[0]
-				if iz < 0 || iz >= D {
-					continue
-				}
-				for ky := 0; ky < w.k[1]; ky++ {
-					iy := oy*w.s[1] + ky*w.d[1] - w.pb[1]
-					if iy < 0 || iy >= H {
-						continue
-					}
-					in := xs[(iz*H+iy)*W : (iz*H+iy+1)*W]
-					taps := k[(kz*w.k[1]+ky)*w.k[2] : (kz*w.k[1]+ky+1)*w.k[2]]
-					// Columns where every tap of the row is inside take all taps in one pass
-					// (3 and 5 wide windows, the common ones); the rest go tap by tap.
-					l, h := inL, inH
-					if l < h && (len(taps) == 3 || len(taps) == 5) {
-						cvDepthwiseTaps(row, in, taps, l, h, sx, w.d[2], w.pb[2])
-					} else {
-						l, h = 0, 0
-					}
-					for kx, kv := range taps {
-						off := kx*w.d[2] - w.pb[2]
-						cvDepthwiseTap(row, in, kv, loS[kx], min(hiS[kx], l), sx, off)
-						cvDepthwiseTap(row, in, kv, max(loS[kx], h), hiS[kx], sx, off)
-					}
-				}
-			}
-		}
-	}
-}
-
-// cvDepthwise3x3 adds a 3x3 filter k over input rows r0, r1, r2 (each starting at the first
-// output column's window) to the output row d, every tap being inside.
-func cvDepthwise3x3(d, r0, r1, r2, k []float32) {
-	axpyTaps(d, r0, k[0:3], 1)
-	axpyTaps(d, r1, k[3:6], 1)
-	axpyTaps(d, r2, k[6:9], 1)
-}
-
-// cvDepthwiseTap adds kv times the input at ox*sx + off to output columns [l, h).
-func cvDepthwiseTap(row, in []float32, kv float32, l, h, sx, off int) {
-	if l >= h {
-		return
-	}
-	if sx == 1 {
-		w := [1]float32{kv}
-		axpyTaps(row[l:h], in[l+off:], w[:], 1)
-		return
-	}
-	ix := l*sx + off
-	for o := l; o < h; o++ {
-		row[o] += kv * in[ix]
-		ix += sx
-	}
-}
-
-// cvDepthwiseTaps adds a whole 3- or 5-wide filter row to output columns [l, h), all of whose
-// taps are inside the input row: one pass over the output instead of one per tap. At unit
-// stride the taps are equal-length slices, which keeps bounds checks out of the loop.
-func cvDepthwiseTaps(row, in, taps []float32, l, h, sx, dx, px int) {
-	ix := l*sx - px
-	d := row[l:h]
-	if sx == 1 {
-		axpyTaps(d, in[ix:], taps, dx)
-		return
-	}
-	if len(taps) == 3 {
-		w0, w1, w2 := taps[0], taps[1], taps[2]
-		for i := range d {
-			r := in[ix : ix+2*dx+1]
-			d[i] += w0*r[0] + w1*r[dx] + w2*r[2*dx]
-			ix += sx
-		}
-		return
-	}
-	w0, w1, w2, w3, w4 := taps[0], taps[1], taps[2], taps[3], taps[4]
-	for i := range d {
-		r := in[ix : ix+4*dx+1]
-		d[i] += w0*r[0] + w1*r[dx] + w2*r[2*dx] + w3*r[3*dx] + w4*r[4*dx]
-		ix += sx
 	}
 }
 

@@ -528,3 +528,193 @@ func TestCausalConvWithState(t *testing.T) {
 	gmClose(t, "causal conv silu", Data[float32](y), []float32{float32(7 / (1 + math.Exp(-7)))}, 1e-6)
 	gmClose(t, "causal conv short state", Data[float32](s), []float32{8, 9, 5}, 0)
 }
+
+// TestConvStaticEntries runs ConvDepthwise, ConvPointwise and ConvGemm on random geometries
+// (resolved as the compiler resolves them), with and without bias, summand Z and an activation,
+// against the reference convolution; depthwise rows of every width exercise the vector loops'
+// blocks and masked tails.
+func TestConvStaticEntries(t *testing.T) {
+	r := rand.New(rand.NewSource(21))
+	pool := NewPool(2)
+	defer pool.Close()
+	acts := []string{"", "Relu", "HardSwish", "HardSigmoid", "Clip", "LeakyRelu", "Sigmoid"}
+	for it := 0; it < 400; it++ {
+		nsp := 2
+		if it%10 == 0 {
+			nsp = 1 + r.Intn(3)
+		}
+		kind := it % 3
+		c, group, mg := 1+r.Intn(4), 1, 1+r.Intn(3)
+		if kind == 0 {
+			group = 1 + r.Intn(6)
+			c, mg = group, 1+r.Intn(2)
+			if group == 1 {
+				group, c = 2, 2
+			}
+		}
+		xs := []int{1 + r.Intn(2), c}
+		ws := []int{mg * group, c / group}
+		var strides, dil, pads, outSp []int
+		for d := 0; d < nsp; d++ {
+			size := 1 + r.Intn(9)
+			if d == nsp-1 && kind == 0 {
+				size = 1 + r.Intn(150)
+			}
+			k := 1 + r.Intn(5)
+			if kind == 1 {
+				k = 1
+			}
+			xs = append(xs, size)
+			ws = append(ws, k)
+			s, dl := 1+r.Intn(3), 1+r.Intn(2)
+			if kind == 1 {
+				s = 1
+			}
+			strides, dil = append(strides, s), append(dil, dl)
+		}
+		for d := 0; d < 2*nsp; d++ {
+			p := r.Intn(3)
+			if kind == 1 {
+				p = 0
+			}
+			pads = append(pads, p)
+		}
+		ok := true
+		for d := 0; d < nsp; d++ {
+			span := xs[2+d] + pads[d] + pads[nsp+d] - (ws[2+d]-1)*dil[d] - 1
+			ok = ok && span >= 0
+			outSp = append(outSp, span/strides[d]+1)
+		}
+		if !ok {
+			continue
+		}
+		X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, ws[0])
+		in := []*Tensor{X, W}
+		var bias []float32
+		if r.Intn(3) > 0 {
+			in, bias = append(in, B), Data[float32](B)
+		}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), bias, xs, ws, group, strides, dil, pads[:nsp], outSp)
+		var zs []float32
+		if r.Intn(4) == 0 {
+			if len(in) == 2 {
+				in = append(in, nil)
+			}
+			Z := cvtTensor(r, nil, append([]int{xs[0], ws[0]}, outSp...)...)
+			in, zs = append(in, Z), Data[float32](Z)
+		}
+		name := acts[r.Intn(len(acts))]
+		params := map[string][]float32{"LeakyRelu": {0.1}, "Clip": {-0.5, 0.7}, "HardSigmoid": {0.3, 0.4}}[name]
+		act, alpha, beta, err := ActivationOf(name, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &ConvGeomParams{C: c, M: ws[0], Group: group, In: xs[2:], Kernel: ws[2:], Strides: strides, Dilations: dil,
+			Out: outSp, Pads: pads, Activation: act, ActAlpha: alpha, ActBeta: beta}
+		var w cvWin
+		w, err = cvMakeWin(xs[2:], ws[2:], strides, dil, pads, "NOTSET", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entry := map[int]func(*Exec, *ConvGeomParams, []*Tensor, []*Tensor) error{
+			cvAlgDepthwise: ConvDepthwise, cvAlgPointwise: ConvPointwise, cvAlgGemm: ConvGemm, cvAlgDot: ConvDot}[cvAlgOf(&w, c, group)]
+		x := NewExec(nil)
+		if it%2 == 1 {
+			x = NewExec(pool)
+		}
+		y := New(Float32)
+		desc := fmt.Sprintf("case %d: x %v w %v group %d strides %v dil %v pads %v act %q z %v", it, xs, ws, group, strides, dil, pads, name, zs != nil)
+		if err := entry(x, p, []*Tensor{y}, in); err != nil {
+			t.Fatalf("%s: %v", desc, err)
+		}
+		for i := range want {
+			v := float64(want[i])
+			if zs != nil {
+				v += float64(zs[i])
+			}
+			want[i] = float32(actNaive(name, params, v))
+		}
+		gmClose(t, desc, Data[float32](y), want, 1e-5)
+	}
+	// A wrong algorithm for the geometry is refused.
+	X, W := cvtTensor(r, nil, 1, 2, 4, 4), cvtTensor(r, nil, 2, 1, 3, 3)
+	p := &ConvGeomParams{C: 2, M: 2, Group: 2, In: []int{4, 4}, Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1}, Out: []int{2, 2}, Pads: []int{0, 0, 0, 0}}
+	if err := ConvPointwise(NewExec(nil), p, []*Tensor{New(Float32)}, []*Tensor{X, W}); err == nil {
+		t.Error("ConvPointwise took a 3x3 depthwise conv")
+	}
+	// Every entry but the depthwise one computes any float32 convolution.
+	for _, f := range []func(*Exec, *ConvGeomParams, []*Tensor, []*Tensor) error{ConvGemm, ConvDot} {
+		y := New(Float32)
+		if err := f(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W}); err != nil {
+			t.Fatal(err)
+		}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), nil, X.Shape, W.Shape, 2, []int{1, 1}, []int{1, 1}, []int{0, 0}, []int{2, 2})
+		gmClose(t, "depthwise conv on another entry", Data[float32](y), want, 1e-5)
+	}
+}
+
+// TestDepthwiseRow checks the depthwise row loop (assembly where the CPU has it) against the Go
+// loop, for every row length up to a few blocks, every activation form, and infinities and NaN.
+func TestDepthwiseRow(t *testing.T) {
+	r := rand.New(rand.NewSource(22))
+	inf := float32(math.Inf(1))
+	forms := []dwAct{{a: 1, lo: -inf, hi: inf}, {a: 1, lo: 0, hi: inf}, {a: 1, lo: -0.5, hi: 0.7},
+		{a: 0.3, b: 0.4, lo: 0, hi: 1}, {a: 1.0 / 6, b: 0.5, lo: 0, hi: 1, hswish: 1}}
+	for n := 1; n <= 150; n++ {
+		taps := 1 + r.Intn(30)
+		offs := make([]int, taps)
+		for i := range offs {
+			offs[i] = r.Intn(40)
+		}
+		src := make([]float32, 40+n+dwVec)
+		for i := range src {
+			src[i] = r.Float32()*4 - 2
+		}
+		if n%17 == 0 {
+			src[r.Intn(len(src))] = float32(math.NaN())
+			src[r.Intn(len(src))] = inf
+		}
+		w := make([]float32, taps)
+		for i := range w {
+			w[i] = r.Float32()*2 - 1
+		}
+		for _, f := range forms {
+			f.bias = r.Float32() - 0.5
+			got, want := make([]float32, n+1), make([]float32, n+1)
+			got[n], want[n] = 42, 42
+			dwRow(got[:n], src, offs, w, &f)
+			dwRowGo(want[:n], src, offs, w, &f)
+			for i := range got {
+				g, e := got[i], want[i]
+				if g != g && e != e || g == e {
+					continue
+				}
+				if math.Abs(float64(g-e)) > 1e-5*(1+math.Abs(float64(e))) {
+					t.Fatalf("n %d taps %d form %+v: element %d = %v, want %v", n, taps, f, i, g, e)
+				}
+			}
+		}
+	}
+}
+
+// TestConvDot runs ConvDot on long rows of weights (the vector loops and their tails) and every
+// count of output positions it takes, against the reference convolution.
+func TestConvDot(t *testing.T) {
+	r := rand.New(rand.NewSource(23))
+	for it := 0; it < 200; it++ {
+		group := 1 + r.Intn(2)
+		cg, mg, k := 1+r.Intn(40), 1+r.Intn(5), 1+r.Intn(7)
+		ov := 1 + r.Intn(ConvDotMaxOut)
+		s := 1 + r.Intn(k+2)
+		xs := []int{1 + r.Intn(2), cg * group, (ov-1)*s + k}
+		ws := []int{mg * group, cg, k}
+		X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, ws[0])
+		p := &ConvGeomParams{C: xs[1], M: ws[0], Group: group, In: xs[2:], Kernel: ws[2:], Strides: []int{s}, Dilations: []int{1}, Out: []int{ov}, Pads: []int{0, 0}}
+		y := New(Float32)
+		if err := ConvDot(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W, B}); err != nil {
+			t.Fatal(err)
+		}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, group, []int{s}, []int{1}, []int{0}, []int{ov})
+		gmClose(t, fmt.Sprintf("case %d: x %v w %v group %d stride %d", it, xs, ws, group, s), Data[float32](y), want, 1e-5)
+	}
+}

@@ -221,12 +221,12 @@ func mmDispatch(x *Exec, p *mmPlan, A, B, Y *Tensor) error {
 }
 
 // GemmParams configures Gemm: Y = Alpha * op(A) * op(B) + Beta * C, then the optional fused
-// activation (see ActivationNames; com.microsoft FusedGemm and fusion passes).
+// activation (see Act; com.microsoft FusedGemm and fusion passes), resolved at compile time.
 type GemmParams struct {
-	Alpha, Beta      float64
-	TransA, TransB   bool
-	Activation       string
-	ActivationParams []float32
+	Alpha, Beta       float64
+	TransA, TransB    bool
+	Activation        Act
+	ActAlpha, ActBeta float32
 }
 
 // Gemm is ONNX Gemm for float and integer types; C is optional and broadcasts to M x N.
@@ -265,7 +265,7 @@ func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
 		cst = x.Ints(2)
 		broadcastStridesInto(cst, C.Shape, mn)
 	}
-	act, err := makeActivation(p.Activation, p.ActivationParams)
+	act, err := newActivation(p.Activation, p.ActAlpha, p.ActBeta)
 	if err != nil {
 		return err
 	}

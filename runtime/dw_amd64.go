@@ -1,0 +1,42 @@
+//go:build amd64 && !purego
+
+package runtime
+
+import "golang.org/x/sys/cpu"
+
+// The depthwise row loop in assembly (dw_amd64.s), chosen once at start-up with
+// golang.org/x/sys/cpu (which checks that the OS saves the ZMM state too): AVX-512 (16 lanes,
+// masked tail) where supported, else AVX2/FMA (8 lanes), else Go.
+
+var (
+	dwHasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	dwHasAVX512 = dwHasAVX2 && cpu.X86.HasAVX512F
+)
+
+// dwRowAVX512 and dwRowAVX2 compute dst[i] = act(bias + sum_t w[t] * src[offs[t]+i]) for
+// i < n (see dwAct), reading src up to n rounded up to a whole vector.
+//
+//go:noescape
+func dwRowAVX512(dst *float32, n int, src *float32, offs *int, w *float32, taps int, act *dwAct)
+
+//go:noescape
+func dwRowAVX2(dst *float32, n int, src *float32, offs *int, w *float32, taps int, act *dwAct)
+
+// dwRow is the depthwise row loop: dst[i] = act(bias + sum_t w[t] * src[offs[t]+i]). src must
+// hold every offset plus len(dst) rounded up to dwVec.
+func dwRow(dst, src []float32, offs []int, w []float32, da *dwAct) {
+	if len(dst) == 0 {
+		return
+	}
+	w = w[:len(offs)]
+	switch {
+	case len(offs) == 0:
+	case dwHasAVX512:
+		dwRowAVX512(&dst[0], len(dst), &src[0], &offs[0], &w[0], len(offs), da)
+		return
+	case dwHasAVX2:
+		dwRowAVX2(&dst[0], len(dst), &src[0], &offs[0], &w[0], len(offs), da)
+		return
+	}
+	dwRowGo(dst, src, offs, w, da)
+}

@@ -1,0 +1,469 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Depthwise convolution row loops (see k_conv_dw.go and dw_amd64.go), one routine per vector
+// width, the two alike but for the registers and the tail mask:
+//
+//	dst[i] = act(bias + sum_t w[t] * src[offs[t]+i]), i < n
+//
+// where act(v) = t, or v*t when hswish is set, with t = min(max(a*v+b, lo), hi). Blocks of four
+// vectors keep four independent accumulators; what is left (fewer than four vectors) takes one
+// block of one to four vectors whose last store is masked, so no tail runs in Go. src is read up
+// to n rounded up to a whole vector. Max and min take the value as their second source, which
+// they return when either source is NaN, so NaN propagates as in the Go loop.
+
+// func dwRowAVX512(dst *float32, n int, src *float32, offs *int, w *float32, taps int, act *dwAct)
+
+TEXT ·dwRowAVX512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ n+8(FP), CX
+	MOVQ src+16(FP), SI
+	MOVQ offs+24(FP), R8
+	MOVQ w+32(FP), R9
+	MOVQ taps+40(FP), R10
+	MOVQ act+48(FP), R11
+	VBROADCASTSS 0(R11), Z31
+	VBROADCASTSS 4(R11), Z30
+	VBROADCASTSS 8(R11), Z29
+	VBROADCASTSS 12(R11), Z28
+	VBROADCASTSS 16(R11), Z27
+	MOVL 20(R11), AX
+	NEGL AX
+	KMOVW AX, K2
+dwRowAVX512blk4:
+	CMPQ CX, $64
+	JLT dwRowAVX512rest
+	VMOVAPS Z31, Z0
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	XORQ BX, BX
+dwRowAVX512tap4:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Z4
+	VFMADD231PS (AX), Z4, Z0
+	VFMADD231PS 64(AX), Z4, Z1
+	VFMADD231PS 128(AX), Z4, Z2
+	VFMADD231PS 192(AX), Z4, Z3
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX512tap4
+	VMOVAPS     Z0, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z0, Z5, K2, Z5
+	VMOVAPS     Z5, Z0
+	VMOVAPS     Z1, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z1, Z5, K2, Z5
+	VMOVAPS     Z5, Z1
+	VMOVAPS     Z2, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z2, Z5, K2, Z5
+	VMOVAPS     Z5, Z2
+	VMOVAPS     Z3, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z3, Z5, K2, Z5
+	VMOVAPS     Z5, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, DI
+	ADDQ $256, SI
+	SUBQ $64, CX
+	JMP dwRowAVX512blk4
+dwRowAVX512rest:
+	TESTQ CX, CX
+	JZ dwRowAVX512done
+	LEAQ -1(CX), DX
+	SHRQ $4, DX
+	MOVQ DX, AX
+	SHLQ $4, AX
+	SUBQ AX, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	CMPQ DX, $1
+	JLT dwRowAVX512r1
+	JEQ dwRowAVX512r2
+	CMPQ DX, $2
+	JEQ dwRowAVX512r3
+	VMOVAPS Z31, Z0
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	XORQ BX, BX
+dwRowAVX512tapr4:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Z4
+	VFMADD231PS (AX), Z4, Z0
+	VFMADD231PS 64(AX), Z4, Z1
+	VFMADD231PS 128(AX), Z4, Z2
+	VFMADD231PS 192(AX), Z4, Z3
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX512tapr4
+	VMOVAPS     Z0, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z0, Z5, K2, Z5
+	VMOVAPS     Z5, Z0
+	VMOVAPS     Z1, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z1, Z5, K2, Z5
+	VMOVAPS     Z5, Z1
+	VMOVAPS     Z2, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z2, Z5, K2, Z5
+	VMOVAPS     Z5, Z2
+	VMOVAPS     Z3, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z3, Z5, K2, Z5
+	VMOVAPS     Z5, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, K1, 192(DI)
+	JMP dwRowAVX512done
+dwRowAVX512r3:
+	VMOVAPS Z31, Z0
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	XORQ BX, BX
+dwRowAVX512tapr3:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Z4
+	VFMADD231PS (AX), Z4, Z0
+	VFMADD231PS 64(AX), Z4, Z1
+	VFMADD231PS 128(AX), Z4, Z2
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX512tapr3
+	VMOVAPS     Z0, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z0, Z5, K2, Z5
+	VMOVAPS     Z5, Z0
+	VMOVAPS     Z1, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z1, Z5, K2, Z5
+	VMOVAPS     Z5, Z1
+	VMOVAPS     Z2, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z2, Z5, K2, Z5
+	VMOVAPS     Z5, Z2
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, K1, 128(DI)
+	JMP dwRowAVX512done
+dwRowAVX512r2:
+	VMOVAPS Z31, Z0
+	VMOVAPS Z31, Z1
+	XORQ BX, BX
+dwRowAVX512tapr2:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Z4
+	VFMADD231PS (AX), Z4, Z0
+	VFMADD231PS 64(AX), Z4, Z1
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX512tapr2
+	VMOVAPS     Z0, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z0, Z5, K2, Z5
+	VMOVAPS     Z5, Z0
+	VMOVAPS     Z1, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z1, Z5, K2, Z5
+	VMOVAPS     Z5, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, K1, 64(DI)
+	JMP dwRowAVX512done
+dwRowAVX512r1:
+	VMOVAPS Z31, Z0
+	XORQ BX, BX
+dwRowAVX512tapr1:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Z4
+	VFMADD231PS (AX), Z4, Z0
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX512tapr1
+	VMOVAPS     Z0, Z5
+	VFMADD213PS Z29, Z30, Z5
+	VMAXPS      Z5, Z28, Z5
+	VMINPS      Z5, Z27, Z5
+	VMULPS      Z0, Z5, K2, Z5
+	VMOVAPS     Z5, Z0
+	VMOVUPS Z0, K1, (DI)
+dwRowAVX512done:
+	VZEROUPPER
+	RET
+
+// func dwRowAVX2(dst *float32, n int, src *float32, offs *int, w *float32, taps int, act *dwAct)
+TEXT ·dwRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ n+8(FP), CX
+	MOVQ src+16(FP), SI
+	MOVQ offs+24(FP), R8
+	MOVQ w+32(FP), R9
+	MOVQ taps+40(FP), R10
+	MOVQ act+48(FP), R11
+	VBROADCASTSS 0(R11), Y8
+	VBROADCASTSS 4(R11), Y9
+	VBROADCASTSS 8(R11), Y10
+	VBROADCASTSS 12(R11), Y11
+	VBROADCASTSS 16(R11), Y12
+	MOVL 20(R11), AX
+	NEGL AX
+	MOVL AX, X15
+	VPBROADCASTD X15, Y15
+dwRowAVX2blk4:
+	CMPQ CX, $32
+	JLT dwRowAVX2rest
+	VMOVAPS Y8, Y0
+	VMOVAPS Y8, Y1
+	VMOVAPS Y8, Y2
+	VMOVAPS Y8, Y3
+	XORQ BX, BX
+dwRowAVX2tap4:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (AX), Y4, Y0
+	VFMADD231PS 32(AX), Y4, Y1
+	VFMADD231PS 64(AX), Y4, Y2
+	VFMADD231PS 96(AX), Y4, Y3
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX2tap4
+	VMOVAPS     Y0, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y0, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y0
+	VMOVAPS     Y1, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y1, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y1
+	VMOVAPS     Y2, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y2, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y2
+	VMOVAPS     Y3, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y3, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP dwRowAVX2blk4
+dwRowAVX2rest:
+	TESTQ CX, CX
+	JZ dwRowAVX2done
+	LEAQ -1(CX), DX
+	SHRQ $3, DX
+	MOVQ DX, AX
+	SHLQ $3, AX
+	SUBQ AX, CX
+	LEAQ dwTailMask<>+32(SB), AX
+	SHLQ $2, CX
+	SUBQ CX, AX
+	VMOVDQU (AX), Y14
+	CMPQ DX, $1
+	JLT dwRowAVX2r1
+	JEQ dwRowAVX2r2
+	CMPQ DX, $2
+	JEQ dwRowAVX2r3
+	VMOVAPS Y8, Y0
+	VMOVAPS Y8, Y1
+	VMOVAPS Y8, Y2
+	VMOVAPS Y8, Y3
+	XORQ BX, BX
+dwRowAVX2tapr4:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (AX), Y4, Y0
+	VFMADD231PS 32(AX), Y4, Y1
+	VFMADD231PS 64(AX), Y4, Y2
+	VFMADD231PS 96(AX), Y4, Y3
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX2tapr4
+	VMOVAPS     Y0, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y0, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y0
+	VMOVAPS     Y1, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y1, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y1
+	VMOVAPS     Y2, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y2, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y2
+	VMOVAPS     Y3, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y3, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMASKMOVPS Y3, Y14, 96(DI)
+	JMP dwRowAVX2done
+dwRowAVX2r3:
+	VMOVAPS Y8, Y0
+	VMOVAPS Y8, Y1
+	VMOVAPS Y8, Y2
+	XORQ BX, BX
+dwRowAVX2tapr3:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (AX), Y4, Y0
+	VFMADD231PS 32(AX), Y4, Y1
+	VFMADD231PS 64(AX), Y4, Y2
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX2tapr3
+	VMOVAPS     Y0, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y0, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y0
+	VMOVAPS     Y1, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y1, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y1
+	VMOVAPS     Y2, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y2, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y2
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMASKMOVPS Y2, Y14, 64(DI)
+	JMP dwRowAVX2done
+dwRowAVX2r2:
+	VMOVAPS Y8, Y0
+	VMOVAPS Y8, Y1
+	XORQ BX, BX
+dwRowAVX2tapr2:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (AX), Y4, Y0
+	VFMADD231PS 32(AX), Y4, Y1
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX2tapr2
+	VMOVAPS     Y0, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y0, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y0
+	VMOVAPS     Y1, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y1, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y1
+	VMOVUPS Y0, (DI)
+	VMASKMOVPS Y1, Y14, 32(DI)
+	JMP dwRowAVX2done
+dwRowAVX2r1:
+	VMOVAPS Y8, Y0
+	XORQ BX, BX
+dwRowAVX2tapr1:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), AX
+	VBROADCASTSS (R9)(BX*4), Y4
+	VFMADD231PS (AX), Y4, Y0
+	INCQ BX
+	CMPQ BX, R10
+	JLT dwRowAVX2tapr1
+	VMOVAPS     Y0, Y5
+	VFMADD213PS Y10, Y9, Y5
+	VMAXPS      Y5, Y11, Y5
+	VMINPS      Y5, Y12, Y5
+	VMULPS      Y0, Y5, Y6
+	VBLENDVPS   Y15, Y6, Y5, Y0
+	VMASKMOVPS Y0, Y14, (DI)
+dwRowAVX2done:
+	VZEROUPPER
+	RET
+
+// dwTailMask: 8 lanes of ones then 8 of zeros; the 8 words at 32-4k bytes in mask k lanes.
+DATA dwTailMask<>+0(SB)/4, $0xffffffff
+DATA dwTailMask<>+4(SB)/4, $0xffffffff
+DATA dwTailMask<>+8(SB)/4, $0xffffffff
+DATA dwTailMask<>+12(SB)/4, $0xffffffff
+DATA dwTailMask<>+16(SB)/4, $0xffffffff
+DATA dwTailMask<>+20(SB)/4, $0xffffffff
+DATA dwTailMask<>+24(SB)/4, $0xffffffff
+DATA dwTailMask<>+28(SB)/4, $0xffffffff
+DATA dwTailMask<>+32(SB)/4, $0
+DATA dwTailMask<>+36(SB)/4, $0
+DATA dwTailMask<>+40(SB)/4, $0
+DATA dwTailMask<>+44(SB)/4, $0
+DATA dwTailMask<>+48(SB)/4, $0
+DATA dwTailMask<>+52(SB)/4, $0
+DATA dwTailMask<>+56(SB)/4, $0
+DATA dwTailMask<>+60(SB)/4, $0
+GLOBL dwTailMask<>(SB), RODATA|NOPTR, $64
