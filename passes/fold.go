@@ -41,6 +41,7 @@ func Fold(m *ir.Model) error {
 
 func foldGraph(x *runtime.Exec, g *ir.Graph) (bool, error) {
 	changed := false
+	var uses *ir.Uses // built at the first fold: most graphs fold nothing after the first round
 	kept := g.Nodes[:0]
 	for _, n := range g.Nodes {
 		outs, err := foldNode(x, n)
@@ -51,12 +52,16 @@ func foldGraph(x *runtime.Exec, g *ir.Graph) (bool, error) {
 			kept = append(kept, n)
 			continue
 		}
+		if uses == nil {
+			uses = ir.NewUses(g)
+		}
+		uses.RemoveNode(n)
 		for i, o := range n.Outputs {
 			if o == nil {
 				continue
 			}
 			c := g.AddConst(o.Name, outs[i])
-			g.ReplaceUses(o, c)
+			uses.Replace(o, c)
 		}
 		changed = true
 	}

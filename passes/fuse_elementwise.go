@@ -133,31 +133,24 @@ func fuseElementwiseGraph(g *ir.Graph) error {
 	if len(replace) == 0 {
 		return nil
 	}
+	fused := map[*ir.Node]bool{}
+	for _, f := range replace {
+		fused[f] = true
+	}
 	var nodes []*ir.Node
 	for _, n := range g.Nodes {
 		switch {
 		case replace[n] != nil:
 			nodes = append(nodes, replace[n])
 		case taken[n]:
+		case fused[n]:
+			// made by NewNode at the end of the list; placed at its root's position above
 		default:
-			if n.Op != "Elementwise" || n.Domain != ops.FusedDomain || !isNew(replace, n) {
-				nodes = append(nodes, n)
-			}
+			nodes = append(nodes, n)
 		}
 	}
 	g.Nodes = nodes
 	return nil
-}
-
-// isNew reports whether n is one of the fused nodes (appended by NewNode; placed at their
-// root's position instead).
-func isNew(replace map[*ir.Node]*ir.Node, n *ir.Node) bool {
-	for _, f := range replace {
-		if f == n {
-			return true
-		}
-	}
-	return false
 }
 
 // buildElementwise makes the fused node for a group, or returns nil when an input of the group
