@@ -3,6 +3,7 @@ package runtime
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -121,30 +122,52 @@ func ewBlockOf[T any](x *Exec, i, n int) []T {
 
 // Pool runs loop bodies on a fixed number of goroutines, like onnxruntime's intra-op thread
 // pool. A nil *Pool or one thread runs everything on the caller's goroutine.
+//
+// A parallel loop is a region: a record, reused from the pool's free list, that holds the loop
+// body, [0, n) cut into chunks, and one atomic word with the region's sequence number and the
+// count of chunks not yet taken. The caller publishes the region, offers it to idle workers with
+// a wake-up token (the record and its sequence number, sent by value on a buffered channel),
+// then takes chunks itself until none are left; a worker that gets the token takes chunks too.
+// A token that arrives after the loop is over (its sequence number no longer matches) is
+// dropped, so the caller never waits for a worker that has not started, only for chunks already
+// taken. Nothing is allocated once the free list is warm: parFor's job value is copied into a
+// box the record keeps for that job type, so no job is boxed on the heap per loop.
 type Pool struct {
 	threads int
-	work    chan poolTask
-	close   sync.Once
-	// wgs are idle WaitGroups, so that For allocates none once warm.
-	wgs chan *sync.WaitGroup
+	// wake carries tokens to the threads-1 worker goroutines.
+	wake  chan poolWake
+	close sync.Once
+	// free are idle region records.
+	free chan *region
 }
 
-// poolTask is a chunk of a For, sent to a worker by value: body(lo, hi), or job.run(lo, hi)
-// when job is set.
+// poolWake offers region r, while its sequence number is seq, to a worker.
+type poolWake struct {
+	r   *region
+	seq uint32
+}
+
+// poolTask is a loop body for Pool.parallel: body(lo, hi), or job.run(lo, hi) when job is set.
 type poolTask struct {
-	body   func(lo, hi int)
-	job    parJob
-	lo, hi int
-	wg     *sync.WaitGroup
+	body func(lo, hi int)
+	job  parJob
 }
 
-func (t poolTask) run() {
-	if t.job != nil {
-		t.job.run(t.lo, t.hi)
-	} else {
-		t.body(t.lo, t.hi)
-	}
-	t.wg.Done()
+// region is one parallel loop: chunk k covers [k*chunk, min((k+1)*chunk, n)).
+type region struct {
+	// state is seq<<32 | the number of chunks not yet taken; a taker takes the highest. It is
+	// the only field a worker reads before it has taken a chunk, so a late token is harmless.
+	state atomic.Uint64
+	// done counts finished chunks; whoever finishes the last one and is not the caller sends on
+	// fin (capacity 1) to wake the caller.
+	done atomic.Int32
+	fin  chan struct{}
+	// Set by the caller before it publishes state, read by takers after they take a chunk.
+	n, chunk, chunks int
+	task             poolTask
+	// seq and boxes belong to the caller that holds the record.
+	seq   uint32
+	boxes map[any]parJob
 }
 
 // NewPool starts a pool of the given number of threads (0 means GOMAXPROCS).
@@ -153,13 +176,15 @@ func NewPool(threads int) *Pool {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	p := &Pool{threads: threads}
+	p.free = make(chan *region, 4*threads)
 	if threads > 1 {
-		p.work = make(chan poolTask)
-		p.wgs = make(chan *sync.WaitGroup, 4*threads)
+		// Room for a token per worker for a couple of loops, so that a caller's offer does not
+		// fail because stale tokens have not been drained yet.
+		p.wake = make(chan poolWake, 2*threads)
 		for i := 0; i < threads-1; i++ {
 			go func() {
-				for t := range p.work {
-					t.run()
+				for w := range p.wake {
+					w.r.help(w.seq)
 				}
 			}()
 		}
@@ -177,8 +202,8 @@ func (p *Pool) Threads() int {
 
 // Close stops the pool's goroutines. The pool must not be used afterwards.
 func (p *Pool) Close() {
-	if p != nil && p.work != nil {
-		p.close.Do(func() { close(p.work) })
+	if p != nil && p.wake != nil {
+		p.close.Do(func() { close(p.wake) })
 	}
 }
 
@@ -191,6 +216,9 @@ func (p *Pool) Serial(n, cost int) bool {
 
 // For calls body(lo, hi) over disjoint chunks covering [0, n), using the pool's threads when the
 // work (n times cost, a rough count of operations per index) is large enough to pay for it.
+//
+// For itself allocates nothing, but a closure literal passed to it escapes to the heap at the
+// call site; kernels on a hot path use parFor with a job value instead.
 func (p *Pool) For(n, cost int, body func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -211,45 +239,119 @@ func (p *Pool) chunk(n int) int {
 
 // parallel runs task's body or job over [0, n) in chunks on the pool's threads.
 func (p *Pool) parallel(n int, task poolTask) {
-	chunk := p.chunk(n)
-	var wg *sync.WaitGroup
-	select {
-	case wg = <-p.wgs:
-	default:
-		wg = new(sync.WaitGroup)
+	if n <= 0 {
+		return
 	}
-	task.wg = wg
-	for lo := chunk; lo < n; lo += chunk {
-		task.lo, task.hi = lo, min(lo+chunk, n)
-		wg.Add(1)
-		select {
-		case p.work <- task:
-		default:
-			// No worker is waiting (another Run keeps them busy, or one has not yet come back
-			// for more): run the chunk on a goroutine of its own rather than wait.
-			go task.run()
+	r := p.get()
+	p.run(r, n, task)
+	p.put(r)
+}
+
+// get returns an idle region record.
+func (p *Pool) get() *region {
+	select {
+	case r := <-p.free:
+		return r
+	default:
+		return &region{fin: make(chan struct{}, 1)}
+	}
+}
+
+// put gives an idle region record back.
+func (p *Pool) put(r *region) {
+	r.task = poolTask{}
+	select {
+	case p.free <- r:
+	default:
+	}
+}
+
+// run runs task over [0, n) as region r, with the caller taking chunks too, and returns when
+// every chunk is done and no worker will touch r again until it is published anew.
+func (p *Pool) run(r *region, n int, task poolTask) {
+	chunk := p.chunk(n)
+	chunks := (n + chunk - 1) / chunk
+	r.n, r.chunk, r.chunks, r.task = n, chunk, chunks, task
+	r.seq++
+	r.done.Store(0)
+	r.state.Store(uint64(r.seq)<<32 | uint64(chunks))
+	if p.wake != nil {
+	offer:
+		for i := 1; i < chunks; i++ {
+			select {
+			case p.wake <- poolWake{r, r.seq}:
+			default:
+				// The channel is full of tokens the workers have not taken yet: they are busy
+				// (another Run, or loops that finished before they woke), so the caller goes on
+				// without more help.
+				break offer
+			}
 		}
 	}
-	task.lo, task.hi = 0, min(chunk, n)
-	if task.job != nil {
-		task.job.run(task.lo, task.hi)
-	} else {
-		task.body(task.lo, task.hi)
+	last := false
+	for {
+		k, ok := r.take(r.seq)
+		if !ok {
+			break
+		}
+		last = r.do(k)
 	}
-	wg.Wait()
-	select {
-	case p.wgs <- wg:
-	default:
+	if !last {
+		<-r.fin
+	}
+}
+
+// take takes a chunk of the region while it is still region seq, and reports its number.
+func (r *region) take(seq uint32) (int, bool) {
+	for {
+		s := r.state.Load()
+		if uint32(s>>32) != seq || uint32(s) == 0 {
+			return 0, false
+		}
+		if r.state.CompareAndSwap(s, s-1) {
+			return int(uint32(s)) - 1, true
+		}
+	}
+}
+
+// do runs chunk k and reports whether it was the region's last to finish.
+func (r *region) do(k int) bool {
+	lo := k * r.chunk
+	hi := min(lo+r.chunk, r.n)
+	if r.task.job != nil {
+		r.task.job.run(lo, hi)
+	} else {
+		r.task.body(lo, hi)
+	}
+	// Read before the count goes up: once the last chunk is counted the caller may reuse r.
+	chunks := r.chunks
+	return int(r.done.Add(1)) == chunks
+}
+
+// help is a worker's share of region seq: chunks until none are left. A worker that finishes
+// the last chunk wakes the caller; after that it touches nothing but r.state.
+func (r *region) help(seq uint32) {
+	for {
+		k, ok := r.take(seq)
+		if !ok {
+			return
+		}
+		if r.do(k) {
+			r.fin <- struct{}{}
+			return
+		}
 	}
 }
 
 // parJob is a loop body as a value: run(lo, hi) does indices [lo, hi).
 type parJob interface{ run(lo, hi int) }
 
-// parFor is Pool.For for a job value. On the serial path it calls job.run directly, so nothing is
-// allocated; only the parallel path copies the job to the heap (one allocation) for the pool's
-// threads to share. A job should hold slices of heap data (tensors, scratch) and values, not
-// pointers to the caller's locals, which the copy would move to the heap.
+// parFor is Pool.For for a job value, and allocates nothing once warm: on the serial path it
+// calls job.run directly, and on the parallel path it copies the job into the region record's
+// box for type J, which the pool's threads share. A job should hold slices of heap data
+// (tensors, scratch) and values, not pointers to the caller's locals, which the copy would move
+// to the heap. Its run gets its own copy, so changes it makes to the job's fields are not seen
+// by the caller; results go through the slices.
 func parFor[J parJob](p *Pool, n, cost int, job J) {
 	if n <= 0 {
 		return
@@ -258,10 +360,72 @@ func parFor[J parJob](p *Pool, n, cost int, job J) {
 		job.run(0, n)
 		return
 	}
-	p.parallel(n, poolTask{job: &parBox[J]{job}})
+	r := p.get()
+	b := boxFor[*parBox[J]](r)
+	b.j = job
+	p.run(r, n, poolTask{job: b})
+	var zero J
+	b.j = zero // drop the job's references until the next loop
+	p.put(r)
 }
 
-// parBox is a job copied to the heap for a parallel For.
+// parAll runs job over [0, n) in chunks on every thread of p, without For's cost test, sharing
+// one copy of the job through a pointer: P(&job).run may update the job's fields (an atomic
+// counter of tiles taken, say) and every chunk sees the same ones. Like parFor it allocates
+// nothing once warm (a nil pool allocates the copy).
+func parAll[J any, P interface {
+	*J
+	parJob
+}](p *Pool, n int, job J) {
+	if n <= 0 {
+		return
+	}
+	if p == nil {
+		// Never P(&job): the job would be moved to the heap on every call, parallel or not.
+		c := new(J)
+		*c = job
+		P(c).run(0, n)
+		return
+	}
+	r := p.get()
+	b := boxFor[*parPtrBox[J, P]](r)
+	b.j = job
+	if p.threads <= 1 || n == 1 {
+		b.run(0, n)
+	} else {
+		p.run(r, n, poolTask{job: b})
+	}
+	var zero J
+	b.j = zero
+	p.put(r)
+}
+
+// boxFor returns r's box of type B (a pointer type), making it the first time.
+func boxFor[B interface {
+	*E
+	parJob
+}, E any](r *region) B {
+	key := any(B(nil)) // a nil pointer in an interface: no allocation
+	if b, ok := r.boxes[key]; ok {
+		return b.(B)
+	}
+	if r.boxes == nil {
+		r.boxes = map[any]parJob{}
+	}
+	b := B(new(E))
+	r.boxes[key] = b
+	return b
+}
+
+// parBox holds a parFor job in a region record.
 type parBox[J parJob] struct{ j J }
 
 func (b *parBox[J]) run(lo, hi int) { b.j.run(lo, hi) }
+
+// parPtrBox holds a parAll job in a region record.
+type parPtrBox[J any, P interface {
+	*J
+	parJob
+}] struct{ j J }
+
+func (b *parPtrBox[J, P]) run(lo, hi int) { P(&b.j).run(lo, hi) }

