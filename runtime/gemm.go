@@ -194,9 +194,8 @@ func (j *sgemmJob) run(x *Exec) {
 		j.work(&g, buf[:per], &next)
 		return
 	}
-	// What the workers share goes to the heap in one piece (workers > 1 only on a pool of
-	// several threads), so that the caller's job need not.
-	gmPool(x).parallel(workers, poolTask{job: &sgemmPar{j: *j, g: g, buf: buf, per: per}})
+	// parAll shares one copy of the job among the workers without boxing it per call.
+	parAll(gmPool(x), workers, sgemmPar{j: *j, g: g, buf: buf, per: per})
 }
 
 // gemmTmp is the room each worker has for a micro-tile that ends inside a panel.
