@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/onnxc/onnxc/ir"
@@ -10,7 +12,27 @@ import (
 // has beyond the pinned build are the integer shape arithmetic that computes its Reshape
 // targets at run time.
 func TestSymbolicDimsFuseLikeStatic(t *testing.T) {
-	const model = "../testdata/quickstart/cls.onnx"
+	for _, c := range []struct {
+		model string
+		shape map[string][]int
+	}{
+		{"../testdata/quickstart/cls.onnx", map[string][]int{"x": {1, 3, 48, 192}}},
+		// Exported by scripts/export-torch-models.sh with dynamic batch and sequence axes.
+		{"../testdata/models/encoder.onnx", map[string][]int{"x": {1, 64, 384}}},
+	} {
+		t.Run(filepath.Base(c.model), func(t *testing.T) {
+			if _, err := os.Stat(c.model); err != nil {
+				if os.Getenv("ONNXC_REQUIRE_ORT") != "" {
+					t.Fatal(err)
+				}
+				t.Skip(err)
+			}
+			symbolicFusesLikeStatic(t, c.model, c.shape)
+		})
+	}
+}
+
+func symbolicFusesLikeStatic(t *testing.T, model string, shape map[string][]int) {
 	count := func(shapes map[string][]int) (kernels, shapeOps int) {
 		m, err := Compile(model, Options{Verify: true, Shapes: shapes})
 		if err != nil {
@@ -26,7 +48,7 @@ func TestSymbolicDimsFuseLikeStatic(t *testing.T) {
 		})
 		return kernels, shapeOps
 	}
-	static, _ := count(map[string][]int{"x": {1, 3, 48, 192}})
+	static, _ := count(shape)
 	symbolic, shapeOps := count(nil)
 	if symbolic > static+shapeOps {
 		t.Errorf("%d kernels with symbolic dims, %d with static ones plus %d of shape arithmetic", symbolic, static, shapeOps)

@@ -55,6 +55,7 @@ func init() {
 			Op: row.op, MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
 			Doc:   row.doc,
 			Infer: func(n *ir.Node) error { return inferBinary(n, row.code, row.types) },
+			Elems: func(n *ir.Node) []ir.Dim { return elemsBinary(n, row.code) },
 			Lower: func(n *ir.Node) (Call, error) {
 				code, err := binaryCode(n, row.code)
 				if err != nil {

@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"strconv"
+
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/runtime"
 )
@@ -124,4 +126,81 @@ func elemsSlice(n *ir.Node) []ir.Dim {
 		out = append(out, data[first+k*step])
 	}
 	return out
+}
+
+// elemsBinary: integer Add, Sub, Mul and Div of shape elements (head counts, halves of a
+// channel dim), with one side broadcast when it has one element. Static operands give static
+// results (Div truncates like the integer kernel); a symbol with a static operand gives the
+// expression's name, or the symbol itself where the operation is the identity.
+func elemsBinary(n *ir.Node, code int) []ir.Dim {
+	if out := n.Outputs[0]; out == nil || !out.Type.DType.IsInt() || out.Type.Rank() > 1 {
+		return nil
+	}
+	switch code {
+	case runtime.BinaryAdd, runtime.BinarySub, runtime.BinaryMul, runtime.BinaryDiv:
+	default:
+		return nil
+	}
+	a, ok1 := InElems(n, 0)
+	b, ok2 := InElems(n, 1)
+	if !ok1 || !ok2 || (len(a) != len(b) && len(a) != 1 && len(b) != 1) {
+		return nil
+	}
+	out := make([]ir.Dim, max(len(a), len(b)))
+	for i := range out {
+		x, y := a[min(i, len(a)-1)], b[min(i, len(b)-1)]
+		d, ok := elemsOp(code, x, y)
+		if !ok {
+			return nil
+		}
+		out[i] = d
+	}
+	return out
+}
+
+func elemsOp(code int, x, y ir.Dim) (ir.Dim, bool) {
+	xs, ys := x.Sym == "", y.Sym == ""
+	switch {
+	case xs && ys:
+		switch code {
+		case runtime.BinaryAdd:
+			return ir.Dim{N: x.N + y.N}, true
+		case runtime.BinarySub:
+			return ir.Dim{N: x.N - y.N}, true
+		case runtime.BinaryMul:
+			return ir.Dim{N: x.N * y.N}, true
+		case runtime.BinaryDiv:
+			if y.N == 0 {
+				return ir.Dim{}, false
+			}
+			return ir.Dim{N: x.N / y.N}, true
+		}
+	case !xs && ys:
+		switch {
+		case code == runtime.BinaryAdd:
+			return ir.Symbol(symPlus(x.Sym, y.N)), true
+		case code == runtime.BinarySub:
+			return ir.Symbol(symPlus(x.Sym, -y.N)), true
+		case code == runtime.BinaryMul && y.N == 1, code == runtime.BinaryDiv && y.N == 1:
+			return x, true
+		case code == runtime.BinaryMul && y.N > 1:
+			return ir.Symbol("(" + x.Sym + "*" + strconv.FormatInt(y.N, 10) + ")"), true
+		}
+	case !xs && !ys && code == runtime.BinaryMul:
+		a, b := x.Sym, y.Sym
+		if b < a {
+			a, b = b, a // a canonical order, so that seq*batch and batch*seq are one name
+		}
+		return ir.Symbol("(" + a + "*" + b + ")"), true
+	case xs && !ys:
+		switch {
+		case code == runtime.BinaryAdd:
+			return ir.Symbol(symPlus(y.Sym, x.N)), true
+		case code == runtime.BinaryMul && x.N == 1:
+			return y, true
+		case code == runtime.BinaryMul && x.N > 1:
+			return ir.Symbol("(" + y.Sym + "*" + strconv.FormatInt(x.N, 10) + ")"), true
+		}
+	}
+	return ir.Dim{}, false
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
 )
 
 func TestSymbolicWindowOut(t *testing.T) {
@@ -40,5 +41,33 @@ func TestSymbolicWindowOut(t *testing.T) {
 	// A model's own name that looks like an offset is not taken apart.
 	if got := symPlus("size-1", 1); got != "(size-1+1)" {
 		t.Errorf("symPlus(size-1, 1) = %s", got)
+	}
+}
+
+func TestElemsArithmetic(t *testing.T) {
+	s, n := ir.Symbol, func(v int64) ir.Dim { return ir.Dim{N: v} }
+	for _, c := range []struct {
+		code int
+		x, y ir.Dim
+		want string
+	}{
+		{runtime.BinaryMul, n(6), n(64), "384"},
+		{runtime.BinaryDiv, n(384), n(6), "64"},
+		{runtime.BinaryAdd, s("seq"), n(0), "seq"},
+		{runtime.BinaryMul, s("batch"), n(6), "(batch*6)"},
+		{runtime.BinaryMul, n(6), s("batch"), "(batch*6)"},
+		{runtime.BinaryMul, s("seq"), s("batch"), "(batch*seq)"},
+		{runtime.BinaryMul, s("batch"), s("seq"), "(batch*seq)"},
+		{runtime.BinarySub, s("H"), n(1), "(H-1)"},
+		{runtime.BinaryDiv, s("H"), n(2), "?"}, // not followed: no name for a division yet
+	} {
+		d, ok := elemsOp(c.code, c.x, c.y)
+		got := "?"
+		if ok {
+			got = d.String()
+		}
+		if got != c.want {
+			t.Errorf("op %d of %v, %v: %s, want %s", c.code, c.x, c.y, got, c.want)
+		}
 	}
 }

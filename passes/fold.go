@@ -83,6 +83,9 @@ func foldNode(x *runtime.Exec, n *ir.Node) ([]*runtime.Tensor, error) {
 			return outs, nil
 		}
 	}
+	if t := staticElems(n); t != nil {
+		return []*runtime.Tensor{t}, nil
+	}
 	in := make([]*runtime.Tensor, len(n.Inputs))
 	for i, v := range n.Inputs {
 		if v == nil {
@@ -115,4 +118,36 @@ func foldNode(x *runtime.Exec, n *ir.Node) ([]*runtime.Tensor, error) {
 		return nil, ops.Errorf(n, "constant folding: %v", err)
 	}
 	return out, nil
+}
+
+// staticElems makes the constant of a one-output node whose elements inference propagated as
+// static numbers (a Gather of a static dim out of a Shape of a partly symbolic tensor), or nil.
+func staticElems(n *ir.Node) *runtime.Tensor {
+	if len(n.Outputs) != 1 || n.Outputs[0] == nil || n.Outputs[0].Elems == nil {
+		return nil
+	}
+	o := n.Outputs[0]
+	shape, ok := o.Type.StaticShape()
+	if !ok || runtime.NumElems(shape) != len(o.Elems) {
+		return nil
+	}
+	for _, e := range o.Elems {
+		if e.Sym != "" {
+			return nil
+		}
+	}
+	t := runtime.New(o.Type.DType, shape...)
+	switch o.Type.DType {
+	case runtime.Int64:
+		for i, e := range o.Elems {
+			runtime.Data[int64](t)[i] = e.N
+		}
+	case runtime.Int32:
+		for i, e := range o.Elems {
+			runtime.Data[int32](t)[i] = int32(e.N)
+		}
+	default:
+		return nil
+	}
+	return t
 }
