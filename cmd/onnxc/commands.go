@@ -315,6 +315,24 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		}
 	})
 	fmt.Fprintf(stdout, "nodes_in=%d kernels=%d\n", nodesIn, countNodes(m.Graph))
+	printHistogram(stdout, hist)
+	// What each node lowered to: the kernel entries, which show the algorithms chosen at
+	// compile time (ConvDepthwise, ConvGemm, ...) and the fused elementwise loops.
+	prog, err := ops.LowerModel(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintln(stdout, "kernel entries:")
+	entries := map[string]int{}
+	for e, k := range prog.Histogram() {
+		entries[e.String()] = k
+	}
+	printHistogram(stdout, entries)
+	return nil
+}
+
+// printHistogram prints counts, largest first, then by name.
+func printHistogram(w io.Writer, hist map[string]int) {
 	names := make([]string, 0, len(hist))
 	for k := range hist {
 		names = append(names, k)
@@ -326,9 +344,8 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		return names[i] < names[j]
 	})
 	for _, k := range names {
-		fmt.Fprintf(stdout, "%6d %s\n", hist[k], k)
+		fmt.Fprintf(w, "%6d %s\n", hist[k], k)
 	}
-	return nil
 }
 
 func countNodes(g *ir.Graph) int {
