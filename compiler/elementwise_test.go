@@ -112,3 +112,72 @@ func TestFusedElementwiseMatchesTable(t *testing.T) {
 		t.Fatalf("%s: %s", res[0].Stage, res[0].Msg)
 	}
 }
+
+// A per-channel input (a squeeze-excitation scale [1,C,1]) joins the fused loop, which then
+// runs over rows: y = x + x*sigmoid(s), s one value per channel, bit for bit.
+func TestFusedElementwisePerChannel(t *testing.T) {
+	f32 := int32(onnxpb.TensorProto_FLOAT)
+	vi := func(name string, dims ...int64) *onnxpb.ValueInfoProto {
+		sh := &onnxpb.TensorShapeProto{}
+		for _, d := range dims {
+			sh.Dim = append(sh.Dim, &onnxpb.TensorShapeProto_Dimension{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: d}})
+		}
+		return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{
+			TensorType: &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(f32), Shape: sh}}}}
+	}
+	node := func(op string, out string, in ...string) *onnxpb.NodeProto {
+		return &onnxpb.NodeProto{OpType: proto.String(op), Input: in, Output: []string{out}}
+	}
+	g := &onnxpb.GraphProto{Name: proto.String("se"), Input: []*onnxpb.ValueInfoProto{vi("x", 2, 3, 4), vi("s", 1, 3, 1)},
+		Output: []*onnxpb.ValueInfoProto{vi("y", 2, 3, 4)},
+		Node:   []*onnxpb.NodeProto{node("Sigmoid", "g", "s"), node("Mul", "m", "x", "g"), node("Add", "y", "x", "m")}}
+	x := make([]float32, 24)
+	for i := range x {
+		x[i] = float32(i)*0.37 - 4
+	}
+	s := []float32{-1.5, 0.25, 3}
+	want := make([]float32, 24)
+	for i, v := range x {
+		gate := float32(runtime.EwEval(runtime.EwSigmoid, float64(s[i/4%3]), 0, 0, 0))
+		want[i] = v + v*gate
+	}
+	dir := filepath.Join(t.TempDir(), "test_fused_per_channel")
+	set := filepath.Join(dir, "test_data_set_0")
+	if err := os.MkdirAll(set, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	model, err := proto.Marshal(&onnxpb.ModelProto{IrVersion: proto.Int64(8),
+		OpsetImport: []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(17)}}, Graph: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, data := range map[string][]byte{
+		filepath.Join(dir, "model.onnx"):  model,
+		filepath.Join(set, "input_0.pb"):  runtime.WriteTensorProto("x", runtime.FromFloat32([]int{2, 3, 4}, x)),
+		filepath.Join(set, "input_1.pb"):  runtime.WriteTensorProto("s", runtime.FromFloat32([]int{1, 3, 1}, s)),
+		filepath.Join(set, "output_0.pb"): runtime.WriteTensorProto("y", runtime.FromFloat32([]int{2, 3, 4}, want)),
+	} {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases, err := FindCases([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := compileCase(cases[0], true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src := string(files["model.go"]); !strings.Contains(src, "is the fused elementwise loop") || !strings.Contains(src, "inner") {
+		t.Fatalf("no per-channel fused loop in the generated code:\n%s", src)
+	}
+	res, err := RunCases(cases, TestOptions{WorkDir: filepath.Join(os.TempDir(), "onnxc-ew-test"), Verify: true,
+		Tolerance: func(string) (float64, float64) { return 0, 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Pass {
+		t.Fatalf("%s: %s", res[0].Stage, res[0].Msg)
+	}
+}

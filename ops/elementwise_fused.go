@@ -11,7 +11,8 @@ const FusedDomain = "onnxc"
 
 // onnxc.Elementwise is a fused chain of float32 elementwise ops (passes/fuse_elementwise.go):
 // attribute "steps" holds (op, a, b) per step (runtime.EwStep), "alphas" and "betas" the steps'
-// parameters, "shape_from" the input whose shape the output has.
+// parameters, "shape_from" the input whose shape the output has, and "channel" (one flag per
+// input) with "channel_axis" the inputs broadcast along one dim of the output.
 func init() {
 	Register(&Def{Op: "Elementwise", Domain: FusedDomain, MinIn: 1, MaxIn: -1, MinOut: 1, MaxOut: 1,
 		Doc: "fused chain of float32 elementwise ops (made by fusion)",
@@ -38,7 +39,15 @@ func ElementwiseProgram(n *ir.Node) (*runtime.ElementwiseParams, error) {
 	if len(steps)%3 != 0 || len(alphas) != len(steps)/3 || len(betas) != len(steps)/3 {
 		return nil, Errorf(n, "malformed program: %d step ints, %d alphas, %d betas", len(steps), len(alphas), len(betas))
 	}
-	p := &runtime.ElementwiseParams{ShapeFrom: int(n.GetInt("shape_from", 0))}
+	p := &runtime.ElementwiseParams{ShapeFrom: int(n.GetInt("shape_from", 0)), Axis: int(n.GetInt("channel_axis", 0))}
+	if ch := n.GetInts("channel", nil); ch != nil {
+		if len(ch) != len(n.Inputs) {
+			return nil, Errorf(n, "channel marks %d inputs of %d", len(ch), len(n.Inputs))
+		}
+		for _, c := range ch {
+			p.Channel = append(p.Channel, c != 0)
+		}
+	}
 	for k := 0; k < len(steps); k += 3 {
 		op := runtime.EwOp(steps[k])
 		if op >= runtime.EwOpCount {

@@ -154,7 +154,8 @@ func fuseElementwiseGraph(g *ir.Graph) error {
 }
 
 // buildElementwise makes the fused node for a group, or returns nil when an input of the group
-// is neither of the output's shape nor one element.
+// is neither of the output's shape, nor one element, nor per channel along the one axis that
+// all per-channel inputs share.
 func buildElementwise(g *ir.Graph, root *ir.Node, group map[*ir.Node]bool) *ir.Node {
 	out := root.Outputs[0].Type
 	var members []*ir.Node
@@ -166,6 +167,8 @@ func buildElementwise(g *ir.Graph, root *ir.Node, group map[*ir.Node]bool) *ir.N
 	var inputs []*ir.Value
 	inIndex := map[*ir.Value]int{}
 	shapeFrom := -1
+	axis := -1 // the dim along which per-channel inputs broadcast
+	channel := map[*ir.Value]bool{}
 	var consts []*ir.Value
 	constIndex := map[*ir.Value]int{}
 	for _, n := range members {
@@ -193,7 +196,14 @@ func buildElementwise(g *ir.Graph, root *ir.Node, group map[*ir.Node]bool) *ir.N
 				inIndex[v] = len(inputs)
 				inputs = append(inputs, v)
 			default:
-				return nil
+				a, ok := ewChannelAxis(v.Type, out)
+				if !ok || (axis >= 0 && a != axis) {
+					return nil
+				}
+				axis = a
+				channel[v] = true
+				inIndex[v] = len(inputs)
+				inputs = append(inputs, v)
 			}
 		}
 	}
@@ -229,12 +239,44 @@ func buildElementwise(g *ir.Graph, root *ir.Node, group map[*ir.Node]bool) *ir.N
 		}
 		ref[n.Outputs[0]] = addStep(op, a, b, alpha, beta)
 	}
-	fused := g.NewNode("Elementwise", ops.FusedDomain, root.Name, inputs, 1,
-		ir.Ints("steps", steps...), ir.Floats("alphas", alphas...), ir.Floats("betas", betas...),
-		ir.Int("shape_from", int64(shapeFrom)))
+	attrs := []ir.Attr{ir.Ints("steps", steps...), ir.Floats("alphas", alphas...), ir.Floats("betas", betas...),
+		ir.Int("shape_from", int64(shapeFrom))}
+	if axis >= 0 {
+		flags := make([]int64, len(inputs))
+		for i, v := range inputs {
+			if channel[v] {
+				flags[i] = 1
+			}
+		}
+		attrs = append(attrs, ir.Ints("channel", flags...), ir.Int("channel_axis", int64(axis)))
+	}
+	fused := g.NewNode("Elementwise", ops.FusedDomain, root.Name, inputs, 1, attrs...)
 	// The fused node takes over the root's output value, keeping its name and uses.
 	o := root.Outputs[0]
 	o.Def = fused
 	fused.Outputs[0] = o
 	return fused
+}
+
+// ewChannelAxis reports whether t broadcasts to out as one value per index of a single dim of
+// out (numpy alignment from the right): t is static, that dim is static and equal in both, and
+// every other dim of t is 1. It returns that dim's index in out.
+func ewChannelAxis(t, out ir.Type) (int, bool) {
+	s, ok := t.StaticShape()
+	if !ok || !out.RankKnown || len(s) > len(out.Shape) {
+		return 0, false
+	}
+	axis := -1
+	off := len(out.Shape) - len(s)
+	for i, d := range s {
+		if d == 1 {
+			continue
+		}
+		o := out.Shape[off+i]
+		if axis >= 0 || !o.IsStatic() || int(o.N) != d {
+			return 0, false
+		}
+		axis = off + i
+	}
+	return axis, axis >= 0
 }

@@ -120,11 +120,15 @@ type EwStep struct {
 }
 
 // ElementwiseParams configures Elementwise: a float32 program over inputs that each have the
-// output's shape or one element (broadcast).
+// output's shape, one element, or (Channel) one element per index of the output's dim Axis,
+// broadcast over the others (a per-channel scale or bias).
 type ElementwiseParams struct {
 	Steps []EwStep
 	// ShapeFrom is the input whose shape the output has.
 	ShapeFrom int
+	// Channel marks the per-channel inputs (nil: none); Axis is their dim of the output.
+	Channel []bool
+	Axis    int
 }
 
 // Elementwise is the reference kernel of a fused elementwise program (constant folding and the
@@ -143,8 +147,23 @@ func Elementwise(x *Exec, p *ElementwiseParams, out, in []*Tensor) error {
 		}
 	}
 	n := shapeOf.Len()
+	inner, chans := 1, 1
+	if p.Channel != nil {
+		if len(p.Channel) != len(in) || p.Axis < 0 || p.Axis >= len(shapeOf.Shape) {
+			return fmt.Errorf("elementwise program: per-channel inputs %v along axis %d of %v", p.Channel, p.Axis, shapeOf.Shape)
+		}
+		chans = shapeOf.Shape[p.Axis]
+		for _, d := range shapeOf.Shape[p.Axis+1:] {
+			inner *= d
+		}
+	}
 	for i, t := range in {
-		if t.Len() != 1 && t.Len() != n {
+		switch {
+		case p.Channel != nil && p.Channel[i]:
+			if t.Len() != chans {
+				return fmt.Errorf("elementwise input %d has %d elements, want one per channel (%d)", i, t.Len(), chans)
+			}
+		case t.Len() != 1 && t.Len() != n:
 			return fmt.Errorf("elementwise input %d has %d elements, want %d or 1", i, t.Len(), n)
 		}
 	}
@@ -159,7 +178,12 @@ func Elementwise(x *Exec, p *ElementwiseParams, out, in []*Tensor) error {
 	for i := 0; i < n; i++ {
 		for k, t := range in {
 			s := Data[float32](t)
-			vals[k] = s[min(i, len(s)-1)]
+			switch {
+			case p.Channel != nil && p.Channel[k]:
+				vals[k] = s[i/inner%chans]
+			default:
+				vals[k] = s[min(i, len(s)-1)]
+			}
 		}
 		for k, s := range p.Steps {
 			var a, b float64

@@ -75,85 +75,156 @@ func f32Lit(v float64) jen.Code { return jen.Float32().Call(f64Lit(v)) }
 
 // ewFuncs emits, for every fused program, a job type whose Run is the loop and a function
 // ewNRun(x, out, in) with the kernel calling convention that binds the operands and runs it.
+// A program with per-channel inputs loops over rows (the output's elements after its channel
+// axis), loading each per-channel value once per row.
 func (gen *generator) ewFuncs(f *jen.File) error {
 	for i, n := range gen.nodes {
 		k := gen.kernel(n)
 		if k.Entry != lowered.Elementwise {
 			continue
 		}
-		p := k.Params.(*runtime.ElementwiseParams)
-		out := n.Outputs[0].Type
-		scalar := make([]bool, len(n.Inputs))
-		for j, v := range n.Inputs {
-			scalar[j] = !ir.SameShape(v.Type, out)
+		if err := gen.ewFunc(f, i, n, k.Params.(*runtime.ElementwiseParams)); err != nil {
+			return err
 		}
-		name := fmt.Sprintf("ew%d", i)
-		fields := []jen.Code{jen.Id("d").Index().Float32()}
-		cost := 1
-		for j := range n.Inputs {
-			if scalar[j] {
-				fields = append(fields, jen.Id(fmt.Sprintf("s%d", j)).Float32())
-			} else {
-				fields = append(fields, jen.Id(fmt.Sprintf("i%d", j)).Index().Float32())
-			}
+	}
+	return nil
+}
+
+// ewInput is how the loop reads one input.
+type ewInput int
+
+const (
+	ewFull     ewInput = iota // one value per output element
+	ewScalarIn                // one value
+	ewPerChan                 // one value per index of the channel axis
+)
+
+func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.ElementwiseParams) error {
+	out := n.Outputs[0].Type
+	kind := make([]ewInput, len(n.Inputs))
+	for j, v := range n.Inputs {
+		switch {
+		case p.Channel != nil && p.Channel[j]:
+			kind[j] = ewPerChan
+		case !ir.SameShape(v.Type, out):
+			kind[j] = ewScalarIn
 		}
-		for _, s := range p.Steps {
-			if s.Op >= runtime.EwOpCount || ewSpell[s.Op] == nil {
-				return fmt.Errorf("%s: elementwise op %d has no Go spelling", n.Describe(), s.Op)
-			}
-			cost += max(ewCost[s.Op], 1)
+	}
+	rows := p.Channel != nil
+	chans := 0
+	if rows {
+		if p.Axis >= len(out.Shape) || !out.Shape[p.Axis].IsStatic() {
+			return fmt.Errorf("%s: channel axis %d of %s is not static", n.Describe(), p.Axis, out)
 		}
-		f.Comment(fmt.Sprintf("%s is the fused elementwise loop of %s.", name, n.Describe()))
-		f.Type().Id(name).Struct(fields...)
-		f.Func().Params(jen.Id("j").Id(name)).Id("Run").Params(jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(func(b *jen.Group) {
-			b.Id("d").Op(":=").Id("j").Dot("d").Index(jen.Id("lo"), jen.Id("hi"))
+		chans = int(out.Shape[p.Axis].N)
+	}
+	field := func(j int) string { return [...]string{"i", "s", "c"}[kind[j]] + fmt.Sprint(j) }
+	name := fmt.Sprintf("ew%d", i)
+	fields := []jen.Code{jen.Id("d").Index().Float32()}
+	if rows {
+		fields = append(fields, jen.Id("inner").Int())
+	}
+	for j := range n.Inputs {
+		if kind[j] == ewScalarIn {
+			fields = append(fields, jen.Id(field(j)).Float32())
+		} else {
+			fields = append(fields, jen.Id(field(j)).Index().Float32())
+		}
+	}
+	cost := 1
+	for _, s := range p.Steps {
+		if s.Op >= runtime.EwOpCount || ewSpell[s.Op] == nil {
+			return fmt.Errorf("%s: elementwise op %d has no Go spelling", n.Describe(), s.Op)
+		}
+		cost += max(ewCost[s.Op], 1)
+	}
+	// body emits the element loop over d, reading full inputs from locals of the same names
+	// and per-channel values from locals cN.
+	body := func(b *jen.Group) {
+		b.For(jen.Id("k").Op(":=").Range().Id("d")).BlockFunc(func(l *jen.Group) {
 			for j := range n.Inputs {
-				if !scalar[j] {
-					// Re-slicing to len(d) lets the compiler drop the bounds checks in the loop.
-					b.Id(fmt.Sprintf("i%d", j)).Op(":=").Id("j").Dot(fmt.Sprintf("i%d", j)).Index(jen.Id("lo"), jen.Id("hi")).Index(jen.Empty(), jen.Len(jen.Id("d")))
+				var v jen.Code
+				switch kind[j] {
+				case ewFull:
+					v = jen.Id(field(j)).Index(jen.Id("k"))
+				case ewScalarIn:
+					v = jen.Id("j").Dot(field(j))
+				case ewPerChan:
+					v = jen.Id(field(j))
 				}
+				l.Id(fmt.Sprintf("v%d", j)).Op(":=").Add(v)
 			}
-			b.For(jen.Id("k").Op(":=").Range().Id("d")).BlockFunc(func(l *jen.Group) {
-				for j := range n.Inputs {
-					v := jen.Id("j").Dot(fmt.Sprintf("s%d", j))
-					if !scalar[j] {
-						v = jen.Id(fmt.Sprintf("i%d", j)).Index(jen.Id("k"))
-					}
-					l.Id(fmt.Sprintf("v%d", j)).Op(":=").Add(v)
-				}
-				for s, st := range p.Steps {
-					ref := func(r int) jen.Code { return jen.Id(fmt.Sprintf("v%d", r)) }
-					l.Id(fmt.Sprintf("v%d", len(n.Inputs)+s)).Op(":=").Add(ewSpell[st.Op](st, ref(st.A), ref(st.B)))
-				}
-				l.Id("d").Index(jen.Id("k")).Op("=").Id(fmt.Sprintf("v%d", len(n.Inputs)+len(p.Steps)-1))
-			})
-		})
-		f.Func().Id(name+"Run").Params(jen.Id("x").Op("*").Qual(rtPath, "Exec"), jen.List(jen.Id("out"), jen.Id("in")).Index().Op("*").Qual(rtPath, "Tensor")).Error().BlockFunc(func(b *jen.Group) {
-			b.Id("n").Op(":=").Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Len").Call()
-			for j := range n.Inputs {
-				want := jen.Id("n")
-				if scalar[j] {
-					want = jen.Lit(1)
-				}
-				b.If(jen.Id("in").Index(jen.Lit(j)).Dot("DType").Op("!=").Qual(rtPath, "Float32").Op("||").Id("in").Index(jen.Lit(j)).Dot("Len").Call().Op("!=").Add(want)).Block(
-					jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("input %d is %%s with %%d elements, want float32 with %%d", j)),
-						jen.Id("in").Index(jen.Lit(j)).Dot("DType"), jen.Id("in").Index(jen.Lit(j)).Dot("Len").Call(), want)))
+			for s, st := range p.Steps {
+				ref := func(r int) jen.Code { return jen.Id(fmt.Sprintf("v%d", r)) }
+				l.Id(fmt.Sprintf("v%d", len(n.Inputs)+s)).Op(":=").Add(ewSpell[st.Op](st, ref(st.A), ref(st.B)))
 			}
-			b.Id("out").Index(jen.Lit(0)).Dot("Resize").Call(jen.Qual(rtPath, "Float32"), jen.Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Shape").Op("..."))
-			b.Id("j").Op(":=").Id(name).Values(jen.DictFunc(func(d jen.Dict) {
-				d[jen.Id("d")] = jen.Qual(rtPath, "Data").Index(jen.Float32()).Call(jen.Id("out").Index(jen.Lit(0)))
-				for j := range n.Inputs {
-					data := jen.Qual(rtPath, "Data").Index(jen.Float32()).Call(jen.Id("in").Index(jen.Lit(j)))
-					if scalar[j] {
-						d[jen.Id(fmt.Sprintf("s%d", j))] = data.Index(jen.Lit(0))
-					} else {
-						d[jen.Id(fmt.Sprintf("i%d", j))] = data
-					}
-				}
-			}))
-			b.Qual(rtPath, "ParallelRange").Call(jen.Id("x"), jen.Id("n"), jen.Lit(cost), jen.Id("j"))
-			b.Return(jen.Nil())
+			l.Id("d").Index(jen.Id("k")).Op("=").Id(fmt.Sprintf("v%d", len(n.Inputs)+len(p.Steps)-1))
 		})
 	}
+	// Re-slicing full inputs to len(d) lets the compiler drop the bounds checks in the loop.
+	slices := func(b *jen.Group, lo, hi jen.Code) {
+		b.Id("d").Op(":=").Id("j").Dot("d").Index(lo, hi)
+		for j := range n.Inputs {
+			if kind[j] == ewFull {
+				b.Id(field(j)).Op(":=").Id("j").Dot(field(j)).Index(lo, hi).Index(jen.Empty(), jen.Len(jen.Id("d")))
+			}
+		}
+	}
+	f.Comment(fmt.Sprintf("%s is the fused elementwise loop of %s.", name, n.Describe()))
+	f.Type().Id(name).Struct(fields...)
+	f.Func().Params(jen.Id("j").Id(name)).Id("Run").Params(jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(func(b *jen.Group) {
+		if !rows {
+			slices(b, jen.Id("lo"), jen.Id("hi"))
+			body(b)
+			return
+		}
+		b.For(jen.Id("r").Op(":=").Id("lo"), jen.Id("r").Op("<").Id("hi"), jen.Id("r").Op("++")).BlockFunc(func(rb *jen.Group) {
+			rb.Id("base").Op(":=").Id("r").Op("*").Id("j").Dot("inner")
+			slices(rb, jen.Id("base"), jen.Id("base").Op("+").Id("j").Dot("inner"))
+			for j := range n.Inputs {
+				if kind[j] == ewPerChan {
+					rb.Id(field(j)).Op(":=").Id("j").Dot(field(j)).Index(jen.Id("r").Op("%").Lit(chans))
+				}
+			}
+			body(rb)
+		})
+	})
+	f.Func().Id(name+"Run").Params(jen.Id("x").Op("*").Qual(rtPath, "Exec"), jen.List(jen.Id("out"), jen.Id("in")).Index().Op("*").Qual(rtPath, "Tensor")).Error().BlockFunc(func(b *jen.Group) {
+		shape := jen.Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Shape")
+		b.Id("n").Op(":=").Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Len").Call()
+		for j := range n.Inputs {
+			want := [...]jen.Code{jen.Id("n"), jen.Lit(1), jen.Lit(chans)}[kind[j]]
+			b.If(jen.Id("in").Index(jen.Lit(j)).Dot("DType").Op("!=").Qual(rtPath, "Float32").Op("||").Id("in").Index(jen.Lit(j)).Dot("Len").Call().Op("!=").Add(want)).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("input %d is %%s with %%d elements, want float32 with %%d", j)),
+					jen.Id("in").Index(jen.Lit(j)).Dot("DType"), jen.Id("in").Index(jen.Lit(j)).Dot("Len").Call(), want)))
+		}
+		if rows {
+			b.If(jen.Len(shape.Clone()).Op("<=").Lit(p.Axis).Op("||").Add(shape.Clone()).Index(jen.Lit(p.Axis)).Op("!=").Lit(chans)).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("output shape %%v has no dim %d of %d", p.Axis, chans)), shape.Clone())))
+			b.Id("inner").Op(":=").Lit(1)
+			b.For(jen.List(jen.Id("_"), jen.Id("e")).Op(":=").Range().Add(shape.Clone()).Index(jen.Lit(p.Axis+1), jen.Empty())).Block(jen.Id("inner").Op("*=").Id("e"))
+		}
+		b.Id("out").Index(jen.Lit(0)).Dot("Resize").Call(jen.Qual(rtPath, "Float32"), shape.Clone().Op("..."))
+		b.Id("j").Op(":=").Id(name).Values(jen.DictFunc(func(d jen.Dict) {
+			d[jen.Id("d")] = jen.Qual(rtPath, "Data").Index(jen.Float32()).Call(jen.Id("out").Index(jen.Lit(0)))
+			if rows {
+				d[jen.Id("inner")] = jen.Id("inner")
+			}
+			for j := range n.Inputs {
+				data := jen.Qual(rtPath, "Data").Index(jen.Float32()).Call(jen.Id("in").Index(jen.Lit(j)))
+				if kind[j] == ewScalarIn {
+					data = data.Index(jen.Lit(0))
+				}
+				d[jen.Id(field(j))] = data
+			}
+		}))
+		if rows {
+			b.If(jen.Id("inner").Op("==").Lit(0)).Block(jen.Return(jen.Nil()))
+			b.Qual(rtPath, "ParallelRange").Call(jen.Id("x"), jen.Id("n").Op("/").Id("inner"), jen.Lit(cost).Op("*").Id("inner"), jen.Id("j"))
+		} else {
+			b.Qual(rtPath, "ParallelRange").Call(jen.Id("x"), jen.Id("n"), jen.Lit(cost), jen.Id("j"))
+		}
+		b.Return(jen.Nil())
+	})
 	return nil
 }
