@@ -81,6 +81,31 @@ type Kernel struct {
 	// Aliases says output 0 may share input 0's storage (Reshape and its kin), so a memory
 	// planner keeps that storage alive as long as the output.
 	Aliases bool
+	// Prepack lists constant operands the kernel reads in a packed layout, prepared at compile
+	// time; each packed operand is passed after the node's inputs, in this order.
+	Prepack []Prepack
+}
+
+// PackLayout is a packed layout of a constant operand.
+type PackLayout uint8
+
+const (
+	// PackGemmA: Groups row-major M x K matrices as the A operand of a matrix product (a
+	// convolution's weights).
+	PackGemmA PackLayout = iota + 1
+	// PackGemmB: Groups K x N matrices (N x K when Trans) as the B operand (Gemm's and
+	// MatMul's constant weights).
+	PackGemmB
+)
+
+// Prepack says that the constant at node input Input is to be packed in Layout. The packed
+// form's bytes are the backend's business (the CPU backend's is runtime.PackGemmA/B's).
+type Prepack struct {
+	Input   int
+	Layout  PackLayout
+	Groups  int
+	M, K, N int
+	Trans   bool
 }
 
 // Graph is one graph's kernels in execution order.

@@ -41,7 +41,7 @@ func LowerNode(n *ir.Node) (*lowered.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &lowered.Kernel{Node: n, Entry: c.Entry, Params: c.Params, Bodies: c.Bodies, Aliases: d.MayAlias}
+	k := &lowered.Kernel{Node: n, Entry: c.Entry, Params: c.Params, Bodies: c.Bodies, Aliases: d.MayAlias, Prepack: c.Prepack}
 	for _, v := range n.Inputs {
 		k.In = append(k.In, lowered.OperandOf(v))
 	}

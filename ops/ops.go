@@ -59,7 +59,10 @@ type Call struct {
 	// Bodies are the regions that the Params' runtime.Body fields run, in field order; nil for an
 	// optional region the node lacks.
 	Bodies []*ir.Graph
-	run    func(x *runtime.Exec, out, in []*runtime.Tensor) error
+	// Prepack lists constant inputs the kernel reads prepacked (lowered.Kernel.Prepack); their
+	// packed forms follow the node's inputs.
+	Prepack []lowered.Prepack
+	run     func(x *runtime.Exec, out, in []*runtime.Tensor) error
 }
 
 // K binds a kernel entry to its parameters. The entry's reference kernel must take *P; a
@@ -77,8 +80,26 @@ func K[P any](e lowered.Entry, p *P) Call {
 	return Call{Entry: e, Params: p, run: func(x *runtime.Exec, out, in []*runtime.Tensor) error { return fn(x, p, out, in) }}
 }
 
-// Run executes the call on its reference kernel.
-func (c Call) Run(x *runtime.Exec, out, in []*runtime.Tensor) error { return c.run(x, out, in) }
+// Run executes the call on its reference kernel, packing the prepacked operands first (the
+// generated code has them packed at compile time).
+func (c Call) Run(x *runtime.Exec, out, in []*runtime.Tensor) error {
+	if len(c.Prepack) > 0 {
+		in = append([]*runtime.Tensor(nil), in...)
+		for _, p := range c.Prepack {
+			t, err := PackConst(in[p.Input], p)
+			if err != nil {
+				return err
+			}
+			in = append(in, t)
+		}
+	}
+	return c.run(x, out, in)
+}
+
+// PackConst packs a constant operand as p says, in the CPU backend's layout.
+func PackConst(t *runtime.Tensor, p lowered.Prepack) (*runtime.Tensor, error) {
+	return runtime.PackGemmOperand(t, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
+}
 
 var registry = map[string]*Def{}
 

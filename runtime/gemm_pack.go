@@ -76,3 +76,25 @@ func PackGemmB(w []float32, batches, k, n int, trans bool) []float32 {
 	}
 	return dst
 }
+
+// PackGemmOperand packs a constant float32 tensor as PackGemmA (a) or PackGemmB, for the
+// compiler and the reference interpreter; the result is a 1-D tensor of the packed panels.
+func PackGemmOperand(t *Tensor, a bool, groups, m, k, n int, trans bool) (*Tensor, error) {
+	if t.DType != Float32 {
+		return nil, fmt.Errorf("prepacking %s weights, want float32", t.DType)
+	}
+	w := Data[float32](t)
+	var p []float32
+	if a {
+		if len(w) != groups*m*k || groups < 1 {
+			return nil, fmt.Errorf("prepacking %d weights as %d groups of %dx%d", len(w), groups, m, k)
+		}
+		p = PackGemmA(w, groups, m, k)
+	} else {
+		if len(w) != groups*k*n || groups < 1 {
+			return nil, fmt.Errorf("prepacking %d weights as %d batches of %dx%d", len(w), groups, k, n)
+		}
+		p = PackGemmB(w, groups, k, n, trans)
+	}
+	return FromFloat32([]int{len(p)}, p), nil
+}

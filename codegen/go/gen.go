@@ -59,7 +59,45 @@ type generator struct {
 	weights []*ir.Value
 	plan    *plan
 	syms    []string
+	// packed are each node's prepacked operands (weights of their own), passed after its inputs.
+	packed map[*ir.Node][]*ir.Value
 }
+
+// prepack packs the constants that kernels read prepacked (lowered.Kernel.Prepack) into
+// weights of their own, once per constant and layout.
+func (gen *generator) prepack(addWeight func(*ir.Value, *runtime.Tensor)) error {
+	gen.packed = map[*ir.Node][]*ir.Value{}
+	type key struct {
+		v *ir.Value
+		p lowered.Prepack
+	}
+	done := map[key]*ir.Value{}
+	for _, n := range gen.nodes {
+		for _, p := range gen.kernel(n).Prepack {
+			v := n.Input(p.Input)
+			if v == nil || v.Const == nil {
+				return fmt.Errorf("%s: input %d to prepack is not a constant", n.Describe(), p.Input)
+			}
+			k := key{v, p}
+			k.p.Input = 0 // the same constant packed the same way, whichever input it is
+			pv, ok := done[k]
+			if !ok {
+				t, err := runtime.PackGemmOperand(v.Const, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
+				if err != nil {
+					return fmt.Errorf("%s: %w", n.Describe(), err)
+				}
+				pv = &ir.Value{ID: -1, Name: v.Name + " (prepacked)", Type: ir.ConstType(t), Const: t, Graph: v.Graph}
+				addWeight(pv, t)
+				done[k] = pv
+			}
+			gen.packed[n] = append(gen.packed[n], pv)
+		}
+	}
+	return nil
+}
+
+// numIns is the number of tensors a node's kernel takes: its inputs and prepacked operands.
+func (gen *generator) numIns(n *ir.Node) int { return len(n.Inputs) + len(gen.packed[n]) }
 
 // kernel is n's lowered form.
 func (gen *generator) kernel(n *ir.Node) *lowered.Kernel { return gen.prog.Of[n] }
@@ -82,6 +120,9 @@ func (gen *generator) run() (Files, error) {
 		if in.Default != nil {
 			addWeight(in, in.Default)
 		}
+	}
+	if err := gen.prepack(addWeight); err != nil {
+		return nil, err
 	}
 	gen.plan = newPlan(weightIndex, gen.prog)
 	gen.plan.planGraph(g)
@@ -388,6 +429,9 @@ func (gen *generator) argRefs() (refs []int, starts []int) {
 		for _, in := range n.Inputs {
 			refs = append(refs, gen.ref(in))
 		}
+		for _, pv := range gen.packed[n] {
+			refs = append(refs, gen.ref(pv))
+		}
 		for _, o := range n.Outputs {
 			refs = append(refs, gen.ref(o))
 		}
@@ -494,7 +538,7 @@ func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, st
 	for k, n := range g.Nodes {
 		i := gen.index[n]
 		lo := starts[i]
-		mid := lo + len(n.Inputs)
+		mid := lo + gen.numIns(n)
 		hi := mid + len(n.Outputs)
 		if k > 0 && k%32 == 0 && g == gen.g {
 			b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
