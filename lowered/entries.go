@@ -61,6 +61,7 @@ const (
 	LpNorm                      // parameters: LpNormParams
 	MatMul                      // parameters: struct{}
 	MatMulInteger               // parameters: struct{}
+	MatMulPackedB               // parameters: MatMulPackedParams
 	MaxRoiPool                  // parameters: MaxRoiPoolParams
 	MaxUnpool                   // parameters: MaxUnpoolParams
 	MeanVarianceNorm            // parameters: MVNParams
@@ -183,6 +184,7 @@ var entryNames = [numEntries]string{
 	LpNorm:                "LpNorm",
 	MatMul:                "MatMul",
 	MatMulInteger:         "MatMulInteger",
+	MatMulPackedB:         "MatMulPackedB",
 	MaxRoiPool:            "MaxRoiPool",
 	MaxUnpool:             "MaxUnpool",
 	MeanVarianceNorm:      "MeanVarianceNorm",

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"github.com/onnxc/onnxc/ir"
-	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -67,7 +66,7 @@ func init() {
 				ActAlpha:   float32(n.GetFloat("activation_alpha", float64(a))),
 				ActBeta:    float32(n.GetFloat("activation_beta", float64(b))),
 			}
-			return K(lowered.Gemm, p), nil
+			return gemmCall(n, p), nil
 		},
 	})
 }

@@ -66,6 +66,7 @@ var refKernels = [...]any{
 	lowered.LpNorm:                runtime.LpNorm,
 	lowered.MatMul:                runtime.MatMul,
 	lowered.MatMulInteger:         runtime.MatMulInteger,
+	lowered.MatMulPackedB:         runtime.MatMulPackedB,
 	lowered.MaxRoiPool:            runtime.MaxRoiPool,
 	lowered.MaxUnpool:             runtime.MaxUnpool,
 	lowered.MeanVarianceNorm:      runtime.MeanVarianceNorm,

@@ -22,7 +22,14 @@ func init() {
 			}
 			return mmInfer(n, a, b, a.DType)
 		},
-		Lower: func(n *ir.Node) (Call, error) { return K(lowered.MatMul, &struct{}{}), nil },
+		Lower: func(n *ir.Node) (Call, error) {
+			if pk, ok := prepackB(n, 1, false); ok && InType(n, 0).DType == runtime.Float32 && InType(n, 0).Rank() >= 1 {
+				c := K(lowered.MatMulPackedB, &runtime.MatMulPackedParams{K: pk.K, N: pk.N})
+				c.Prepack = []lowered.Prepack{pk}
+				return c, nil
+			}
+			return K(lowered.MatMul, &struct{}{}), nil
+		},
 	})
 	Register(&Def{
 		Op: "MatMulInteger", MinIn: 2, MaxIn: 4, MinOut: 1, MaxOut: 1,
@@ -55,12 +62,13 @@ func init() {
 		Doc:   "alpha * op(A) * op(B) + beta * C for matrices, C broadcast",
 		Infer: inferGemm,
 		Lower: func(n *ir.Node) (Call, error) {
-			return K(lowered.Gemm, &runtime.GemmParams{
+			p := &runtime.GemmParams{
 				Alpha:  n.GetFloat("alpha", 1),
 				Beta:   n.GetFloat("beta", 1),
 				TransA: n.GetInt("transA", 0) != 0,
 				TransB: n.GetInt("transB", 0) != 0,
-			}), nil
+			}
+			return gemmCall(n, p), nil
 		},
 	})
 }
@@ -163,4 +171,34 @@ func inferGemm(n *ir.Node) error {
 	}
 	SetOut(n, 0, ir.TensorType(dt, m, nn))
 	return nil
+}
+
+// prepackB says how to prepack input bi, when it is a constant float32 matrix, as the B operand
+// of a product (trans: stored N x K); ok is false otherwise.
+func prepackB(n *ir.Node, bi int, trans bool) (lowered.Prepack, bool) {
+	b := n.Input(bi)
+	if b == nil || b.Const == nil || b.Const.DType != runtime.Float32 || len(b.Const.Shape) != 2 {
+		return lowered.Prepack{}, false
+	}
+	k, nn := b.Const.Shape[0], b.Const.Shape[1]
+	if trans {
+		k, nn = nn, k
+	}
+	if k == 0 || nn == 0 {
+		return lowered.Prepack{}, false
+	}
+	return lowered.Prepack{Input: bi, Layout: lowered.PackGemmB, Groups: 1, K: k, N: nn, Trans: trans}, true
+}
+
+// gemmCall lowers Gemm and FusedGemm, with B prepacked when it is a constant float32 matrix
+// and A is float32.
+func gemmCall(n *ir.Node, p *runtime.GemmParams) Call {
+	pk, ok := prepackB(n, 1, p.TransB)
+	if !ok || InType(n, 0).DType != runtime.Float32 {
+		return K(lowered.Gemm, p)
+	}
+	p.PackedB = true
+	c := K(lowered.Gemm, p)
+	c.Prepack = []lowered.Prepack{pk}
+	return c
 }

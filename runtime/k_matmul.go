@@ -227,11 +227,18 @@ type GemmParams struct {
 	TransA, TransB    bool
 	Activation        Act
 	ActAlpha, ActBeta float32
+	// PackedB says B is a float32 constant whose prepacked form (PackGemmB, of op(B)) is the
+	// last input; the GEMM reads it in place.
+	PackedB bool
 }
 
 // Gemm is ONNX Gemm for float and integer types; C is optional and broadcasts to M x N.
 func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
 	defer x.Release(x.Mark())
+	var packed *Tensor
+	if p.PackedB {
+		packed, in = in[len(in)-1], in[:len(in)-1]
+	}
 	A, B := in[0], in[1]
 	var C *Tensor
 	if len(in) > 2 {
@@ -292,7 +299,14 @@ func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
 			gmFillBias(y, m, n, c, cst, float32(p.Beta))
 			acc = true
 		}
-		sgemm(x, p.TransA, p.TransB, m, n, k, float32(p.Alpha), a, lda, b, ldb, y, n, acc)
+		if packed != nil {
+			if packed.DType != Float32 || packed.Len() != PackedGemmBLen(1, k, n) {
+				return fmt.Errorf("prepacked weights have %d values, want %d", packed.Len(), PackedGemmBLen(1, k, n))
+			}
+			sgemmPackedB(x, p.TransA, m, n, k, float32(p.Alpha), a, lda, Data[float32](packed), y, n, acc)
+		} else {
+			sgemm(x, p.TransA, p.TransB, m, n, k, float32(p.Alpha), a, lda, b, ldb, y, n, acc)
+		}
 		act.apply(x, y, nil)
 		if A.DType != Float32 {
 			cvStoreF32(Y, y)
