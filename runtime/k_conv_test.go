@@ -654,7 +654,8 @@ func TestConvStaticEntries(t *testing.T) {
 }
 
 // TestDepthwiseRow checks the depthwise row loop (assembly where the CPU has it) against the Go
-// loop, for every row length up to a few blocks, every activation form, and infinities and NaN.
+// loop, for every row length up to a few blocks, every activation form, and infinities and NaN;
+// and the pooling loops (max row, sum) likewise.
 func TestDepthwiseRow(t *testing.T) {
 	r := rand.New(rand.NewSource(22))
 	inf := float32(math.Inf(1))
@@ -684,6 +685,21 @@ func TestDepthwiseRow(t *testing.T) {
 			got[n], want[n] = 42, 42
 			dwRow(got[:n], src, offs, w, &f)
 			dwRowGo(want[:n], src, offs, w, &f)
+			if f.hswish != 0 { // and the pooling loops, once per n
+				gm, wm := make([]float32, n), make([]float32, n)
+				dwMaxRow(gm, src, offs)
+				dwMaxRowGo(wm, src, offs)
+				if fmt.Sprint(gm) != fmt.Sprint(wm) {
+					t.Fatalf("n %d taps %d: max row %v, want %v", n, taps, gm, wm)
+				}
+				var s64 float64
+				for _, v := range src[:n] {
+					s64 += float64(v)
+				}
+				if s := dwSum(src[:n]); n%17 != 0 && math.Abs(float64(s)-s64) > 1e-4*(1+math.Abs(s64)) {
+					t.Fatalf("n %d: sum %v, want %v", n, s, s64)
+				}
+			}
 			for i := range got {
 				g, e := got[i], want[i]
 				if g != g && e != e || g == e {
