@@ -436,18 +436,11 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 				// Every tap of the panel is inside the input: no checks.
 				base := (bz*H+by)*W + bx
 				if sx == 1 {
-					for pp := 0; pp < kc; pp++ {
-						o := toff[pp] + base
-						r := xs[o : o+gemmNR : o+gemmNR]
-						q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
-						q[0], q[1], q[2], q[3] = r[0], r[1], r[2], r[3]
-					}
+					cvPackRows(d, xs, toff[:kc], base, gemmNR)
 				} else {
 					for pp := 0; pp < kc; pp++ {
 						o := toff[pp] + base
-						r := xs[o : o+(gemmNR-1)*sx+1]
-						q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
-						q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[(gemmNR-1)*sx]
+						cvPackStrided(d[pp*gemmNR:pp*gemmNR+gemmNR:pp*gemmNR+gemmNR], xs[o:o+(gemmNR-1)*sx+1], sx)
 					}
 				}
 				if ox += gemmNR; ox == OW {
@@ -463,13 +456,12 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 				q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
 				iz, iy, ix := bz+tz[pp], by+ty[pp], bx+tx[pp]
 				if uint(iz) >= uint(D) || uint(iy) >= uint(H) {
-					q[0], q[1], q[2], q[3] = 0, 0, 0, 0
+					clear(q)
 					continue
 				}
 				row := xs[chOff[pp]+(iz*H+iy)*W : chOff[pp]+(iz*H+iy+1)*W]
 				if ix >= 0 && ix+(gemmNR-1)*sx < W {
-					r := row[ix : ix+(gemmNR-1)*sx+1]
-					q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[(gemmNR-1)*sx]
+					cvPackStrided(q, row[ix:ix+(gemmNR-1)*sx+1], sx)
 					continue
 				}
 				for c := range q {
@@ -513,6 +505,25 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 				}
 			}
 		}
+	}
+}
+
+// cvPackStrided sets q[c] = r[c*sx] for the gemmNR columns c of a panel row.
+func cvPackStrided(q, r []float32, sx int) {
+	if gemmNR == 4 {
+		q, r := q[:4:4], r[:3*sx+1]
+		q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[3*sx]
+		return
+	}
+	for c := range q {
+		q[c] = r[c*sx]
+	}
+}
+
+// cvPackRowsGo is cvPackRows in Go.
+func cvPackRowsGo(d, xs []float32, offs []int, base, width int) {
+	for r, o := range offs {
+		copy(d[r*width:(r+1)*width], xs[o+base:o+base+width])
 	}
 }
 
