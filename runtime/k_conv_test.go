@@ -436,28 +436,40 @@ func BenchmarkConvDepthwise3x3(b *testing.B) {
 	b.ReportMetric(2*64*9*112*112*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// TestConvDepthwiseKernels covers the specialized 3- and 5-wide depthwise loops at strides 1
-// and 2 with every padding up to the window size.
+// TestConvDepthwiseKernels covers the depthwise loops for 3- and 5-wide kernels (the ones with
+// multi-row routines) at strides 1 and 2 with every padding up to the window size, narrow and
+// wide rows, with and without a fused activation.
 func TestConvDepthwiseKernels(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
 	for _, k := range []int{3, 5} {
 		for s := 1; s <= 2; s++ {
 			for pad := 0; pad < k; pad++ {
 				for _, mult := range []int{1, 2} {
-					xs, ws := []int{2, 3, 7 + r.Intn(4), 9 + r.Intn(5)}, []int{3 * mult, 1, k, k}
-					X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, 3*mult)
-					pads := []int{pad, pad, k - 1 - pad, pad}
-					var outSp []int
-					for d := 0; d < 2; d++ {
-						outSp = append(outSp, (xs[2+d]+pads[d]+pads[2+d]-k)/s+1)
+					for _, wide := range []bool{false, true} {
+						xs, ws := []int{2, 3, 7 + r.Intn(6), 9 + r.Intn(5)}, []int{3 * mult, 1, k, k}
+						if wide {
+							xs[2], xs[3] = 5+r.Intn(12), 17+r.Intn(70)
+						}
+						X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, 3*mult)
+						pads := []int{pad, pad, k - 1 - pad, pad}
+						var outSp []int
+						for d := 0; d < 2; d++ {
+							outSp = append(outSp, (xs[2+d]+pads[d]+pads[2+d]-k)/s+1)
+						}
+						want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 3, []int{s, s}, []int{1, 1}, pads[:2], outSp)
+						y := New(Float32)
+						p := &ConvParams{Group: 3, Strides: []int{s, s}, Pads: pads}
+						if wide {
+							p.Activation = ActHardSwish
+							for i, v := range want {
+								want[i] = float32(actNaive("HardSwish", nil, float64(v)))
+							}
+						}
+						if err := Conv(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W, B}); err != nil {
+							t.Fatal(err)
+						}
+						gmClose(t, fmt.Sprintf("depthwise %dx%d stride %d pads %v mult %d x %v", k, k, s, pads, mult, xs), Data[float32](y), want, 1e-5)
 					}
-					want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 3, []int{s, s}, []int{1, 1}, pads[:2], outSp)
-					y := New(Float32)
-					p := &ConvParams{Group: 3, Strides: []int{s, s}, Pads: pads}
-					if err := Conv(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W, B}); err != nil {
-						t.Fatal(err)
-					}
-					gmClose(t, fmt.Sprintf("depthwise %dx%d stride %d pads %v mult %d", k, k, s, pads, mult), Data[float32](y), want, 1e-5)
 				}
 			}
 		}
