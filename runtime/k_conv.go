@@ -322,6 +322,7 @@ const (
 	cvAlgPointwise        // 1x1, unit strides, no padding: a plain GEMM
 	cvAlgDepthwise        // one input channel per group, several groups: the direct kernel
 	cvAlgDot              // at most ConvDotMaxOut output positions: dot products (k_conv_dot.go)
+	cvAlgDirect           // 3x3, unit strides and dilations, one group: k_conv_direct.go
 )
 
 // cvAlgOf picks the algorithm for a resolved convolution; the compiler makes the same choice
@@ -332,6 +333,8 @@ func cvAlgOf(w *cvWin, c, g int) int {
 		return cvAlgDepthwise
 	case w.outVol() <= ConvDotMaxOut:
 		return cvAlgDot
+	case cvDirectFits(w, g):
+		return cvAlgDirect
 	case cvPointwise(w):
 		return cvAlgPointwise
 	}
@@ -350,6 +353,8 @@ func cvAlgFits(alg int, w *cvWin, c, g int) bool {
 		return c == g && g > 1
 	case cvAlgPointwise:
 		return cvPointwise(w)
+	case cvAlgDirect:
+		return cvDirectFits(w, g)
 	}
 	return true
 }
@@ -365,6 +370,9 @@ func (cd *cvConv) run32(x *Exec, alg int, xs, ws, bias, y, z []float32, act *act
 	switch alg {
 	case cvAlgDepthwise:
 		cvDepthwise(x, cd, xs, ws, bias, y, z, act)
+		return
+	case cvAlgDirect:
+		cd.direct(x, xs, ws, bias, y, z, act)
 		return
 	case cvAlgDot:
 		cd.dot(x, xs, ws, bias, y)

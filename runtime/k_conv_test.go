@@ -629,7 +629,7 @@ func TestConvStaticEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 		entry := map[int]func(*Exec, *ConvGeomParams, []*Tensor, []*Tensor) error{
-			cvAlgDepthwise: ConvDepthwise, cvAlgPointwise: ConvPointwise, cvAlgGemm: ConvGemm, cvAlgDot: ConvDot}[cvAlgOf(&w, c, group)]
+			cvAlgDepthwise: ConvDepthwise, cvAlgPointwise: ConvPointwise, cvAlgGemm: ConvGemm, cvAlgDot: ConvDot, cvAlgDirect: ConvDirect}[cvAlgOf(&w, c, group)]
 		x := NewExec(nil)
 		if it%2 == 1 {
 			x = NewExec(pool)
@@ -744,5 +744,52 @@ func TestConvDot(t *testing.T) {
 		}
 		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, group, []int{s}, []int{1}, []int{0}, []int{ov})
 		gmClose(t, fmt.Sprintf("case %d: x %v w %v group %d stride %d", it, xs, ws, group, s), Data[float32](y), want, 1e-5)
+	}
+}
+
+// TestConvDirect runs ConvDirect (3x3, unit strides) on random channel counts, sizes and pads,
+// with bias, summand Z and activations, against the reference convolution.
+func TestConvDirect(t *testing.T) {
+	r := rand.New(rand.NewSource(24))
+	pool := NewPool(2)
+	defer pool.Close()
+	acts := []string{"", "Relu", "HardSwish", "Sigmoid"}
+	for it := 0; it < 150; it++ {
+		c, m := 1+r.Intn(20), 1+r.Intn(7)
+		xs := []int{1 + r.Intn(2), c, 1 + r.Intn(13), 1 + r.Intn(70)}
+		ws := []int{m, c, 3, 3}
+		pads := []int{r.Intn(3), r.Intn(3), r.Intn(3), r.Intn(3)}
+		outSp := []int{xs[2] + pads[0] + pads[2] - 2, xs[3] + pads[1] + pads[3] - 2}
+		if outSp[0] < 1 || outSp[1] < 1 {
+			continue
+		}
+		X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, m)
+		in := []*Tensor{X, W, B}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 1, []int{1, 1}, []int{1, 1}, pads[:2], outSp)
+		var zs []float32
+		if it%5 == 0 {
+			Z := cvtTensor(r, nil, xs[0], m, outSp[0], outSp[1])
+			in, zs = append(in, Z), Data[float32](Z)
+		}
+		name := acts[it%len(acts)]
+		act, alpha, beta, _ := ActivationOf(name, nil)
+		p := &ConvGeomParams{C: c, M: m, Group: 1, In: xs[2:], Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1},
+			Out: outSp, Pads: pads, Activation: act, ActAlpha: alpha, ActBeta: beta}
+		x := NewExec(nil)
+		if it%2 == 1 {
+			x = NewExec(pool)
+		}
+		y := New(Float32)
+		if err := ConvDirect(x, p, []*Tensor{y}, in); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			v := float64(want[i])
+			if zs != nil {
+				v += float64(zs[i])
+			}
+			want[i] = float32(actNaive(name, nil, v))
+		}
+		gmClose(t, fmt.Sprintf("case %d: x %v w %v pads %v act %q z %v", it, xs, ws, pads, name, zs != nil), Data[float32](y), want, 1e-5)
 	}
 }
