@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 )
 
 // This file holds Conv and the sliding-window geometry that Conv, ConvTranspose and the pooling
@@ -376,10 +377,59 @@ func (cd *cvConv) run32(x *Exec, alg int, xs, ws, bias, y, z []float32, act *act
 		return
 	case cvAlgDot:
 		cd.dot(x, xs, ws, bias, y)
+		act.apply(x, y, z)
 	default:
-		cd.gemm(x, alg == cvAlgPointwise, xs, ws, bias, y)
+		cd.gemmAct(x, alg == cvAlgPointwise, xs, ws, bias, y, z, act)
 	}
-	act.apply(x, y, z)
+}
+
+// gemmAct computes y = act(conv + bias + z) on the GEMM (pointwise or im2col). Outputs too
+// large for the cache (cvBiasPassMin floats and up) are overwritten by the GEMM, then one pass
+// per output plane adds the bias and z and applies the activation, rather than being filled
+// with the bias before the GEMM and passed over again after; small ones take the latter, which
+// has fewer calls per plane.
+func (cd *cvConv) gemmAct(x *Exec, pointwise bool, xs, ws, bias, y, z []float32, act *activation) {
+	ov := cd.w.outVol()
+	if bias == nil || len(y) < cvBiasPassMin {
+		cd.gemm(x, pointwise, xs, ws, bias, y)
+		act.apply(x, y, z)
+		return
+	}
+	cd.gemm(x, pointwise, xs, ws, nil, y)
+	parFor(gmPool(x), cd.n*cd.m, ov*2, cvBiasActJob{y: y, bias: bias, z: z, act: *act, ov: ov, m: cd.m})
+}
+
+// cvBiasPassMin is the output size from which gemmAct adds the bias after the GEMM.
+const cvBiasPassMin = 1 << 18
+
+// cvBiasActJob sets output planes lo..hi to act(y + bias[m] + z).
+type cvBiasActJob struct {
+	y, bias, z []float32
+	act        activation
+	ov, m      int
+}
+
+func (j cvBiasActJob) run(lo, hi int) {
+	inf := float32(math.Inf(1))
+	for i := lo; i < hi; i++ {
+		s := j.y[i*j.ov : (i+1)*j.ov]
+		b := j.bias[i%j.m]
+		if j.z != nil {
+			zs := j.z[i*j.ov : (i+1)*j.ov]
+			for k := arithVec(BinaryAdd, s, s, zs); k < len(s); k++ {
+				s[k] += zs[k]
+			}
+		}
+		switch a := &j.act; a.kind {
+		case actRelu:
+			clampAffine(s, 1, b, 0, inf)
+		case actClip:
+			clampAffine(s, 1, b, a.a, a.b)
+		default:
+			clampAffine(s, 1, b, -inf, inf)
+			actRun(a, s)
+		}
+	}
 }
 
 // gemm computes a float32 convolution on the GEMM: a plain matrix product of the weights and

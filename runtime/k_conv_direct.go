@@ -24,8 +24,7 @@ func cvDirectFits(w *cvWin, g int) bool {
 func (cd *cvConv) direct(x *Exec, xs, ws, bias, y, z []float32, act *activation) {
 	w := &cd.w
 	if !cvDirectHas() {
-		cd.gemm(x, false, xs, ws, bias, y)
-		act.apply(x, y, z)
+		cd.gemmAct(x, false, xs, ws, bias, y, z, act)
 		return
 	}
 	da, post := dwActOf(act)

@@ -793,3 +793,43 @@ func TestConvDirect(t *testing.T) {
 		gmClose(t, fmt.Sprintf("case %d: x %v w %v pads %v act %q z %v", it, xs, ws, pads, name, zs != nil), Data[float32](y), want, 1e-5)
 	}
 }
+
+// TestConvBiasPass covers the GEMM convolutions' bias pass after the GEMM, taken by outputs of
+// cvBiasPassMin floats and up, with each activation form and a summand Z.
+func TestConvBiasPass(t *testing.T) {
+	r := rand.New(rand.NewSource(25))
+	for i, name := range []string{"", "Relu", "Clip", "HardSwish", "Sigmoid"} {
+		k := 1 + 2*(i%2) // pointwise and im2col
+		xs, ws := []int{1, 3, 128, 256}, []int{8, 3, k, k}
+		pads := []int{k / 2, k / 2, k / 2, k / 2}
+		X, W, B, Z := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, 8), cvtTensor(r, nil, 1, 8, 128, 256)
+		params := map[string][]float32{"Clip": {-0.5, 0.7}}[name]
+		act, alpha, beta, _ := ActivationOf(name, params)
+		p := &ConvGeomParams{C: 3, M: 8, Group: 1, In: xs[2:], Kernel: ws[2:], Strides: []int{1, 1}, Dilations: []int{1, 1},
+			Out: xs[2:], Pads: pads, Activation: act, ActAlpha: alpha, ActBeta: beta}
+		in := []*Tensor{X, W, B}
+		if i%2 == 0 {
+			in = append(in, Z)
+		}
+		y := New(Float32)
+		f := ConvPointwise
+		if k == 3 {
+			f = ConvGemm
+		}
+		if err := f(NewExec(nil), p, []*Tensor{y}, in); err != nil {
+			t.Fatal(err)
+		}
+		if y.Len() < cvBiasPassMin {
+			t.Fatalf("output of %d floats does not reach the bias pass", y.Len())
+		}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 1, []int{1, 1}, []int{1, 1}, pads[:2], xs[2:])
+		for j := range want {
+			v := float64(want[j])
+			if len(in) > 3 {
+				v += float64(Data[float32](Z)[j])
+			}
+			want[j] = float32(actNaive(name, params, v))
+		}
+		gmClose(t, fmt.Sprintf("%dx%d conv, act %q, z %v", k, k, name, len(in) > 3), Data[float32](y), want, 1e-5)
+	}
+}
