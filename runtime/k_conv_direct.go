@@ -62,7 +62,7 @@ func (j cvDirectJob) run(lo, hi int) {
 	cd, w, pw := &j.cd, &j.cd.w, j.pw
 	H, W, OH, OW := w.in[1], w.in[2], w.out[1], w.out[2]
 	iv, ov := w.inVol(), w.outVol()
-	buf := j.buf[lo/j.chunk*j.size : (lo/j.chunk+1)*j.size]
+	buf := chunkBuf(j.buf, j.size, j.chunk, lo, hi)
 	clear(buf)
 	cstride := 6 * pw
 	// Input columns [0, W) sit at q = ix + pb: positions q0..q1 of each buffer row.

@@ -183,7 +183,7 @@ type dwJob struct {
 
 func (j dwJob) run(lo, hi int) {
 	g, cd, w := &j.g, &j.cd, &j.g.w
-	buf := j.buf[lo/j.chunk*g.size : (lo/j.chunk+1)*g.size]
+	buf := chunkBuf(j.buf, g.size, j.chunk, lo, hi)
 	clear(buf)
 	iv, ov, kv := w.inVol(), w.outVol(), w.kVol()
 	mg := cd.m / cd.g
@@ -233,4 +233,14 @@ func (j dwJob) run(lo, hi int) {
 			}
 		}
 	}
+}
+
+// chunkBuf returns the size floats of buf that belong to the parallel chunk lo..hi of a job cut
+// into chunks of chunk indices (chunk k, starting at k*chunk, owns the k-th size floats; see
+// Pool.chunk). A chunk off that grid would share another's buffer, so it panics instead.
+func chunkBuf(buf []float32, size, chunk, lo, hi int) []float32 {
+	if lo%chunk != 0 || hi-lo > chunk {
+		panic("runtime: parallel chunk off the per-chunk scratch grid")
+	}
+	return buf[lo/chunk*size : (lo/chunk+1)*size]
 }

@@ -94,7 +94,7 @@ type plFastJob struct {
 
 func (j plFastJob) run(lo, hi int) {
 	g, w := &j.g, &j.g.w
-	buf := j.buf[lo/j.chunk*g.size : (lo/j.chunk+1)*g.size]
+	buf := chunkBuf(j.buf, g.size, j.chunk, lo, hi)
 	isMax := j.pl.mode == PoolMax
 	if isMax {
 		fillF32(buf, float32(math.Inf(-1)))
