@@ -24,6 +24,7 @@ const (
 	ConstantOfShape             // parameters: ConstantOfShapeParams
 	Conv                        // parameters: ConvParams
 	ConvDepthwise               // parameters: ConvGeomParams
+	ConvDirect                  // parameters: ConvGeomParams
 	ConvDot                     // parameters: ConvGeomParams
 	ConvGemm                    // parameters: ConvGeomParams
 	ConvInteger                 // parameters: ConvParams
@@ -147,6 +148,7 @@ var entryNames = [numEntries]string{
 	ConstantOfShape:       "ConstantOfShape",
 	Conv:                  "Conv",
 	ConvDepthwise:         "ConvDepthwise",
+	ConvDirect:            "ConvDirect",
 	ConvDot:               "ConvDot",
 	ConvGemm:              "ConvGemm",
 	ConvInteger:           "ConvInteger",

@@ -322,8 +322,9 @@ func lowerConvParams(n *ir.Node, xi, wi int) (*runtime.ConvParams, error) {
 // lowerConv lowers Conv and FusedConv (with its activation act, alpha, beta). Float32 operands
 // with static channels, kernel and spatial dims get the entry of the algorithm that suits them,
 // the geometry resolved (runtime.ConvGeomParams): ConvDepthwise for one input channel per group,
-// ConvDot for at most runtime.ConvDotMaxOut output positions, ConvPointwise for 1x1 kernels with
-// unit strides and no padding, ConvGemm (im2col GEMM) for the rest. Anything else runs the
+// ConvDot for at most runtime.ConvDotMaxOut output positions, ConvDirect for 3x3 kernels with
+// unit strides and dilations in one group, ConvPointwise for 1x1 kernels with unit strides and
+// no padding, ConvGemm (im2col GEMM) for the rest. Anything else runs the
 // general runtime.Conv, which decides when it runs.
 func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
 	p, err := lowerConvParams(n, 0, 1)
@@ -333,9 +334,10 @@ func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
 	p.Activation, p.ActAlpha, p.ActBeta = act, alpha, beta
 	if g := convGeom(n, p); g != nil {
 		fn := lowered.ConvGemm
-		pointwise, outVol := true, 1
+		pointwise, direct, outVol := true, len(g.In) == 2 && g.Group == 1, 1
 		for i := range g.Kernel {
 			outVol *= g.Out[i]
+			direct = direct && g.Kernel[i] == 3 && g.Strides[i] == 1 && g.Dilations[i] == 1
 			pointwise = pointwise && g.Kernel[i] == 1 && g.Strides[i] == 1 && g.Pads[i] == 0 && g.Pads[len(g.In)+i] == 0
 		}
 		switch {
@@ -343,6 +345,8 @@ func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
 			fn = lowered.ConvDepthwise
 		case outVol <= runtime.ConvDotMaxOut:
 			fn = lowered.ConvDot
+		case direct:
+			fn = lowered.ConvDirect
 		case pointwise:
 			fn = lowered.ConvPointwise
 		}

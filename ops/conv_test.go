@@ -299,6 +299,8 @@ func TestConvLowerPicksAlgorithm(t *testing.T) {
 		{cvtF(-1, 8, 6, 6), cvtF(4, 8, 1, 1), nil, "ConvPointwise"},
 		{cvtF(1, 8, 6, 6), cvtF(4, 8, 1, 1), []ir.Attr{ir.Ints("strides", 2, 2)}, "ConvGemm"},
 		{cvtF(1, 8, 6, 6), cvtF(4, 4, 3, 3), []ir.Attr{ir.Int("group", 2)}, "ConvGemm"},
+		{cvtF(1, 8, 6, 6), cvtF(4, 8, 3, 3), []ir.Attr{ir.Ints("pads", 1, 1, 1, 1)}, "ConvDirect"},
+		{cvtF(1, 8, 12, 12), cvtF(4, 8, 3, 3), []ir.Attr{ir.Ints("strides", 2, 2)}, "ConvGemm"},
 		{cvtF(1, 1, 4096), cvtF(258, 1, 256), []ir.Attr{ir.Ints("strides", 128)}, "ConvGemm"}, // an STFT
 		{cvtF(1, 1, 512), cvtF(258, 1, 256), []ir.Attr{ir.Ints("strides", 128)}, "ConvDot"},   // over 3 windows
 		{cvtF(1, 480, 1, 1), cvtF(120, 480, 1, 1), nil, "ConvDot"},                            // squeeze-and-excitation

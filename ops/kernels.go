@@ -29,6 +29,7 @@ var refKernels = [...]any{
 	lowered.ConstantOfShape:       runtime.ConstantOfShape,
 	lowered.Conv:                  runtime.Conv,
 	lowered.ConvDepthwise:         runtime.ConvDepthwise,
+	lowered.ConvDirect:            runtime.ConvDirect,
 	lowered.ConvDot:               runtime.ConvDot,
 	lowered.ConvGemm:              runtime.ConvGemm,
 	lowered.ConvInteger:           runtime.ConvInteger,

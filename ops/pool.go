@@ -11,7 +11,7 @@ import (
 
 var poolTable = []struct {
 	op     string
-	mode   string
+	mode   runtime.PoolMode
 	global bool
 	doc    string
 }{
@@ -51,14 +51,14 @@ func init() {
 	})
 }
 
-func plCheckType(n *ir.Node, dt ir.DType, mode string) error {
+func plCheckType(n *ir.Node, dt ir.DType, mode runtime.PoolMode) error {
 	if cvIsFloat(dt) || (mode == runtime.PoolMax && (dt == runtime.Int8 || dt == runtime.Uint8)) {
 		return nil
 	}
 	return Errorf(n, "input type %s is not supported", dt)
 }
 
-func inferPool(n *ir.Node, mode string, global bool) error {
+func inferPool(n *ir.Node, mode runtime.PoolMode, global bool) error {
 	xt := InType(n, 0)
 	if err := plCheckType(n, xt.DType, mode); err != nil {
 		return err
@@ -101,7 +101,7 @@ func inferPool(n *ir.Node, mode string, global bool) error {
 	return nil
 }
 
-func lowerPool(n *ir.Node, mode string, global bool) (Call, error) {
+func lowerPool(n *ir.Node, mode runtime.PoolMode, global bool) (Call, error) {
 	p := &runtime.PoolParams{Mode: mode, Global: global, P: int(n.GetInt("p", 2))}
 	if global {
 		return K(lowered.Pooling, p), nil

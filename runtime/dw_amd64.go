@@ -40,3 +40,47 @@ func dwRow(dst, src []float32, offs []int, w []float32, da *dwAct) {
 	}
 	dwRowGo(dst, src, offs, w, da)
 }
+
+//go:noescape
+func dwMaxRowAVX512(dst *float32, n int, src *float32, offs *int, taps int)
+
+//go:noescape
+func dwMaxRowAVX2(dst *float32, n int, src *float32, offs *int, taps int)
+
+//go:noescape
+func dwSumAVX512(s *float32, n int) float32
+
+//go:noescape
+func dwSumAVX2(s *float32, n int) float32
+
+// dwMaxRow is the max pooling row loop: dst[i] = max_t src[offs[t]+i], NaN inputs ignored and
+// -Inf where every input is NaN. src must hold every offset plus len(dst) rounded up to dwVec.
+func dwMaxRow(dst, src []float32, offs []int) {
+	switch {
+	case len(dst) == 0 || len(offs) == 0:
+	case dwHasAVX512:
+		dwMaxRowAVX512(&dst[0], len(dst), &src[0], &offs[0], len(offs))
+		return
+	case dwHasAVX2:
+		dwMaxRowAVX2(&dst[0], len(dst), &src[0], &offs[0], len(offs))
+		return
+	}
+	dwMaxRowGo(dst, src, offs)
+}
+
+// dwSum is the sum of s's elements, in float32 with several partial sums.
+func dwSum(s []float32) float32 {
+	k := 0
+	var t float32
+	switch {
+	case dwHasAVX512:
+		if k = len(s) &^ 15; k > 0 {
+			t = dwSumAVX512(&s[0], k)
+		}
+	case dwHasAVX2:
+		if k = len(s) &^ 7; k > 0 {
+			t = dwSumAVX2(&s[0], k)
+		}
+	}
+	return t + dwSumGo(s[k:])
+}

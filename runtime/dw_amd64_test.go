@@ -4,7 +4,7 @@ package runtime
 
 import "testing"
 
-// TestDepthwiseAVX2 runs the depthwise and ConvDot tests on the AVX2 loops where the CPU would pick AVX-512.
+// TestDepthwiseAVX2 runs the depthwise, ConvDot and pooling tests on the AVX2 loops where the CPU would pick AVX-512.
 func TestDepthwiseAVX2(t *testing.T) {
 	if !dwHasAVX2 {
 		t.Skip("no AVX2/FMA")
@@ -16,4 +16,6 @@ func TestDepthwiseAVX2(t *testing.T) {
 	TestConvStaticEntries(t)
 	TestConvDepthwiseKernels(t)
 	TestConvDot(t)
+	TestPoolRandom(t)
+	TestMaxPoolNaN(t)
 }

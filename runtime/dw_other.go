@@ -7,3 +7,10 @@ package runtime
 func dwRow(dst, src []float32, offs []int, w []float32, da *dwAct) {
 	dwRowGo(dst, src, offs, w[:len(offs)], da)
 }
+
+// dwMaxRow is the max pooling row loop: dst[i] = max_t src[offs[t]+i], NaN inputs ignored and
+// -Inf where every input is NaN.
+func dwMaxRow(dst, src []float32, offs []int) { dwMaxRowGo(dst, src, offs) }
+
+// dwSum is the sum of s's elements, in float32 with several partial sums.
+func dwSum(s []float32) float32 { return dwSumGo(s) }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 )
 
 // This file holds Conv and the sliding-window geometry that Conv, ConvTranspose and the pooling
@@ -322,6 +323,7 @@ const (
 	cvAlgPointwise        // 1x1, unit strides, no padding: a plain GEMM
 	cvAlgDepthwise        // one input channel per group, several groups: the direct kernel
 	cvAlgDot              // at most ConvDotMaxOut output positions: dot products (k_conv_dot.go)
+	cvAlgDirect           // 3x3, unit strides and dilations, one group: k_conv_direct.go
 )
 
 // cvAlgOf picks the algorithm for a resolved convolution; the compiler makes the same choice
@@ -332,6 +334,8 @@ func cvAlgOf(w *cvWin, c, g int) int {
 		return cvAlgDepthwise
 	case w.outVol() <= ConvDotMaxOut:
 		return cvAlgDot
+	case cvDirectFits(w, g):
+		return cvAlgDirect
 	case cvPointwise(w):
 		return cvAlgPointwise
 	}
@@ -350,6 +354,8 @@ func cvAlgFits(alg int, w *cvWin, c, g int) bool {
 		return c == g && g > 1
 	case cvAlgPointwise:
 		return cvPointwise(w)
+	case cvAlgDirect:
+		return cvDirectFits(w, g)
 	}
 	return true
 }
@@ -366,12 +372,64 @@ func (cd *cvConv) run32(x *Exec, alg int, xs, ws, bias, y, z []float32, act *act
 	case cvAlgDepthwise:
 		cvDepthwise(x, cd, xs, ws, bias, y, z, act)
 		return
+	case cvAlgDirect:
+		cd.direct(x, xs, ws, bias, y, z, act)
+		return
 	case cvAlgDot:
 		cd.dot(x, xs, ws, bias, y)
+		act.apply(x, y, z)
 	default:
-		cd.gemm(x, alg == cvAlgPointwise, xs, ws, bias, y)
+		cd.gemmAct(x, alg == cvAlgPointwise, xs, ws, bias, y, z, act)
 	}
-	act.apply(x, y, z)
+}
+
+// gemmAct computes y = act(conv + bias + z) on the GEMM (pointwise or im2col). Outputs too
+// large for the cache (cvBiasPassMin floats and up) are overwritten by the GEMM, then one pass
+// per output plane adds the bias and z and applies the activation, rather than being filled
+// with the bias before the GEMM and passed over again after; small ones take the latter, which
+// has fewer calls per plane.
+func (cd *cvConv) gemmAct(x *Exec, pointwise bool, xs, ws, bias, y, z []float32, act *activation) {
+	ov := cd.w.outVol()
+	if bias == nil || len(y) < cvBiasPassMin {
+		cd.gemm(x, pointwise, xs, ws, bias, y)
+		act.apply(x, y, z)
+		return
+	}
+	cd.gemm(x, pointwise, xs, ws, nil, y)
+	parFor(gmPool(x), cd.n*cd.m, ov*2, cvBiasActJob{y: y, bias: bias, z: z, act: *act, ov: ov, m: cd.m})
+}
+
+// cvBiasPassMin is the output size from which gemmAct adds the bias after the GEMM.
+const cvBiasPassMin = 1 << 18
+
+// cvBiasActJob sets output planes lo..hi to act(y + bias[m] + z).
+type cvBiasActJob struct {
+	y, bias, z []float32
+	act        activation
+	ov, m      int
+}
+
+func (j cvBiasActJob) run(lo, hi int) {
+	inf := float32(math.Inf(1))
+	for i := lo; i < hi; i++ {
+		s := j.y[i*j.ov : (i+1)*j.ov]
+		b := j.bias[i%j.m]
+		if j.z != nil {
+			zs := j.z[i*j.ov : (i+1)*j.ov]
+			for k := arithVec(BinaryAdd, s, s, zs); k < len(s); k++ {
+				s[k] += zs[k]
+			}
+		}
+		switch a := &j.act; a.kind {
+		case actRelu:
+			clampAffine(s, 1, b, 0, inf)
+		case actClip:
+			clampAffine(s, 1, b, a.a, a.b)
+		default:
+			clampAffine(s, 1, b, -inf, inf)
+			actRun(a, s)
+		}
+	}
 }
 
 // gemm computes a float32 convolution on the GEMM: a plain matrix product of the weights and
@@ -436,18 +494,11 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 				// Every tap of the panel is inside the input: no checks.
 				base := (bz*H+by)*W + bx
 				if sx == 1 {
-					for pp := 0; pp < kc; pp++ {
-						o := toff[pp] + base
-						r := xs[o : o+gemmNR : o+gemmNR]
-						q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
-						q[0], q[1], q[2], q[3] = r[0], r[1], r[2], r[3]
-					}
+					cvPackRows(d, xs, toff[:kc], base, gemmNR)
 				} else {
 					for pp := 0; pp < kc; pp++ {
 						o := toff[pp] + base
-						r := xs[o : o+(gemmNR-1)*sx+1]
-						q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
-						q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[(gemmNR-1)*sx]
+						cvPackStrided(d[pp*gemmNR:pp*gemmNR+gemmNR:pp*gemmNR+gemmNR], xs[o:o+(gemmNR-1)*sx+1], sx)
 					}
 				}
 				if ox += gemmNR; ox == OW {
@@ -463,13 +514,12 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 				q := d[pp*gemmNR : pp*gemmNR+gemmNR : pp*gemmNR+gemmNR]
 				iz, iy, ix := bz+tz[pp], by+ty[pp], bx+tx[pp]
 				if uint(iz) >= uint(D) || uint(iy) >= uint(H) {
-					q[0], q[1], q[2], q[3] = 0, 0, 0, 0
+					clear(q)
 					continue
 				}
 				row := xs[chOff[pp]+(iz*H+iy)*W : chOff[pp]+(iz*H+iy+1)*W]
 				if ix >= 0 && ix+(gemmNR-1)*sx < W {
-					r := row[ix : ix+(gemmNR-1)*sx+1]
-					q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[(gemmNR-1)*sx]
+					cvPackStrided(q, row[ix:ix+(gemmNR-1)*sx+1], sx)
 					continue
 				}
 				for c := range q {
@@ -513,6 +563,25 @@ func cvPackIm2col(dst, xs []float32, w *cvWin, p0, kc, j0, nc int) {
 				}
 			}
 		}
+	}
+}
+
+// cvPackStrided sets q[c] = r[c*sx] for the gemmNR columns c of a panel row.
+func cvPackStrided(q, r []float32, sx int) {
+	if gemmNR == 4 {
+		q, r := q[:4:4], r[:3*sx+1]
+		q[0], q[1], q[2], q[3] = r[0], r[sx], r[2*sx], r[3*sx]
+		return
+	}
+	for c := range q {
+		q[c] = r[c*sx]
+	}
+}
+
+// cvPackRowsGo is cvPackRows in Go.
+func cvPackRowsGo(d, xs []float32, offs []int, base, width int) {
+	for r, o := range offs {
+		copy(d[r*width:(r+1)*width], xs[o+base:o+base+width])
 	}
 }
 

@@ -73,10 +73,37 @@ func (j cvDotJob) run(lo, hi int) {
 	cd, kk, ov := &j.cd, j.kk, j.ov
 	mg := cd.m / cd.g
 	var acc [4]float32
-	for i := lo; i < hi; i++ {
+	var acc4 [16]float32
+	for i := lo; i < hi; {
 		n, m := i/cd.m, i%cd.m
 		b := n*cd.g + m/mg
 		cols := j.col[b*j.ncol*kk : (b+1)*j.ncol*kk]
+		// Four output channels of one image and group share the columns' loads.
+		if i+4 <= hi && m%mg+4 <= mg {
+			done := true
+			for j0 := 0; j0 < ov && done; j0 += 4 {
+				nc := min(4, ov-j0)
+				if nc == 3 {
+					nc = 4 // the padding column is zero
+				}
+				if done = cvDotRows4(j.ws[m*kk:(m+4)*kk], kk, cols[j0*kk:(j0+nc)*kk], kk, nc, &acc4); done {
+					for r := 0; r < 4; r++ {
+						var bv float32
+						if j.bias != nil {
+							bv = j.bias[m+r]
+						}
+						out := j.y[(i+r)*ov : (i+r+1)*ov]
+						for c := 0; c < min(4, ov-j0); c++ {
+							out[j0+c] = bv + acc4[r*4+c]
+						}
+					}
+				}
+			}
+			if done {
+				i += 4
+				continue
+			}
+		}
 		wr := j.ws[m*kk : (m+1)*kk]
 		var bv float32
 		if j.bias != nil {
@@ -86,13 +113,14 @@ func (j cvDotJob) run(lo, hi int) {
 		for j0 := 0; j0 < ov; j0 += 4 {
 			nc := min(4, ov-j0)
 			if nc == 3 {
-				nc = 4 // the padding column is zero
+				nc = 4
 			}
 			cvDotRow(wr, cols[j0*kk:(j0+nc)*kk], kk, nc, &acc)
 			for c := 0; c < min(4, ov-j0); c++ {
 				out[j0+c] = bv + acc[c]
 			}
 		}
+		i++
 	}
 }
 

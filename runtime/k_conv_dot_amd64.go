@@ -31,3 +31,31 @@ func cvDotRow(w, cols []float32, ldc, nc int, acc *[4]float32) {
 		cvDotRowGo(w, cols, ldc, nc, k, acc)
 	}
 }
+
+//go:noescape
+func convDot4AVX512(w *float32, ldw int, cols *float32, ldc, k, nc int, out *[16]float32)
+
+// cvDotRows4 sets out[r*4+c] to the dot product of row r of w (four rows ldw apart, each ldc
+// long) with column c of cols (ldc apart), for r < 4 and c < nc (1, 2 or 4; the rest are zero),
+// and reports whether it did: only where the CPU has AVX-512.
+func cvDotRows4(w []float32, ldw int, cols []float32, ldc, nc int, out *[16]float32) bool {
+	if !dwHasAVX512 {
+		return false
+	}
+	k := ldc &^ 15
+	_ = w[3*ldw+ldc-1]
+	_ = cols[(nc-1)*ldc+ldc-1]
+	if k > 0 {
+		convDot4AVX512(&w[0], ldw, &cols[0], ldc, k, nc, out)
+	} else {
+		*out = [16]float32{}
+	}
+	for r := 0; r < 4 && k < ldc; r++ {
+		var acc [4]float32
+		cvDotRowGo(w[r*ldw:r*ldw+ldc], cols, ldc, nc, k, &acc)
+		for c := 0; c < nc; c++ {
+			out[r*4+c] += acc[c]
+		}
+	}
+	return true
+}

@@ -183,13 +183,24 @@ type dwJob struct {
 
 func (j dwJob) run(lo, hi int) {
 	g, cd, w := &j.g, &j.cd, &j.g.w
-	buf := j.buf[lo/j.chunk*g.size : (lo/j.chunk+1)*g.size]
+	buf := chunkBuf(j.buf, g.size, j.chunk, lo, hi)
 	clear(buf)
 	iv, ov, kv := w.inVol(), w.outVol(), w.kVol()
 	mg := cd.m / cd.g
 	OD, OH, OW := w.out[0], w.out[1], w.out[2]
 	last := -1
 	da := j.da
+	// Square 3x3 and 5x5 2-D kernels without vertical dilation take several output rows per
+	// call where the CPU has a routine for it (dwRows): each column offset kx's phase and shift.
+	k := w.k[2]
+	multi := w.k[0] == 1 && w.k[1] == k && (k == 3 || k == 5) && w.d[1] == 1 && (w.s[1] == 1 || w.s[1] == 2)
+	var kofs [5]int
+	if multi {
+		for kx := 0; kx < k; kx++ {
+			c := kx * w.d[2]
+			kofs[kx] = c%g.sx*g.pd*g.ph*g.pw + c/g.sx
+		}
+	}
 	for i := lo; i < hi; i++ {
 		n, m := i/cd.m, i%cd.m
 		if src := n*cd.c + m/mg; src != last {
@@ -203,14 +214,33 @@ func (j dwJob) run(lo, hi int) {
 		wt := j.ws[m*kv : (m+1)*kv]
 		out := j.y[i*ov : (i+1)*ov]
 		for oz := 0; oz < OD; oz++ {
-			for oy := 0; oy < OH; oy++ {
+			for oy := 0; oy < OH; {
 				base := (oz*w.s[0]*g.ph + oy*w.s[1]) * g.pw
-				row := out[(oz*OH+oy)*OW : (oz*OH+oy+1)*OW]
-				dwRow(row, buf[base:], j.offs, wt, &da)
-				if j.post {
-					actRun(&j.act, row)
+				rows := 1
+				if multi {
+					rows = min(OH-oy, 4)
+					if rows == 1 || !dwRowsAsm(k, w.s[1], rows, out[(oz*OH+oy)*OW:], OW, OW, buf[base:], g.pw, kofs[:k], wt, &da) {
+						rows = 1
+					}
 				}
+				if rows == 1 {
+					dwRow(out[(oz*OH+oy)*OW:(oz*OH+oy+1)*OW], buf[base:], j.offs, wt, &da)
+				}
+				if j.post {
+					actRun(&j.act, out[(oz*OH+oy)*OW:(oz*OH+oy+rows)*OW])
+				}
+				oy += rows
 			}
 		}
 	}
+}
+
+// chunkBuf returns the size floats of buf that belong to the parallel chunk lo..hi of a job cut
+// into chunks of chunk indices (chunk k, starting at k*chunk, owns the k-th size floats; see
+// Pool.chunk). A chunk off that grid would share another's buffer, so it panics instead.
+func chunkBuf(buf []float32, size, chunk, lo, hi int) []float32 {
+	if lo%chunk != 0 || hi-lo > chunk {
+		panic("runtime: parallel chunk off the per-chunk scratch grid")
+	}
+	return buf[lo/chunk*size : (lo/chunk+1)*size]
 }

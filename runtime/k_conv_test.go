@@ -436,28 +436,40 @@ func BenchmarkConvDepthwise3x3(b *testing.B) {
 	b.ReportMetric(2*64*9*112*112*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// TestConvDepthwiseKernels covers the specialized 3- and 5-wide depthwise loops at strides 1
-// and 2 with every padding up to the window size.
+// TestConvDepthwiseKernels covers the depthwise loops for 3- and 5-wide kernels (the ones with
+// multi-row routines) at strides 1 and 2 with every padding up to the window size, narrow and
+// wide rows, with and without a fused activation.
 func TestConvDepthwiseKernels(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
 	for _, k := range []int{3, 5} {
 		for s := 1; s <= 2; s++ {
 			for pad := 0; pad < k; pad++ {
 				for _, mult := range []int{1, 2} {
-					xs, ws := []int{2, 3, 7 + r.Intn(4), 9 + r.Intn(5)}, []int{3 * mult, 1, k, k}
-					X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, 3*mult)
-					pads := []int{pad, pad, k - 1 - pad, pad}
-					var outSp []int
-					for d := 0; d < 2; d++ {
-						outSp = append(outSp, (xs[2+d]+pads[d]+pads[2+d]-k)/s+1)
+					for _, wide := range []bool{false, true} {
+						xs, ws := []int{2, 3, 7 + r.Intn(6), 9 + r.Intn(5)}, []int{3 * mult, 1, k, k}
+						if wide {
+							xs[2], xs[3] = 5+r.Intn(12), 17+r.Intn(70)
+						}
+						X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, 3*mult)
+						pads := []int{pad, pad, k - 1 - pad, pad}
+						var outSp []int
+						for d := 0; d < 2; d++ {
+							outSp = append(outSp, (xs[2+d]+pads[d]+pads[2+d]-k)/s+1)
+						}
+						want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 3, []int{s, s}, []int{1, 1}, pads[:2], outSp)
+						y := New(Float32)
+						p := &ConvParams{Group: 3, Strides: []int{s, s}, Pads: pads}
+						if wide {
+							p.Activation = ActHardSwish
+							for i, v := range want {
+								want[i] = float32(actNaive("HardSwish", nil, float64(v)))
+							}
+						}
+						if err := Conv(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W, B}); err != nil {
+							t.Fatal(err)
+						}
+						gmClose(t, fmt.Sprintf("depthwise %dx%d stride %d pads %v mult %d x %v", k, k, s, pads, mult, xs), Data[float32](y), want, 1e-5)
 					}
-					want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 3, []int{s, s}, []int{1, 1}, pads[:2], outSp)
-					y := New(Float32)
-					p := &ConvParams{Group: 3, Strides: []int{s, s}, Pads: pads}
-					if err := Conv(NewExec(nil), p, []*Tensor{y}, []*Tensor{X, W, B}); err != nil {
-						t.Fatal(err)
-					}
-					gmClose(t, fmt.Sprintf("depthwise %dx%d stride %d pads %v mult %d", k, k, s, pads, mult), Data[float32](y), want, 1e-5)
 				}
 			}
 		}
@@ -617,7 +629,7 @@ func TestConvStaticEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 		entry := map[int]func(*Exec, *ConvGeomParams, []*Tensor, []*Tensor) error{
-			cvAlgDepthwise: ConvDepthwise, cvAlgPointwise: ConvPointwise, cvAlgGemm: ConvGemm, cvAlgDot: ConvDot}[cvAlgOf(&w, c, group)]
+			cvAlgDepthwise: ConvDepthwise, cvAlgPointwise: ConvPointwise, cvAlgGemm: ConvGemm, cvAlgDot: ConvDot, cvAlgDirect: ConvDirect}[cvAlgOf(&w, c, group)]
 		x := NewExec(nil)
 		if it%2 == 1 {
 			x = NewExec(pool)
@@ -654,7 +666,8 @@ func TestConvStaticEntries(t *testing.T) {
 }
 
 // TestDepthwiseRow checks the depthwise row loop (assembly where the CPU has it) against the Go
-// loop, for every row length up to a few blocks, every activation form, and infinities and NaN.
+// loop, for every row length up to a few blocks, every activation form, and infinities and NaN;
+// and the pooling loops (max row, sum) likewise.
 func TestDepthwiseRow(t *testing.T) {
 	r := rand.New(rand.NewSource(22))
 	inf := float32(math.Inf(1))
@@ -684,6 +697,21 @@ func TestDepthwiseRow(t *testing.T) {
 			got[n], want[n] = 42, 42
 			dwRow(got[:n], src, offs, w, &f)
 			dwRowGo(want[:n], src, offs, w, &f)
+			if f.hswish != 0 { // and the pooling loops, once per n
+				gm, wm := make([]float32, n), make([]float32, n)
+				dwMaxRow(gm, src, offs)
+				dwMaxRowGo(wm, src, offs)
+				if fmt.Sprint(gm) != fmt.Sprint(wm) {
+					t.Fatalf("n %d taps %d: max row %v, want %v", n, taps, gm, wm)
+				}
+				var s64 float64
+				for _, v := range src[:n] {
+					s64 += float64(v)
+				}
+				if s := dwSum(src[:n]); n%17 != 0 && math.Abs(float64(s)-s64) > 1e-4*(1+math.Abs(s64)) {
+					t.Fatalf("n %d: sum %v, want %v", n, s, s64)
+				}
+			}
 			for i := range got {
 				g, e := got[i], want[i]
 				if g != g && e != e || g == e {
@@ -716,5 +744,92 @@ func TestConvDot(t *testing.T) {
 		}
 		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, group, []int{s}, []int{1}, []int{0}, []int{ov})
 		gmClose(t, fmt.Sprintf("case %d: x %v w %v group %d stride %d", it, xs, ws, group, s), Data[float32](y), want, 1e-5)
+	}
+}
+
+// TestConvDirect runs ConvDirect (3x3, unit strides) on random channel counts, sizes and pads,
+// with bias, summand Z and activations, against the reference convolution.
+func TestConvDirect(t *testing.T) {
+	r := rand.New(rand.NewSource(24))
+	pool := NewPool(2)
+	defer pool.Close()
+	acts := []string{"", "Relu", "HardSwish", "Sigmoid"}
+	for it := 0; it < 150; it++ {
+		c, m := 1+r.Intn(20), 1+r.Intn(7)
+		xs := []int{1 + r.Intn(2), c, 1 + r.Intn(13), 1 + r.Intn(70)}
+		ws := []int{m, c, 3, 3}
+		pads := []int{r.Intn(3), r.Intn(3), r.Intn(3), r.Intn(3)}
+		outSp := []int{xs[2] + pads[0] + pads[2] - 2, xs[3] + pads[1] + pads[3] - 2}
+		if outSp[0] < 1 || outSp[1] < 1 {
+			continue
+		}
+		X, W, B := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, m)
+		in := []*Tensor{X, W, B}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 1, []int{1, 1}, []int{1, 1}, pads[:2], outSp)
+		var zs []float32
+		if it%5 == 0 {
+			Z := cvtTensor(r, nil, xs[0], m, outSp[0], outSp[1])
+			in, zs = append(in, Z), Data[float32](Z)
+		}
+		name := acts[it%len(acts)]
+		act, alpha, beta, _ := ActivationOf(name, nil)
+		p := &ConvGeomParams{C: c, M: m, Group: 1, In: xs[2:], Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1},
+			Out: outSp, Pads: pads, Activation: act, ActAlpha: alpha, ActBeta: beta}
+		x := NewExec(nil)
+		if it%2 == 1 {
+			x = NewExec(pool)
+		}
+		y := New(Float32)
+		if err := ConvDirect(x, p, []*Tensor{y}, in); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			v := float64(want[i])
+			if zs != nil {
+				v += float64(zs[i])
+			}
+			want[i] = float32(actNaive(name, nil, v))
+		}
+		gmClose(t, fmt.Sprintf("case %d: x %v w %v pads %v act %q z %v", it, xs, ws, pads, name, zs != nil), Data[float32](y), want, 1e-5)
+	}
+}
+
+// TestConvBiasPass covers the GEMM convolutions' bias pass after the GEMM, taken by outputs of
+// cvBiasPassMin floats and up, with each activation form and a summand Z.
+func TestConvBiasPass(t *testing.T) {
+	r := rand.New(rand.NewSource(25))
+	for i, name := range []string{"", "Relu", "Clip", "HardSwish", "Sigmoid"} {
+		k := 1 + 2*(i%2) // pointwise and im2col
+		xs, ws := []int{1, 3, 128, 256}, []int{8, 3, k, k}
+		pads := []int{k / 2, k / 2, k / 2, k / 2}
+		X, W, B, Z := cvtTensor(r, nil, xs...), cvtTensor(r, nil, ws...), cvtTensor(r, nil, 8), cvtTensor(r, nil, 1, 8, 128, 256)
+		params := map[string][]float32{"Clip": {-0.5, 0.7}}[name]
+		act, alpha, beta, _ := ActivationOf(name, params)
+		p := &ConvGeomParams{C: 3, M: 8, Group: 1, In: xs[2:], Kernel: ws[2:], Strides: []int{1, 1}, Dilations: []int{1, 1},
+			Out: xs[2:], Pads: pads, Activation: act, ActAlpha: alpha, ActBeta: beta}
+		in := []*Tensor{X, W, B}
+		if i%2 == 0 {
+			in = append(in, Z)
+		}
+		y := New(Float32)
+		f := ConvPointwise
+		if k == 3 {
+			f = ConvGemm
+		}
+		if err := f(NewExec(nil), p, []*Tensor{y}, in); err != nil {
+			t.Fatal(err)
+		}
+		if y.Len() < cvBiasPassMin {
+			t.Fatalf("output of %d floats does not reach the bias pass", y.Len())
+		}
+		want := cvtNaiveConv(Data[float32](X), Data[float32](W), Data[float32](B), xs, ws, 1, []int{1, 1}, []int{1, 1}, pads[:2], xs[2:])
+		for j := range want {
+			v := float64(want[j])
+			if len(in) > 3 {
+				v += float64(Data[float32](Z)[j])
+			}
+			want[j] = float32(actNaive(name, params, v))
+		}
+		gmClose(t, fmt.Sprintf("%dx%d conv, act %q, z %v", k, k, name, len(in) > 3), Data[float32](y), want, 1e-5)
 	}
 }

@@ -9,18 +9,34 @@ import (
 // (Pooling) with a mode (their global forms set Global), plus MaxUnpool. Windows use the
 // geometry of k_conv.go.
 
-// Pooling modes.
+// PoolMode is a pooling op's reduction, fixed at compile time.
+type PoolMode uint8
+
+// Pooling modes: MaxPool, AveragePool and LpPool (the zero PoolMode is none of them).
 const (
-	PoolMax = "max"
-	PoolAvg = "avg"
-	PoolLp  = "lp"
+	PoolMax PoolMode = iota + 1
+	PoolAvg
+	PoolLp
 )
+
+// String is the mode's name: max, avg or lp.
+func (m PoolMode) String() string {
+	switch m {
+	case PoolMax:
+		return "max"
+	case PoolAvg:
+		return "avg"
+	case PoolLp:
+		return "lp"
+	}
+	return fmt.Sprintf("PoolMode(%d)", uint8(m))
+}
 
 // PoolParams configures Pooling. Slices have one entry per spatial dim (Pads: all begins, then all
 // ends); empty ones take the defaults. Global pools over the whole spatial extent and ignores
 // the window fields.
 type PoolParams struct {
-	Mode            string
+	Mode            PoolMode
 	Global          bool
 	KernelShape     []int
 	Strides         []int
@@ -93,19 +109,22 @@ func Pooling(x *Exec, p *PoolParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
+	if p.Mode < PoolMax || p.Mode > PoolLp {
+		return fmt.Errorf("unknown pooling mode %d", p.Mode)
+	}
 	pl := plPool{w: w, global: p.Global, planes: n * c, mode: p.Mode, countPad: p.CountIncludePad, p: float64(p.P), colMajor: p.StorageOrder == 1}
 	if p.Mode == PoolLp && p.P == 0 {
 		pl.p = 2
 	}
 	switch X.DType {
 	case Float32:
-		plRun(x, &pl, Data[float32](X), Data[float32](Y), idx)
+		plRun32(x, &pl, Data[float32](X), Data[float32](Y), idx)
 	case Float64:
 		plRun(x, &pl, Data[float64](X), Data[float64](Y), idx)
 	case Float16, BFloat16:
 		xs, _ := cvF32(x, X, cvSlotX)
 		ys := ScratchOf[float32](x, cvSlotY, Y.Len())
-		plRun(x, &pl, xs, ys, idx)
+		plRun32(x, &pl, xs, ys, idx)
 		cvStoreF32(Y, ys)
 	case Int8, Uint8:
 		if p.Mode != PoolMax {
@@ -127,7 +146,7 @@ type plPool struct {
 	w        cvWin
 	global   bool
 	planes   int
-	mode     string
+	mode     PoolMode
 	countPad bool
 	p        float64
 	colMajor bool
@@ -260,34 +279,9 @@ func (j plMaxJob[T]) run(lo, hi int) {
 		dst := ys[pi*ov : (pi+1)*ov]
 		o := 0
 		for oz := 0; oz < w.out[0]; oz++ {
-			zl, zh, _ := plRange(w, 0, oz)
 			for oy := 0; oy < w.out[1]; oy++ {
-				yl, yh, _ := plRange(w, 1, oy)
 				for ox := 0; ox < w.out[2]; ox++ {
-					xl, xh, _ := plRange(w, 2, ox)
-					best, bi, found := T(0), -1, false
-					for kz := zl; kz < zh; kz++ {
-						iz := oz*w.s[0] - w.pb[0] + kz*w.d[0]
-						for ky := yl; ky < yh; ky++ {
-							iy := oy*w.s[1] - w.pb[1] + ky*w.d[1]
-							base := (iz*w.in[1] + iy) * w.in[2]
-							ix := ox*w.s[2] - w.pb[2] + xl*w.d[2]
-							for kx := xl; kx < xh; kx++ {
-								v := src[base+ix]
-								if v == v && (!found || v > best) {
-									best, bi, found = v, base+ix, true
-								}
-								ix += w.d[2]
-							}
-						}
-					}
-					if !found {
-						// All NaN (or an empty window): the result is NaN for floats.
-						best = plNaN[T]()
-						if zl < zh && yl < yh && xl < xh {
-							bi = ((oz*w.s[0]-w.pb[0]+zl*w.d[0])*w.in[1]+oy*w.s[1]-w.pb[1]+yl*w.d[1])*w.in[2] + ox*w.s[2] - w.pb[2] + xl*w.d[2]
-						}
-					}
+					best, bi := plMaxAt(w, src, oz, oy, ox)
 					dst[o] = best
 					if idx != nil {
 						idx[pi*ov+o] = plIndex(w, pi, bi, pl.colMajor)
@@ -297,6 +291,39 @@ func (j plMaxJob[T]) run(lo, hi int) {
 			}
 		}
 	}
+}
+
+// plMaxAt is the maximum of window (oz, oy, ox) over plane src, and its offset in the plane.
+// NaNs never win, and of equal values the first one does; a window of NaNs gives NaN (zero for
+// integers) at its first position.
+func plMaxAt[T float32 | float64 | int8 | uint8](w *cvWin, src []T, oz, oy, ox int) (T, int) {
+	zl, zh, _ := plRange(w, 0, oz)
+	yl, yh, _ := plRange(w, 1, oy)
+	xl, xh, _ := plRange(w, 2, ox)
+	best, bi, found := T(0), -1, false
+	for kz := zl; kz < zh; kz++ {
+		iz := oz*w.s[0] - w.pb[0] + kz*w.d[0]
+		for ky := yl; ky < yh; ky++ {
+			iy := oy*w.s[1] - w.pb[1] + ky*w.d[1]
+			base := (iz*w.in[1] + iy) * w.in[2]
+			ix := ox*w.s[2] - w.pb[2] + xl*w.d[2]
+			for kx := xl; kx < xh; kx++ {
+				v := src[base+ix]
+				if v == v && (!found || v > best) {
+					best, bi, found = v, base+ix, true
+				}
+				ix += w.d[2]
+			}
+		}
+	}
+	if !found {
+		// All NaN (or an empty window): the result is NaN for floats.
+		best = plNaN[T]()
+		if zl < zh && yl < yh && xl < xh {
+			bi = ((oz*w.s[0]-w.pb[0]+zl*w.d[0])*w.in[1]+oy*w.s[1]-w.pb[1]+yl*w.d[1])*w.in[2] + ox*w.s[2] - w.pb[2] + xl*w.d[2]
+		}
+	}
+	return best, bi
 }
 
 // plNaN is NaN for float types and zero for integers.

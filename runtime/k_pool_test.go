@@ -109,12 +109,16 @@ func TestPoolRandom(t *testing.T) {
 	for it := 0; it < 400; it++ {
 		nsp := 1 + r.Intn(3)
 		xs := []int{1 + r.Intn(2), 1 + r.Intn(3)}
-		p := &PoolParams{Mode: []string{PoolMax, PoolAvg, PoolLp}[r.Intn(3)], CeilMode: r.Intn(3) == 0, CountIncludePad: r.Intn(2) == 0}
+		p := &PoolParams{Mode: []PoolMode{PoolMax, PoolAvg, PoolLp}[r.Intn(3)], CeilMode: r.Intn(3) == 0, CountIncludePad: r.Intn(2) == 0}
 		if p.Mode == PoolLp {
 			p.P = 1 + r.Intn(3)
 		}
 		for d := 0; d < nsp; d++ {
-			xs = append(xs, 1+r.Intn(8))
+			size := 1 + r.Intn(8)
+			if d == nsp-1 && it%4 == 0 {
+				size = 1 + r.Intn(100) // rows of several vectors for the row loops
+			}
+			xs = append(xs, size)
 			p.KernelShape = append(p.KernelShape, 1+r.Intn(3))
 			p.Strides = append(p.Strides, 1+r.Intn(3))
 			p.Dilations = append(p.Dilations, 1+r.Intn(2))
@@ -167,7 +171,8 @@ func TestPoolRandom(t *testing.T) {
 		name := fmt.Sprintf("case %d: x %v %+v", it, xs, *p)
 		y, ind := New(Float32), New(Int64)
 		outs := []*Tensor{y}
-		if p.Mode == PoolMax {
+		indices := p.Mode == PoolMax && r.Intn(2) == 0 // without indices: the vector loops
+		if indices {
 			outs = append(outs, ind)
 		}
 		if err := Pooling(NewExec(nil), p, outs, []*Tensor{X}); err != nil {
@@ -177,7 +182,7 @@ func TestPoolRandom(t *testing.T) {
 			t.Fatalf("%s: shape %v, want %v", name, y.Shape, outSp)
 		}
 		gmClose(t, name, Data[float32](y), mmtF32(want), 1e-5)
-		if p.Mode == PoolMax {
+		if indices {
 			for i, v := range Data[int64](ind) {
 				if v != wantIdx[i] {
 					t.Fatalf("%s: index %d = %d, want %d", name, i, v, wantIdx[i])
@@ -243,7 +248,7 @@ func TestGlobalPoolRanks(t *testing.T) {
 	for _, shape := range [][]int{{2, 3}, {2, 3, 4}, {1, 2, 3, 2, 2, 2}} {
 		X := cvtTensor(r, nil, shape...)
 		vol := NumElems(shape[2:])
-		for _, mode := range []string{PoolAvg, PoolMax, PoolLp} {
+		for _, mode := range []PoolMode{PoolAvg, PoolMax, PoolLp} {
 			y := New(Float32)
 			if err := Pooling(NewExec(nil), &PoolParams{Mode: mode, Global: true, P: 2}, []*Tensor{y}, []*Tensor{X}); err != nil {
 				t.Fatal(err)
@@ -262,11 +267,32 @@ func TestGlobalPoolRanks(t *testing.T) {
 					}
 					m = math.Max(m, float64(v))
 				}
-				want := map[string]float64{PoolAvg: s / float64(vol), PoolMax: m, PoolLp: math.Sqrt(s)}[mode]
+				want := map[PoolMode]float64{PoolAvg: s / float64(vol), PoolMax: m, PoolLp: math.Sqrt(s)}[mode]
 				if got := float64(Data[float32](y)[pi]); math.Abs(got-want) > 1e-5 {
 					t.Fatalf("global %s of %v: plane %d = %v, want %v", mode, shape, pi, got, want)
 				}
 			}
 		}
+	}
+}
+
+// TestMaxPoolNaN checks the vector max pooling's special values: NaNs never win, a window of
+// NaNs gives NaN, and -Inf stays -Inf.
+func TestMaxPoolNaN(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	X := cvtTensor(nil, []float32{nan, nan, 1, nan, -inf, nan, nan, nan, nan, 2, -inf, -inf}, 1, 1, 2, 6)
+	y := New(Float32)
+	if err := Pooling(NewExec(nil), &PoolParams{Mode: PoolMax, KernelShape: []int{2, 2}, Strides: []int{2, 2}}, []*Tensor{y}, []*Tensor{X}); err != nil {
+		t.Fatal(err)
+	}
+	if got := Data[float32](y); len(got) != 3 || got[0] == got[0] || got[1] != 2 || got[2] != -inf {
+		t.Errorf("max pool with NaNs = %v, want [NaN 2 -Inf]", got)
+	}
+	X = cvtTensor(nil, []float32{-inf, -inf, nan, nan}, 1, 1, 4)
+	if err := Pooling(NewExec(nil), &PoolParams{Mode: PoolMax, KernelShape: []int{2}, Strides: []int{2}}, []*Tensor{y}, []*Tensor{X}); err != nil {
+		t.Fatal(err)
+	}
+	if got := Data[float32](y); got[0] != -inf || got[1] == got[1] {
+		t.Errorf("max pool of -Inf and NaN windows = %v, want [-Inf NaN]", got)
 	}
 }

@@ -1,0 +1,31 @@
+package runtime
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+// BenchmarkConv3x3Direct compares ConvDirect with ConvGemm on dense 3x3 convolutions.
+func BenchmarkConv3x3Direct(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	for _, s := range [][4]int{{96, 24, 160, 160}, {96, 24, 40, 40}, {16, 16, 48, 96}, {8, 8, 24, 96}, {64, 64, 20, 20}} {
+		c, m, h, w := s[0], s[1], s[2], s[3]
+		X, W, B := cvtTensor(r, nil, 1, c, h, w), cvtTensor(r, nil, m, c, 3, 3), cvtTensor(r, nil, m)
+		p := &ConvGeomParams{C: c, M: m, Group: 1, In: []int{h, w}, Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1}, Out: []int{h, w}, Pads: []int{1, 1, 1, 1}}
+		for _, e := range []struct {
+			name string
+			f    func(*Exec, *ConvGeomParams, []*Tensor, []*Tensor) error
+		}{{"gemm", ConvGemm}, {"direct", ConvDirect}} {
+			b.Run(fmt.Sprintf("%s/%dx%dx%dx%d", e.name, c, m, h, w), func(b *testing.B) {
+				x, y := NewExec(nil), New(Float32)
+				for i := 0; i < b.N; i++ {
+					if err := e.f(x, p, []*Tensor{y}, []*Tensor{X, W, B}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(2*float64(c*m*9*h*w)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
