@@ -441,3 +441,16 @@ func plInts(t *Tensor) []int64 {
 	}
 	return nil
 }
+
+// GoName is the name of m's constant in package runtime, for generated code ("" for none).
+func (m PoolMode) GoName() string {
+	switch m {
+	case PoolMax:
+		return "PoolMax"
+	case PoolAvg:
+		return "PoolAvg"
+	case PoolLp:
+		return "PoolLp"
+	}
+	return ""
+}

@@ -35,6 +35,12 @@ func literal(v reflect.Value) (jen.Code, error) {
 	if v.Type() == dtypeType {
 		return dtypeCode(runtime.DType(v.Uint())), nil
 	}
+	// Enums of the runtime print as their constants (rt.ActHardSwish, rt.PoolMax).
+	if v.Type().PkgPath() == rtPath && v.CanInterface() {
+		if named, ok := v.Interface().(interface{ GoName() string }); ok && named.GoName() != "" {
+			return jen.Qual(rtPath, named.GoName()), nil
+		}
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {
