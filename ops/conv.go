@@ -350,6 +350,17 @@ func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
 		case pointwise:
 			fn = lowered.ConvPointwise
 		}
+		if (fn == lowered.ConvGemm || fn == lowered.ConvPointwise) && n.Input(1).Const != nil {
+			// The weights are the GEMM's A operand: pack them once, here.
+			kk := g.C / g.Group
+			for _, k := range g.Kernel {
+				kk *= k
+			}
+			g.PackedW = true
+			c := K(fn, g)
+			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackGemmA, Groups: g.Group, M: g.M / g.Group, K: kk}}
+			return c, nil
+		}
 		return K(fn, g), nil
 	}
 	return K(lowered.Conv, p), nil

@@ -315,6 +315,9 @@ func Conv(x *Exec, p *ConvParams, out, in []*Tensor) error {
 type cvConv struct {
 	w          cvWin
 	n, c, m, g int
+	// packedW, when set, is the weights prepacked at compile time (PackGemmA of the groups'
+	// M/g x C/g*kvol matrices); the GEMM paths read it instead of packing the weights.
+	packedW []float32
 }
 
 // Convolution algorithms of float32 Conv.
@@ -446,6 +449,9 @@ func (cd *cvConv) gemm(x *Exec, pointwise bool, xs, ws, bias, y []float32) {
 	}
 	job := sgemmJob{m: mg, n: ov, k: kk, batches: cd.n * cd.g, alpha: 1, acc: bias != nil}
 	job.a = gemmView(ws, kk, 1, 0).withMod(cd.g, mg*kk)
+	if cd.packedW != nil {
+		job.packA = gemmPacked{data: cd.packedW, mod: cd.g}
+	}
 	job.c = gemmView(y, ov, 1, mg*ov)
 	if pointwise {
 		job.b = gemmView(xs, iv, 1, cg*iv)

@@ -19,6 +19,9 @@ type ConvGeomParams struct {
 	Pads                                []int
 	Activation                          Act
 	ActAlpha, ActBeta                   float32
+	// PackedW says the weights' prepacked form (PackGemmA, Group matrices of M/Group x
+	// C/Group*kernel volume) is the last input (ConvPointwise and ConvGemm).
+	PackedW bool
 }
 
 // cvStatic checks the operands against p and returns the resolved convolution, the output
@@ -89,9 +92,23 @@ func ConvGemm(x *Exec, p *ConvGeomParams, out, in []*Tensor) error {
 
 func cvStaticRun(x *Exec, alg int, p *ConvGeomParams, out, in []*Tensor) error {
 	defer x.Release(x.Mark())
+	var packed *Tensor
+	if p.PackedW {
+		packed, in = in[len(in)-1], in[:len(in)-1]
+	}
 	cd, y, bias, z, act, err := cvStatic(p, out, in)
 	if err != nil {
 		return err
+	}
+	if packed != nil {
+		kk := p.C / p.Group
+		for _, k := range p.Kernel {
+			kk *= k
+		}
+		if alg != cvAlgGemm && alg != cvAlgPointwise || packed.DType != Float32 || packed.Len() != PackedGemmALen(p.Group, p.M/p.Group, kk) {
+			return fmt.Errorf("prepacked weights (%d values) do not fit this convolution", packed.Len())
+		}
+		cd.packedW = Data[float32](packed)
 	}
 	if !cvAlgFits(alg, &cd.w, cd.c, cd.g) {
 		return fmt.Errorf("conv parameters %+v do not suit this algorithm", *p)
