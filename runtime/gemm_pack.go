@@ -76,3 +76,9 @@ func PackGemmB(w []float32, batches, k, n int, trans bool) []float32 {
 	}
 	return dst
 }
+
+func gmScatter16Go(dst []float32, dstride int, src []float32) {
+	for i := 0; i+gemmPN <= len(src); i += gemmPN {
+		copy(dst[i/gemmPN*dstride:i/gemmPN*dstride+gemmPN], src[i:i+gemmPN])
+	}
+}
