@@ -365,9 +365,7 @@ func gmPackB(dst []float32, bm *gemmMat, b, p0, kc, j0, nc int, alpha float32) {
 			row := src[base+p*bm.rs : base+p*bm.rs+nc]
 			d := dst[p*gemmPN:]
 			if alpha == 1 {
-				for jp := 0; jp < full; jp += gemmPN {
-					*(*[gemmPN]float32)(d[jp*kc:]) = *(*[gemmPN]float32)(row[jp:])
-				}
+				gmScatter16(d, gemmPN*kc, row[:full])
 			} else {
 				for jp := 0; jp < full; jp += gemmPN {
 					q, s := (*[gemmPN]float32)(d[jp*kc:]), (*[gemmPN]float32)(row[jp:])

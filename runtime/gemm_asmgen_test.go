@@ -74,7 +74,16 @@ func gemmGenAVX512() []byte {
 				p("")
 				p("wide:")
 			}
-			for r := 0; r < mr*nv; r++ {
+			// Short tiles have too few accumulators to hide the FMA latency (four cycles, two
+			// pipes): the unrolled loop then spreads its steps over sets of them.
+			sets := 1
+			switch {
+			case mr*nv <= 3:
+				sets = 4
+			case mr*nv < 8:
+				sets = 2
+			}
+			for r := 0; r < mr*nv*sets; r++ {
 				p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
 			}
 			p("\tTESTQ R11, R11")
@@ -82,6 +91,7 @@ func gemmGenAVX512() []byte {
 			p("")
 			p("%s4:", pre)
 			step := func(u int) {
+				set := u % sets
 				breg := 24 + 2*(u%2)
 				p("\tVMOVUPS %d(DI), Z%d", bstep*u, breg)
 				if wide {
@@ -89,7 +99,7 @@ func gemmGenAVX512() []byte {
 				}
 				for r := 0; r < mr; r++ {
 					for v := 0; v < nv; v++ {
-						p("\tVFMADD231PS.BCST %d(SI), Z%d, Z%d", astep*u+4*r, breg+v, nv*r+v)
+						p("\tVFMADD231PS.BCST %d(SI), Z%d, Z%d", astep*u+4*r, breg+v, set*mr*nv+nv*r+v)
 					}
 				}
 			}
@@ -113,6 +123,11 @@ func gemmGenAVX512() []byte {
 			p("\tJNZ  %s1loop", pre)
 			p("")
 			p("%sout:", pre)
+			for set := 1; set < sets; set++ {
+				for i := 0; i < mr*nv; i++ {
+					p("\tVADDPS Z%d, Z%d, Z%d", set*mr*nv+i, i, i)
+				}
+			}
 			// Masks: K1 for the first 16 columns, K2 for the second 16.
 			p("\tMOVQ DX, CX")
 			if wide {

@@ -27,17 +27,16 @@ func sgemmKernel2x4Go(kc int, ap, bp, c []float32, ldc int, store bool) {
 	for ; p+2 <= kc; p += 2 {
 		a := (*[gemmPM + 2]float32)(pa)
 		b := (*[gemmPN + 4]float32)(pb)
-		a0, a1, a2, a3 := a[0], a[1], a[gemmPM], a[gemmPM+1]
-		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
-		b4, b5, b6, b7 := b[gemmPN], b[gemmPN+1], b[gemmPN+2], b[gemmPN+3]
-		c00 += a0*b0 + a2*b4
-		c01 += a0*b1 + a2*b5
-		c02 += a0*b2 + a2*b6
-		c03 += a0*b3 + a2*b7
-		c10 += a1*b0 + a3*b4
-		c11 += a1*b1 + a3*b5
-		c12 += a1*b2 + a3*b6
-		c13 += a1*b3 + a3*b7
+		// Indexed loads, not locals: the products of a step are scheduled before their adds,
+		// and locals for all twelve inputs would spill.
+		c00 += a[0]*b[0] + a[gemmPM]*b[gemmPN]
+		c01 += a[0]*b[1] + a[gemmPM]*b[gemmPN+1]
+		c02 += a[0]*b[2] + a[gemmPM]*b[gemmPN+2]
+		c03 += a[0]*b[3] + a[gemmPM]*b[gemmPN+3]
+		c10 += a[1]*b[0] + a[gemmPM+1]*b[gemmPN]
+		c11 += a[1]*b[1] + a[gemmPM+1]*b[gemmPN+1]
+		c12 += a[1]*b[2] + a[gemmPM+1]*b[gemmPN+2]
+		c13 += a[1]*b[3] + a[gemmPM+1]*b[gemmPN+3]
 		pa = unsafe.Add(pa, 8*gemmPM)
 		pb = unsafe.Add(pb, 8*gemmPN)
 	}

@@ -98,3 +98,9 @@ func PackGemmOperand(t *Tensor, a bool, groups, m, k, n int, trans bool) (*Tenso
 	}
 	return FromFloat32([]int{len(p)}, p), nil
 }
+
+func gmScatter16Go(dst []float32, dstride int, src []float32) {
+	for i := 0; i+gemmPN <= len(src); i += gemmPN {
+		copy(dst[i/gemmPN*dstride:i/gemmPN*dstride+gemmPN], src[i:i+gemmPN])
+	}
+}

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package runtime
+
+// gmScatter16 copies the len(src)/gemmPN chunks of gemmPN floats of src, chunk i to
+// dst[i*dstride:]: one row of B spread over its panels.
+func gmScatter16(dst []float32, dstride int, src []float32) {
+	gmScatter16Go(dst, dstride, src)
+}
