@@ -416,6 +416,9 @@ func gmWiden(dst, src []float32, kc, nc int, alpha float32) {
 	np := (nc + gemmNR - 1) / gemmNR
 	for jp := 0; jp < nc; jp += gemmPN {
 		d := dst[jp*kc : jp*kc+gemmPN*kc]
+		if alpha == 1 && jp/gemmNR+per <= np && gmWiden16(d, src[jp*kc:jp*kc+gemmPN*kc], kc) {
+			continue
+		}
 		for s := 0; s < per; s++ {
 			q := jp/gemmNR + s
 			if q >= np {

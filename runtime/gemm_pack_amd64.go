@@ -22,3 +22,20 @@ func gmScatter16(dst []float32, dstride int, src []float32) {
 	_ = dst[(n-1)*dstride+gemmPN-1]
 	gmScatter16AVX(&dst[0], dstride, &src[0], n)
 }
+
+// gmWiden16AVX packs one B panel (kc steps of gemmPN) from the four panels of gemmNR columns
+// (kc steps of gemmNR each) that start at src.
+//
+//go:noescape
+func gmWiden16AVX(dst, src *float32, kc int)
+
+// gmWiden16 is gmWiden16AVX where the CPU has AVX and reports false elsewhere.
+func gmWiden16(dst, src []float32, kc int) bool {
+	if !sgemmHasAVX2FMA {
+		return false
+	}
+	_ = dst[gemmPN*kc-1]
+	_ = src[gemmPN*kc-1]
+	gmWiden16AVX(&dst[0], &src[0], kc)
+	return true
+}

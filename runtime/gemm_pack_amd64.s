@@ -25,3 +25,32 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func gmWiden16AVX(dst, src *float32, kc int)
+// One B panel of gemmPN columns from four consecutive panels of gemmNR columns (kc steps each).
+TEXT ·gmWiden16AVX(SB), NOSPLIT, $0-24
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  kc+16(FP), CX
+	MOVQ  CX, R8
+	SHLQ  $4, R8               // a narrow panel: kc steps of 4 floats
+	LEAQ  (R8)(R8*2), R9
+	TESTQ CX, CX
+	JZ    wdone
+
+wloop:
+	VMOVUPS (SI), X0
+	VMOVUPS (SI)(R8*1), X1
+	VMOVUPS (SI)(R8*2), X2
+	VMOVUPS (SI)(R9*1), X3
+	VMOVUPS X0, (DI)
+	VMOVUPS X1, 16(DI)
+	VMOVUPS X2, 32(DI)
+	VMOVUPS X3, 48(DI)
+	ADDQ    $16, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     wloop
+
+wdone:
+	RET

@@ -7,3 +7,6 @@ package runtime
 func gmScatter16(dst []float32, dstride int, src []float32) {
 	gmScatter16Go(dst, dstride, src)
 }
+
+// gmWiden16 reports false: gmWiden does the work in Go.
+func gmWiden16(dst, src []float32, kc int) bool { return false }
