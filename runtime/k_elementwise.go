@@ -278,6 +278,9 @@ func (j ewNotJob) run(lo, hi int) {
 // ewUnaryF is the float loop of every float op; d may be s.
 func ewUnaryF[T ewFloat](p *UnaryParams, d, s []T) {
 	d = d[:len(s)]
+	if d32, ok := any(d).([]float32); ok && ewUnaryF32(p, d32, any(s).([]float32)) {
+		return
+	}
 	a, b := p.Alpha, p.Beta
 	switch p.Op {
 	case UnaryAbs:
@@ -446,6 +449,64 @@ func ewUnaryF[T ewFloat](p *UnaryParams, d, s []T) {
 			d[i] = T(float64(v) * scSigmoid(a*float64(v)))
 		}
 	}
+}
+
+// ewUnaryF32 computes the float32 ops built on vecmath.go's vector functions (float32
+// polynomial approximations within 2 ulp, where the float64 loops of ewUnaryF are correctly
+// rounded in practice) and reports whether p.Op is one of them. Gelu, GeluTanh and Swish go
+// through a block on the stack, so d may be s.
+func ewUnaryF32(p *UnaryParams, d, s []float32) bool {
+	switch p.Op {
+	case UnaryExp:
+		VecExp(d, s)
+	case UnaryErf:
+		VecErf(d, s)
+	case UnaryTanh:
+		VecTanh(d, s)
+	case UnarySigmoid:
+		VecSigmoid(d, s)
+	case UnaryGelu, UnaryGeluTanh, UnarySwish:
+		var buf [ewBlock]float32
+		a := float32(p.Alpha)
+		for i := 0; i < len(s); i += ewBlock {
+			x := s[i:min(i+ewBlock, len(s))]
+			t := buf[:len(x)]
+			y := d[i : i+len(x)]
+			switch p.Op {
+			case UnaryGelu:
+				// 0.5*x*(1+erf(x/sqrt2)), in float32 as onnxruntime computes it; for x below
+				// about -5 the absolute error (under 2e-7) is erf's rounding near -1.
+				for k, v := range x {
+					t[k] = v * (1 / math.Sqrt2)
+				}
+				VecErf(t, t)
+				for k, v := range x {
+					y[k] = 0.5 * v * (1 + t[k])
+				}
+			case UnaryGeluTanh:
+				// x*sigmoid(2u), as scGeluTanh.
+				const k2 = 2 * 0.7978845608028654
+				for k, v := range x {
+					t[k] = k2 * (v + 0.044715*v*v*v)
+				}
+				VecSigmoid(t, t)
+				for k, v := range x {
+					y[k] = v * t[k]
+				}
+			case UnarySwish:
+				for k, v := range x {
+					t[k] = a * v
+				}
+				VecSigmoid(t, t)
+				for k, v := range x {
+					y[k] = v * t[k]
+				}
+			}
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // ewUnaryI is the integer loop of the ops that integers allow (UnaryIntOK). Arithmetic wraps as

@@ -6,7 +6,9 @@ import (
 )
 
 // The scalar table agrees bit for bit with the single-op kernels that the fused programs
-// replace, and the reference kernel Elementwise runs programs as the table says.
+// replace, and the reference kernel Elementwise runs programs as the table says. The float32
+// kernels of Exp, Sigmoid, Tanh and Erf are vecmath.go's approximations, within 2 ulp of the
+// table's float64 functions.
 func TestEwEvalMatchesKernels(t *testing.T) {
 	unary := map[EwOp]UnaryParams{
 		EwNeg: {Op: UnaryNeg}, EwAbs: {Op: UnaryAbs}, EwExp: {Op: UnaryExp}, EwLog: {Op: UnaryLog},
@@ -40,6 +42,9 @@ func TestEwEvalMatchesKernels(t *testing.T) {
 		got := Data[float32](out)
 		for i := range xs {
 			want := float32(EwEval(op, float64(xs[i]), float64(ys[i]), alpha, beta))
+			if d := vecmathOrd(got[i]) - vecmathOrd(want); (op == EwExp || op == EwSigmoid || op == EwTanh || op == EwErf) && d >= -2 && d <= 2 && got[i] == got[i] {
+				continue
+			}
 			if !same(got[i], want) {
 				t.Errorf("op %d at %v, %v: kernel %v, table %v", op, xs[i], ys[i], got[i], want)
 			}

@@ -95,6 +95,17 @@ func rnApply[T float32 | float64](a *rnAct, v []T, clip float64) {
 		}
 	}
 	al, be := a.alpha, a.beta
+	if v32, ok := any(v).([]float32); ok {
+		// float32 gates use vecmath.go's vector functions (within 2 ulp).
+		switch a.kind {
+		case "sigmoid":
+			VecSigmoid(v32, v32)
+			return
+		case "tanh":
+			VecTanh(v32, v32)
+			return
+		}
+	}
 	switch a.kind {
 	case "sigmoid":
 		for i, s := range v {

@@ -171,17 +171,9 @@ func smExpSum[T rdFloat](d, src []T, m T) float64 {
 	s := 0.0
 	f32 := smIsF32[T]()
 	switch {
-	case f32 && d != nil:
-		d = d[:len(src)]
-		for i, v := range src {
-			e := smExp(float64(v - m))
-			d[i] = T(e)
-			s += e
-		}
 	case f32:
-		for _, v := range src {
-			s += smExp(float64(v - m))
-		}
+		d32, _ := any(d).([]float32)
+		return smExpSum32(d32, any(src).([]float32), any(m).(float32))
 	case d != nil:
 		d = d[:len(src)]
 		for i, v := range src {
@@ -203,17 +195,9 @@ func smExpAcc[T rdFloat](d, src, m []T, s []float64) {
 	s = s[:len(src)]
 	f32 := smIsF32[T]()
 	switch {
-	case f32 && d != nil:
-		d = d[:len(src)]
-		for k, v := range src {
-			e := smExp(float64(v - m[k]))
-			d[k] = T(e)
-			s[k] += e
-		}
 	case f32:
-		for k, v := range src {
-			s[k] += smExp(float64(v - m[k]))
-		}
+		d32, _ := any(d).([]float32)
+		smExpAcc32(d32, any(src).([]float32), any(m).([]float32), s)
 	case d != nil:
 		d = d[:len(src)]
 		for k, v := range src {
@@ -224,6 +208,56 @@ func smExpAcc[T rdFloat](d, src, m []T, s []float64) {
 	default:
 		for k, v := range src {
 			s[k] += math.Exp(float64(v - m[k]))
+		}
+	}
+}
+
+// smExpSum32 is smExpSum of float32, with VecExp: it computes src[i]-m into d (a block on the
+// stack when d is nil), exponentiates that in place and sums the float32 results in float64.
+func smExpSum32(d, src []float32, m float32) float64 {
+	var buf [ewBlock]float32
+	var s0, s1, s2, s3 float64
+	for i := 0; i < len(src); i += ewBlock {
+		x := src[i:min(i+ewBlock, len(src))]
+		t := buf[:len(x)]
+		if d != nil {
+			t = d[i : i+len(x)]
+		}
+		for k, v := range x {
+			t[k] = v - m
+		}
+		VecExp(t, t)
+		k := 0
+		for ; k+4 <= len(t); k += 4 {
+			s0 += float64(t[k])
+			s1 += float64(t[k+1])
+			s2 += float64(t[k+2])
+			s3 += float64(t[k+3])
+		}
+		for ; k < len(t); k++ {
+			s0 += float64(t[k])
+		}
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// smExpAcc32 is smExpAcc of float32, with VecExp as smExpSum32.
+func smExpAcc32(d, src, m []float32, s []float64) {
+	var buf [ewBlock]float32
+	for i := 0; i < len(src); i += ewBlock {
+		x := src[i:min(i+ewBlock, len(src))]
+		t := buf[:len(x)]
+		if d != nil {
+			t = d[i : i+len(x)]
+		}
+		mm := m[i : i+len(x)]
+		for k, v := range x {
+			t[k] = v - mm[k]
+		}
+		VecExp(t, t)
+		ss := s[i : i+len(x)]
+		for k, v := range t {
+			ss[k] += float64(v)
 		}
 	}
 }
