@@ -136,10 +136,16 @@ func TestFusedElementwisePerChannel(t *testing.T) {
 		x[i] = float32(i)*0.37 - 4
 	}
 	s := []float32{-1.5, 0.25, 3}
+	// The gate comes from the unfused Sigmoid kernel (vectorized, within 2 ulp); the fused loop
+	// must then compute x + x*gate exactly.
+	gateT := &runtime.Tensor{Buf: &runtime.Buffer{}}
+	if err := runtime.Unary(runtime.NewExec(nil), &runtime.UnaryParams{Op: runtime.UnarySigmoid}, []*runtime.Tensor{gateT}, []*runtime.Tensor{runtime.FromFloat32([]int{3}, s)}); err != nil {
+		t.Fatal(err)
+	}
+	gates := runtime.Data[float32](gateT)
 	want := make([]float32, 24)
 	for i, v := range x {
-		gate := float32(runtime.EwEval(runtime.EwSigmoid, float64(s[i/4%3]), 0, 0, 0))
-		want[i] = v + v*gate
+		want[i] = v + v*gates[i/4%3]
 	}
 	dir := filepath.Join(t.TempDir(), "test_fused_per_channel")
 	set := filepath.Join(dir, "test_data_set_0")
