@@ -47,8 +47,9 @@ var EwArity = [EwOpCount]int{
 }
 
 // EwEval computes one step in float64 on float32 operands; the caller rounds the result to
-// float32, which gives exactly what the single-op Unary and Binary kernels give (a float32
-// +, -, * or / computed in float64 and rounded once is the float32 operation).
+// float32. For every op but Exp, Sigmoid, Tanh and Erf that is exactly what the single-op Unary
+// and Binary kernels give (a float32 +, -, * or / computed in float64 and rounded once is the
+// float32 operation); those four kernels use vecmath.go's float32 approximations, within 2 ulp.
 func EwEval(op EwOp, x, y, alpha, beta float64) float64 {
 	switch op {
 	case EwConst:
