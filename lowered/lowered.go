@@ -8,6 +8,7 @@ package lowered
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/runtime"
@@ -146,4 +147,23 @@ func (p *Program) Histogram() map[Entry]int {
 		h[k.Entry]++
 	}
 	return h
+}
+
+var bodyType = reflect.TypeOf(runtime.Body(nil))
+
+// BodyFields returns the names of a parameter struct's fields of type runtime.Body, in order;
+// they correspond to Kernel.Bodies (a nil entry, an optional region the node lacks, leaves its
+// field nil). params is a pointer to the struct, as Kernel.Params is.
+func BodyFields(params any) []string {
+	if params == nil {
+		return nil
+	}
+	t := reflect.TypeOf(params).Elem()
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type == bodyType {
+			names = append(names, t.Field(i).Name)
+		}
+	}
+	return names
 }

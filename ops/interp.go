@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -80,32 +81,13 @@ func Interpret(x *runtime.Exec, g *ir.Graph, inputs []*runtime.Tensor, env map[i
 	return res, nil
 }
 
-var bodyType = reflect.TypeOf(runtime.Body(nil))
-
-// BodyFields returns the names of the Params fields of type runtime.Body, in order; they
-// correspond to call.Bodies (a nil entry, an optional region the node lacks, leaves its field
-// nil).
-func BodyFields(c Call) []string {
-	if c.Params == nil {
-		return nil
-	}
-	t := reflect.TypeOf(c.Params).Elem()
-	var names []string
-	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Type == bodyType {
-			names = append(names, t.Field(i).Name)
-		}
-	}
-	return names
-}
-
 // bindBodies sets the call's Body fields to functions made by bind.
 func bindBodies(c Call, bind func(*ir.Graph) runtime.Body) {
 	if len(c.Bodies) == 0 {
 		return
 	}
 	v := reflect.ValueOf(c.Params).Elem()
-	for i, name := range BodyFields(c) {
+	for i, name := range lowered.BodyFields(c.Params) {
 		if i < len(c.Bodies) && c.Bodies[i] != nil {
 			v.FieldByName(name).Set(reflect.ValueOf(bind(c.Bodies[i])))
 		}

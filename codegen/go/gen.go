@@ -511,7 +511,7 @@ func (gen *generator) stateType(f *jen.File) {
 			}
 			name := fmt.Sprintf("p%d", i)
 			b.Id("s").Dot(name).Op("=").Id(name)
-			for k, field := range bodyFields(c.Params) {
+			for k, field := range lowered.BodyFields(c.Params) {
 				if c.Bodies[k] == nil {
 					continue // an optional region the node lacks
 				}

@@ -158,21 +158,3 @@ func floatLit(f float64, bits int) jen.Code {
 	}
 	return jen.Op(strconv.FormatFloat(f, 'g', -1, 64))
 }
-
-var bodyType = reflect.TypeOf(runtime.Body(nil))
-
-// bodyFields returns the names of a parameter struct's fields of type runtime.Body, in order;
-// they correspond to the kernel's Bodies.
-func bodyFields(params any) []string {
-	if params == nil {
-		return nil
-	}
-	t := reflect.TypeOf(params).Elem()
-	var names []string
-	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Type == bodyType {
-			names = append(names, t.Field(i).Name)
-		}
-	}
-	return names
-}
