@@ -71,7 +71,7 @@ func foldGraph(x *runtime.Exec, g *ir.Graph) (bool, error) {
 
 // foldNode returns the node's outputs when they can be computed now, else nil.
 func foldNode(x *runtime.Exec, n *ir.Node) ([]*runtime.Tensor, error) {
-	if len(n.Regions()) > 0 || len(n.Outputs) == 0 {
+	if len(n.Regions) > 0 || len(n.Outputs) == 0 {
 		return nil, nil
 	}
 	d, err := ops.Of(n)

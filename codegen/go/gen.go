@@ -132,7 +132,8 @@ func (gen *generator) run() (Files, error) {
 	}
 	gen.regions = map[*ir.Graph]int{}
 	for _, n := range gen.nodes {
-		for _, r := range n.Regions() {
+		for _, reg := range n.Regions {
+			r := reg.Graph
 			gen.regions[r] = len(gen.regions)
 		}
 	}
