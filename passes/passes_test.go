@@ -9,11 +9,15 @@ import (
 	"github.com/onnxc/onnxc/runtime"
 )
 
-func i64(vals ...int64) *runtime.Tensor {
-	t := runtime.New(runtime.Int64, len(vals))
-	copy(runtime.Data[int64](t), vals)
+func vector[T runtime.Elem](dt runtime.DType, vals ...T) *runtime.Tensor {
+	t := runtime.New(dt, len(vals))
+	copy(runtime.Data[T](t), vals)
 	return t
 }
+
+func i64(vals ...int64) *runtime.Tensor { return vector(runtime.Int64, vals...) }
+
+func f32(vals ...float32) *runtime.Tensor { return vector(runtime.Float32, vals...) }
 
 // build makes a model: x [N,3,4] -> Shape -> Gather(0) -> Concat with [-1] -> Reshape(x) -> y,
 // plus a dead Relu, and a constant Add that folds.
