@@ -1,0 +1,76 @@
+//go:build amd64 && !purego
+
+package runtime
+
+import "golang.org/x/sys/cpu"
+
+// qgemmBestPath is the fastest quantized-product kernel this CPU runs: VPDPBUSD needs
+// AVX512_VNNI (with AVX512BW for the byte operands), VPMADDUBSW on ymm needs AVX2.
+var qgemmBestPath = func() int {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI:
+		return gemmPathAVX512
+	case cpu.X86.HasAVX2:
+		return gemmPathAVX2
+	}
+	return gemmPathGo
+}()
+
+//go:noescape
+func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32)
+
+//go:noescape
+func qgemmKernelAVX2(kg int, ap, bp *byte, acc *int32)
+
+// qgemmTileVNNI computes the 8x32 tile of C at c (row stride ldc) over kg >= 1 groups of
+// depth, with the epilogue's dequantization (not its activation).
+func qgemmTileVNNI(kg int, ap, bp []byte, bps int, c []float32, ldc int, ep *qgEpilogue) {
+	_ = ap[kg*qgMR*4-1]
+	_ = bp[bps+kg*64-1]
+	_ = c[(qgMR-1)*ldc+qgNR-1]
+	_ = ep.corr[qgNR-1]
+	_ = ep.mul[qgNR-1]
+	_ = ep.bias[qgNR-1]
+	qgemmKernelVNNI(kg, &ap[0], &bp[0], bps, &c[0], ldc, &ep.corr[0], &ep.mul[0], &ep.bias[0])
+}
+
+// qgemmAccAVX2 is qgemmAccGo with the AVX2 kernel, for pair-safe B only: four rows of one B
+// panel per call.
+func qgemmAccAVX2(kg int, ap, bp []byte, bps int, acc *[qgMR * qgNR]int32) {
+	_ = ap[kg*qgMR*4-1]
+	_ = bp[bps+kg*64-1]
+	for r := 0; r < qgMR; r += 4 {
+		for h := 0; h < 2; h++ {
+			qgemmKernelAVX2(kg, &ap[r*4], &bp[h*bps], &acc[r*qgNR+h*qgPN])
+		}
+	}
+}
+
+//go:noescape
+func qgMinMaxAVX512(a *float32, n int) (lo, hi float32)
+
+//go:noescape
+func qgQuantizeRowAVX512(a *float32, n int, scale float32, zp int32, dst *byte)
+
+// qgMinMax is min(a, 0) and max(a, 0). Go's min and max order NaNs and signed zeros, which
+// makes them slow; the vector loop ignores NaNs (a NaN input gives no meaningful scale anyway).
+func qgMinMax(a []float32) (lo, hi float32) {
+	if qgemmPath != gemmPathAVX512 || len(a) == 0 {
+		return qgMinMaxGo(a)
+	}
+	return qgMinMaxAVX512(&a[0], len(a))
+}
+
+// qgQuantizeRow is qgQuantizeRowGo, 16 values at a time with AVX-512.
+func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {
+	n := len(a) / 16 * 16
+	if qgemmPath != gemmPathAVX512 || n == 0 {
+		qgQuantizeRowGo(a, scale, zp, dst)
+		return
+	}
+	_ = dst[(n/4-1)*4*qgMR+3]
+	qgQuantizeRowAVX512(&a[0], n, scale, zp, &dst[0])
+	if n < len(a) {
+		qgQuantizeRowGo(a[n:], scale, zp, dst[n/4*4*qgMR:])
+	}
+}

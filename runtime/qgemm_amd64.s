@@ -1,0 +1,231 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The quantized product's micro-kernels (qgemm.go). Both read the packed A panel (8 rows, 4
+// consecutive u8 depths of a row per 4 bytes, 32 bytes a group) and packed B panels (16
+// columns, 4 consecutive s8 depths per column, 64 bytes a group).
+
+// VNNIROW adds row r's four A bytes times both B registers to the row's accumulators.
+#define VNNIROW(aoff, bc, acc0, acc1) \
+	VPBROADCASTD aoff(SI), bc; \
+	VPDPBUSD     Z16, bc, acc0; \
+	VPDPBUSD     Z17, bc, acc1
+
+// VNNISTORE dequantizes a row in registers (acc - corr) * mul + bias and stores it at BX.
+#define VNNISTORE(acc0, acc1) \
+	VPSUBD      Z16, acc0, acc0; \
+	VPSUBD      Z17, acc1, acc1; \
+	VCVTDQ2PS   acc0, acc0; \
+	VCVTDQ2PS   acc1, acc1; \
+	VFMADD213PS Z20, Z18, acc0; \
+	VFMADD213PS Z21, Z19, acc1; \
+	VMOVUPS     acc0, (BX); \
+	VMOVUPS     acc1, 64(BX); \
+	ADDQ        R8, BX
+
+// func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32)
+TEXT ·qgemmKernelVNNI(SB), NOSPLIT, $0-72
+	MOVQ kg+0(FP), CX
+	MOVQ ap+8(FP), SI
+	MOVQ bp+16(FP), DI
+	MOVQ bps+24(FP), R9
+	MOVQ c+32(FP), BX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	MOVQ corr+48(FP), R10
+	MOVQ mul+56(FP), R11
+	MOVQ bias+64(FP), R12
+	LEAQ (DI)(R9*1), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+loopVNNI:
+	VMOVDQU32 (DI), Z16
+	VMOVDQU32 (R13), Z17
+	VNNIROW(0, Z18, Z0, Z1)
+	VNNIROW(4, Z19, Z2, Z3)
+	VNNIROW(8, Z20, Z4, Z5)
+	VNNIROW(12, Z21, Z6, Z7)
+	VNNIROW(16, Z22, Z8, Z9)
+	VNNIROW(20, Z23, Z10, Z11)
+	VNNIROW(24, Z24, Z12, Z13)
+	VNNIROW(28, Z25, Z14, Z15)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	ADDQ $64, R13
+	DECQ CX
+	JNZ  loopVNNI
+
+	VMOVDQU32 (R10), Z16
+	VMOVDQU32 64(R10), Z17
+	VMOVUPS   (R11), Z18
+	VMOVUPS   64(R11), Z19
+	VMOVUPS   (R12), Z20
+	VMOVUPS   64(R12), Z21
+	VNNISTORE(Z0, Z1)
+	VNNISTORE(Z2, Z3)
+	VNNISTORE(Z4, Z5)
+	VNNISTORE(Z6, Z7)
+	VNNISTORE(Z8, Z9)
+	VNNISTORE(Z10, Z11)
+	VNNISTORE(Z12, Z13)
+	VNNISTORE(Z14, Z15)
+	VZEROUPPER
+	RET
+
+// AVX2ROW adds row r's four A bytes times the B registers to the row's accumulators:
+// VPMADDUBSW makes int16 sums of adjacent u8*s8 pairs (exact only for pair-safe B, see
+// qgemm.go), VPMADDWD by ones adds adjacent int16 into int32.
+#define AVX2ROW(aoff, acc0, acc1) \
+	VPBROADCASTD aoff(SI), Y10; \
+	VPMADDUBSW   Y8, Y10, Y11; \
+	VPMADDUBSW   Y9, Y10, Y12; \
+	VPMADDWD     Y15, Y11, Y11; \
+	VPMADDWD     Y15, Y12, Y12; \
+	VPADDD       Y11, acc0, acc0; \
+	VPADDD       Y12, acc1, acc1
+
+// func qgemmKernelAVX2(kg int, ap, bp *byte, acc *int32)
+// acc receives a 4x16 int32 block with rows 32 values apart.
+TEXT ·qgemmKernelAVX2(SB), NOSPLIT, $0-32
+	MOVQ kg+0(FP), CX
+	MOVQ ap+8(FP), SI
+	MOVQ bp+16(FP), DI
+	MOVQ acc+24(FP), BX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPCMPEQW Y15, Y15, Y15
+	VPSRLW   $15, Y15, Y15
+
+loopAVX2:
+	VMOVDQU (DI), Y8
+	VMOVDQU 32(DI), Y9
+	AVX2ROW(0, Y0, Y1)
+	AVX2ROW(4, Y2, Y3)
+	AVX2ROW(8, Y4, Y5)
+	AVX2ROW(12, Y6, Y7)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loopAVX2
+
+	VMOVDQU Y0, 0(BX)
+	VMOVDQU Y1, 32(BX)
+	VMOVDQU Y2, 128(BX)
+	VMOVDQU Y3, 160(BX)
+	VMOVDQU Y4, 256(BX)
+	VMOVDQU Y5, 288(BX)
+	VMOVDQU Y6, 384(BX)
+	VMOVDQU Y7, 416(BX)
+	VZEROUPPER
+	RET
+
+// func qgMinMaxAVX512(a *float32, n int) (lo, hi float32)
+// The minimum and maximum of a[:n] and 0. Lanes past n are loaded as 0, which changes nothing.
+TEXT ·qgMinMaxAVX512(SB), NOSPLIT, $0-24
+	MOVQ   a+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+loopMinMax:
+	CMPQ    CX, $16
+	JL      tailMinMax
+	VMOVUPS (SI), Z2
+	VMINPS  Z2, Z0, Z0
+	VMAXPS  Z2, Z1, Z1
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     loopMinMax
+
+tailMinMax:
+	TESTQ   CX, CX
+	JZ      reduceMinMax
+	MOVQ    $1, AX
+	SHLQ    CX, AX
+	DECQ    AX
+	KMOVW   AX, K1
+	VMOVUPS.Z (SI), K1, Z2
+	VMINPS  Z2, Z0, Z0
+	VMAXPS  Z2, Z1, Z1
+
+reduceMinMax:
+	VEXTRACTF64X4 $1, Z0, Y2
+	VMINPS        Y2, Y0, Y0
+	VEXTRACTF64X4 $1, Z1, Y3
+	VMAXPS        Y3, Y1, Y1
+	VEXTRACTF128  $1, Y0, X2
+	VMINPS        X2, X0, X0
+	VEXTRACTF128  $1, Y1, X3
+	VMAXPS        X3, X1, X1
+	VPERMILPS     $0x4E, X0, X2
+	VMINPS        X2, X0, X0
+	VPERMILPS     $0x4E, X1, X3
+	VMAXPS        X3, X1, X1
+	VPERMILPS     $0xB1, X0, X2
+	VMINPS        X2, X0, X0
+	VPERMILPS     $0xB1, X1, X3
+	VMAXPS        X3, X1, X1
+	MOVSS         X0, lo+16(FP)
+	MOVSS         X1, hi+20(FP)
+	VZEROUPPER
+	RET
+
+// func qgQuantizeRowAVX512(a *float32, n int, scale float32, zp int32, dst *byte)
+// Quantizes n (a multiple of 16) values as qgQuantizeRowGo does: the division, rounding to
+// nearest even, the zero point added and the result clamped to [0, 255]; each group of four
+// bytes goes to its A panel group, 32 bytes after the last.
+TEXT ·qgQuantizeRowAVX512(SB), NOSPLIT, $0-32
+	MOVQ         a+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS scale+16(FP), Z3
+	MOVL         zp+20(FP), AX
+	VPBROADCASTD AX, Z4
+	MOVQ         dst+24(FP), DI
+	VPXORD       Z5, Z5, Z5
+	MOVL         $255, AX
+	VPBROADCASTD AX, Z6
+	SHRQ         $4, CX
+	JZ           doneQuantize
+
+loopQuantize:
+	VMOVUPS          (SI), Z0
+	VDIVPS           Z3, Z0, Z0
+	VCVTPS2DQ.RN_SAE Z0, Z0
+	VPADDD           Z4, Z0, Z0
+	VPMAXSD          Z5, Z0, Z0
+	VPMINSD          Z6, Z0, Z0
+	VPMOVDB          Z0, X1
+	VMOVD            X1, (DI)
+	VPEXTRD          $1, X1, 32(DI)
+	VPEXTRD          $2, X1, 64(DI)
+	VPEXTRD          $3, X1, 96(DI)
+	ADDQ             $64, SI
+	ADDQ             $128, DI
+	DECQ             CX
+	JNZ              loopQuantize
+
+doneQuantize:
+	VZEROUPPER
+	RET

@@ -1,0 +1,20 @@
+//go:build !amd64 || purego
+
+package runtime
+
+// Without the assembly kernels only the Go one runs.
+const qgemmBestPath = gemmPathGo
+
+func qgemmTileVNNI(kg int, ap, bp []byte, bps int, c []float32, ldc int, ep *qgEpilogue) {
+	panic("qgemm: no VNNI kernel in this build")
+}
+
+func qgemmAccAVX2(kg int, ap, bp []byte, bps int, acc *[qgMR * qgNR]int32) {
+	panic("qgemm: no AVX2 kernel in this build")
+}
+
+func qgMinMax(a []float32) (lo, hi float32) { return qgMinMaxGo(a) }
+
+func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {
+	qgQuantizeRowGo(a, scale, zp, dst)
+}
