@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/onnxc/onnxc/compiler/mains"
+	"github.com/onnxc/onnxc/passes"
 )
 
 // Case is a test case in the ONNX backend-test layout: a model (model.onnx, or a Paddle model
@@ -98,6 +99,8 @@ type TestOptions struct {
 	Progress func(Result)
 	// Verify runs the IR verifier before and after every pass (the conformance test sets it).
 	Verify bool
+	// Quantize, when set, compiles every case with dynamic quantization.
+	Quantize *passes.QuantizeOptions
 }
 
 var pkgInBuildError = regexp.MustCompile(`(?m)(?:^|[\s/])(c\d{4})/`)
@@ -122,7 +125,7 @@ func RunCases(cases []Case, opt TestOptions) ([]Result, error) {
 	// Compile to Go. Each case becomes package cNNNN.
 	var compiled []int
 	for i, c := range cases {
-		files, err := compileCase(c, opt.Verify)
+		files, err := compileCaseWith(c, Options{Verify: opt.Verify, Quantize: quantizeCopy(opt.Quantize)})
 		if err != nil {
 			report(i, Result{Stage: "compile", Msg: err.Error()})
 			continue
@@ -142,7 +145,21 @@ func RunCases(cases []Case, opt TestOptions) ([]Result, error) {
 }
 
 func compileCase(c Case, verify bool) (files map[string][]byte, err error) {
-	opt := Options{Shapes: c.Shapes, Verify: verify}
+	return compileCaseWith(c, Options{Verify: verify})
+}
+
+// quantizeCopy gives each case quantize options of its own (the pass appends remarks).
+func quantizeCopy(q *passes.QuantizeOptions) *passes.QuantizeOptions {
+	if q == nil {
+		return nil
+	}
+	c := *q
+	c.Remarks = nil
+	return &c
+}
+
+func compileCaseWith(c Case, opt Options) (files map[string][]byte, err error) {
+	opt.Shapes = c.Shapes
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: internal compiler error: %v", c.Model, r)

@@ -27,6 +27,8 @@ type Options struct {
 	Verify bool
 	// Package is the generated package's name.
 	Package string
+	// Quantize, when set, enables dynamic int8 quantization (passes.QuantizeOptions).
+	Quantize *passes.QuantizeOptions
 }
 
 // Load reads an ONNX model, or a Paddle model in any of its layouts.
@@ -138,7 +140,7 @@ func Compile(path string, opt Options) (*ir.Model, error) {
 	if err := PinShapes(m, opt.Shapes); err != nil {
 		return nil, err
 	}
-	if err := passes.Run(m, passes.Options{Verify: opt.Verify}); err != nil {
+	if err := passes.Run(m, passes.Options{Verify: opt.Verify, Quantize: opt.Quantize}); err != nil {
 		if strings.HasPrefix(err.Error(), path+":") {
 			return nil, err // already names the file
 		}

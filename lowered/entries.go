@@ -37,6 +37,7 @@ const (
 	DequantizeLinear            // parameters: DequantizeLinearParams
 	Det                         // parameters: struct{}
 	Dropout                     // parameters: struct{}
+	DynQuantMatMul              // parameters: DynQuantMatMulParams
 	DynamicQuantizeLinear       // parameters: struct{}
 	Einsum                      // parameters: EinsumParams
 	Elementwise                 // parameters: ElementwiseParams
@@ -162,6 +163,7 @@ var entryNames = [numEntries]string{
 	DequantizeLinear:      "DequantizeLinear",
 	Det:                   "Det",
 	Dropout:               "Dropout",
+	DynQuantMatMul:        "DynQuantMatMul",
 	DynamicQuantizeLinear: "DynamicQuantizeLinear",
 	Einsum:                "Einsum",
 	Elementwise:           "Elementwise",

@@ -97,6 +97,9 @@ const (
 	// PackGemmB: Groups K x N matrices (N x K when Trans) as the B operand (Gemm's and
 	// MatMul's constant weights).
 	PackGemmB
+	// PackQGemmB: a K x N int8 matrix (N x K when Trans) as the B operand of the u8 x s8
+	// product of dynamic quantization, with its column sums.
+	PackQGemmB
 )
 
 // Prepack says that the constant at node input Input is to be packed in Layout. The packed

@@ -42,6 +42,7 @@ var refKernels = [...]any{
 	lowered.DequantizeLinear:      runtime.DequantizeLinear,
 	lowered.Det:                   runtime.Det,
 	lowered.Dropout:               runtime.Dropout,
+	lowered.DynQuantMatMul:        runtime.DynQuantMatMul,
 	lowered.DynamicQuantizeLinear: runtime.DynamicQuantizeLinear,
 	lowered.Einsum:                runtime.Einsum,
 	lowered.Elementwise:           runtime.Elementwise,

@@ -23,6 +23,8 @@ var Pipeline = []Pass{
 	{Name: "infer", Fn: Infer, Typed: true},
 	{Name: "fold", Fn: Fold, Typed: true},
 	{Name: "fuse", Fn: Fuse, Typed: true},
+	// Run reruns quantize with Options.Quantize; as listed it compiles pre-quantized chains only.
+	{Name: "quantize", Fn: func(m *ir.Model) error { return Quantize(m, nil) }, Typed: true},
 	{Name: "cse", Fn: CSE, Typed: true},
 	{Name: "fuse-elementwise", Fn: FuseElementwise, Typed: true},
 	{Name: "dce", Fn: DCE, Typed: true},
@@ -42,6 +44,9 @@ var passOrder = []struct{ before, after, why string }{
 	{"fuse", "cse", "fusion's patterns need one-use values, and merging equal subexpressions first gives them more uses (three HardSwish forms sharing one x+3)"},
 	{"cse", "fuse-elementwise", "merged nodes become one step of a fused loop instead of two"},
 	{"cse", "dce", "CSE leaves the duplicates it merged without uses"},
+	{"fuse", "quantize", "Gemm takes its bias and activation first, and the quantized kernel takes them from it"},
+	{"quantize", "cse", "the quantizer matches one-use chains and makes int8 weights that CSE merges"},
+	{"quantize", "dce", "the quantizer leaves the nodes of the chains it replaced without uses"},
 }
 
 func init() {
@@ -80,6 +85,9 @@ type Options struct {
 	// DumpAfter names a pass after which the IR is printed to Dump ("all" for every pass).
 	DumpAfter string
 	Dump      io.Writer
+	// Quantize, when set, enables dynamic quantization (the quantize pass's knobs); its
+	// Remarks receive the decisions.
+	Quantize *QuantizeOptions
 }
 
 // Run applies the pipeline to m.
@@ -90,6 +98,9 @@ func Run(m *ir.Model, opt Options) error {
 		}
 	}
 	for _, p := range Pipeline {
+		if p.Name == "quantize" && opt.Quantize != nil {
+			p.Fn = func(m *ir.Model) error { return Quantize(m, opt.Quantize) }
+		}
 		if err := runPass(p, m); err != nil {
 			return err
 		}

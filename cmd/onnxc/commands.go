@@ -47,12 +47,16 @@ func oneModel(pos []string) (string, error) {
 	return pos[0], nil
 }
 
-func compileFiles(path string, shapeSpecs []string, pkg string) (*ir.Model, map[string][]byte, error) {
+func compileFiles(path string, shapeSpecs []string, q *quantFlags, pkg string) (*ir.Model, map[string][]byte, error) {
 	shapes, err := parseShapes(shapeSpecs)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := compiler.Compile(path, compiler.Options{Shapes: shapes})
+	qo, err := q.options()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := compiler.Compile(path, compiler.Options{Shapes: shapes, Quantize: qo})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,6 +70,7 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	pkg := fs.String("pkg", "", "package name (default derived from the model's file name)")
 	bin := fs.Bool("bin", false, "build a statically linked binary that runs the model")
 	shapes := shapeFlags(fs)
+	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -77,7 +82,7 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	if *pkg == "" {
 		*pkg = compiler.PackageName(path)
 	}
-	_, files, err := compileFiles(path, *shapes, *pkg)
+	_, files, err := compileFiles(path, *shapes, quant, *pkg)
 	if err != nil {
 		return err
 	}
@@ -124,14 +129,14 @@ func cacheDir(sub string) (string, error) {
 
 // cachedBinary compiles a model into a driver binary, cached by the content of the model, the
 // options and this onnxc executable.
-func cachedBinary(path string, shapeSpecs []string) (string, error) {
+func cachedBinary(path string, shapeSpecs []string, q *quantFlags) (string, error) {
 	h := sha256.New()
 	if self, err := os.Executable(); err == nil {
 		if data, err := os.ReadFile(self); err == nil {
 			h.Write(data)
 		}
 	}
-	fmt.Fprintf(h, "shapes %q\n", shapeSpecs)
+	fmt.Fprintf(h, "shapes %q\n%s\n", shapeSpecs, q.key())
 	if err := hashModel(h, path); err != nil {
 		return "", err
 	}
@@ -144,7 +149,7 @@ func cachedBinary(path string, shapeSpecs []string) (string, error) {
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
-	_, files, err := compileFiles(path, shapeSpecs, "model")
+	_, files, err := compileFiles(path, shapeSpecs, q, "model")
 	if err != nil {
 		return "", err
 	}
@@ -213,6 +218,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 // modelBinary parses a command's flags and its one MODEL argument and returns the cached driver
 // binary for that model. shapes must point into fs's --shape values.
 func modelBinary(fs *flag.FlagSet, args []string, shapes *multi) (string, error) {
+	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return "", err
@@ -221,7 +227,7 @@ func modelBinary(fs *flag.FlagSet, args []string, shapes *multi) (string, error)
 	if err != nil {
 		return "", err
 	}
-	return cachedBinary(path, *shapes)
+	return cachedBinary(path, *shapes, quant)
 }
 
 func runBinary(bin string, args []string, stdout io.Writer) error {
@@ -268,6 +274,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	stats := fs.Bool("stats", false, "print node and kernel counts and an op histogram instead of the IR")
 	dumpAfter := fs.String("dump-after", "", "print the IR after this pass (load: as the frontend made it; "+strings.Join(passes.PassNames(), ", ")+"; or all)")
 	shapes := shapeFlags(fs)
+	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -292,7 +299,11 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		// The IR as the frontend made it, before any pass.
 		return ir.Print(stdout, m)
 	}
-	opt := passes.Options{DumpAfter: *dumpAfter}
+	qo, err := quant.options()
+	if err != nil {
+		return err
+	}
+	opt := passes.Options{DumpAfter: *dumpAfter, Quantize: qo}
 	if *dumpAfter != "" {
 		opt.Dump = stdout
 	}
@@ -328,6 +339,9 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		entries[e.String()] = k
 	}
 	printHistogram(stdout, entries)
+	if qo != nil {
+		printQuantRemarks(stdout, qo.Remarks)
+	}
 	return nil
 }
 
@@ -396,7 +410,12 @@ func cmdTest(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	batch := fs.Int("batch", 250, "cases linked into one test program")
 	quiet := fs.Bool("q", false, "print failing cases only")
+	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	qo, err := quant.options()
 	if err != nil {
 		return err
 	}
@@ -416,6 +435,7 @@ func cmdTest(args []string, stdout io.Writer) error {
 		WorkDir:   work,
 		BatchSize: *batch,
 		Tolerance: compiler.CaseTolerance,
+		Quantize:  qo,
 	})
 	if err != nil {
 		return err

@@ -85,7 +85,7 @@ func (gen *generator) prepack(addWeight func(*ir.Value, *runtime.Tensor)) error 
 			k.p.Input = 0 // the same constant packed the same way, whichever input it is
 			pv, ok := done[k]
 			if !ok {
-				t, err := runtime.PackGemmOperand(v.Const, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
+				t, err := packConst(v.Const, p)
 				if err != nil {
 					return fmt.Errorf("%s: %w", n.Describe(), err)
 				}
@@ -98,6 +98,14 @@ func (gen *generator) prepack(addWeight func(*ir.Value, *runtime.Tensor)) error 
 	}
 	gen.shapeOnly = gen.onlyReadPrepacked()
 	return nil
+}
+
+// packConst packs a constant in the runtime's layout for p.
+func packConst(t *runtime.Tensor, p lowered.Prepack) (*runtime.Tensor, error) {
+	if p.Layout == lowered.PackQGemmB {
+		return runtime.PackQGemmOperand(t, p.K, p.N, p.Trans)
+	}
+	return runtime.PackGemmOperand(t, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
 }
 
 // onlyReadPrepacked finds the constants whose every use is an input that its kernel reads

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/onnxc/onnxc/passes"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// quantFlags are the dynamic-quantization flags of the commands that compile.
+type quantFlags struct {
+	mode, ops, exclude, include, weightType *string
+	perChannel, reduceRange                 *bool
+}
+
+func addQuantFlags(fs *flag.FlagSet) *quantFlags {
+	return &quantFlags{
+		mode:        fs.String("quantize", "", "quantization: dynamic (int8 weights, activations quantized per run), or empty for none"),
+		ops:         fs.String("quantize-ops", "MatMul,Gemm", "op types to quantize, comma-separated (with --quantize)"),
+		exclude:     fs.String("quantize-exclude", "", "node names to leave in float32, comma-separated"),
+		include:     fs.String("quantize-include", "", "quantize only the nodes of these names, comma-separated"),
+		weightType:  fs.String("weight-type", "int8", "quantized weight type (int8; uint8 is not supported yet)"),
+		perChannel:  fs.Bool("per-channel", false, "quantize weights per output channel instead of per tensor"),
+		reduceRange: fs.Bool("reduce-range", false, "quantize weights to 7 bits ([-64, 64])"),
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// options returns the pass options, nil without --quantize.
+func (q *quantFlags) options() (*passes.QuantizeOptions, error) {
+	switch *q.mode {
+	case "":
+		return nil, nil
+	case "dynamic":
+	default:
+		return nil, fmt.Errorf("--quantize %q: want dynamic", *q.mode)
+	}
+	if *q.weightType != "int8" {
+		return nil, fmt.Errorf("--weight-type %q: only int8 is supported", *q.weightType)
+	}
+	return &passes.QuantizeOptions{
+		OpTypes: splitList(*q.ops), PerChannel: *q.perChannel, ReduceRange: *q.reduceRange,
+		WeightType: runtime.Int8, Include: splitList(*q.include), Exclude: splitList(*q.exclude),
+	}, nil
+}
+
+// key describes the options for the binary cache.
+func (q *quantFlags) key() string {
+	return fmt.Sprintf("quantize %q ops %q exclude %q include %q weights %q per-channel %v reduce-range %v",
+		*q.mode, *q.ops, *q.exclude, *q.include, *q.weightType, *q.perChannel, *q.reduceRange)
+}
+
+// printQuantRemarks reports what the quantizer did and, grouped by reason, what it left in
+// float32.
+func printQuantRemarks(w io.Writer, rs []passes.QuantizeRemark) {
+	done, left := map[string]int{}, map[string]int{}
+	var leftNodes = map[string][]string{}
+	for _, r := range rs {
+		k := r.Op + ": " + r.Why
+		if r.Quantized {
+			done[k]++
+			continue
+		}
+		left[k]++
+		leftNodes[k] = append(leftNodes[k], r.Node)
+	}
+	fmt.Fprintln(w, "quantized:")
+	printHistogram(w, done)
+	fmt.Fprintln(w, "left in float32:")
+	keys := make([]string, 0, len(left))
+	for k := range left {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		nodes := leftNodes[k]
+		more := ""
+		if len(nodes) > 4 {
+			more = fmt.Sprintf(" and %d more", len(nodes)-4)
+			nodes = nodes[:4]
+		}
+		fmt.Fprintf(w, "%6d %s (%s%s)\n", left[k], k, strings.Join(nodes, ", "), more)
+	}
+}

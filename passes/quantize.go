@@ -1,0 +1,285 @@
+package passes
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/ops"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// Dynamic quantization. With QuantizeOptions, float32 MatMul and Gemm (FusedGemm too) by
+// constant weights become onnxc.DynQuantMatMul: the weights are quantized here, symmetric int8
+// (zero point 0) per tensor or per output column, as onnxruntime's quantize_dynamic does with
+// weight_type QInt8; the activations are quantized per run by the kernel. A bias Add after a
+// MatMul, and Gemm's C, alpha, beta and activation, go into the kernel's epilogue.
+//
+// Always (QuantizeOptions or not), chains that onnxruntime's quantizer writes,
+//
+//	DynamicQuantizeLinear(x) -> MatMulInteger(y, W, y_zp[, W_zp]) -> Cast(float) ->
+//	Mul(., Mul(y_scale, W_scale)) [-> Add(., bias)]
+//
+// with constant 8-bit W, become the same kernel (quantize_chain.go).
+
+// QuantizeOptions are quantize_dynamic's knobs.
+type QuantizeOptions struct {
+	// OpTypes are the op types to quantize: "MatMul" and "Gemm" (which covers FusedGemm); nil
+	// means both.
+	OpTypes []string
+	// PerChannel quantizes the weights per output column instead of per tensor.
+	PerChannel bool
+	// ReduceRange quantizes the weights to 7 bits ([-64, 64]), which keeps the AVX2 kernel's
+	// 16-bit pair sums exact.
+	ReduceRange bool
+	// WeightType is the weights' type: Int8 (Undefined means Int8). Uint8 is not supported yet.
+	WeightType runtime.DType
+	// Include, when not empty, limits quantization to the nodes of these names; Exclude
+	// leaves the nodes of these names in float32.
+	Include, Exclude []string
+	// Remarks receives the pass's decision for every candidate node.
+	Remarks []QuantizeRemark
+}
+
+// QuantizeRemark is the quantize pass's decision on a node.
+type QuantizeRemark struct {
+	Node      string // the node's description
+	Op        string
+	Quantized bool
+	// Why says why the node stayed float32 (or, for a quantized node, from what).
+	Why string
+}
+
+// quantizable are the op types the pass knows, with their kernel support.
+var quantizable = map[string]bool{"MatMul": true, "Gemm": true}
+
+// Quantize runs dynamic quantization (opt nil: only the pre-quantized chains).
+func Quantize(m *ir.Model, opt *QuantizeOptions) error {
+	if opt != nil {
+		if opt.WeightType != runtime.Undefined && opt.WeightType != runtime.Int8 {
+			return fmt.Errorf("quantize: weight type %s is not supported (int8 only)", opt.WeightType)
+		}
+		for _, t := range opt.OpTypes {
+			if !quantizable[t] {
+				return fmt.Errorf("quantize: op type %s is not supported (MatMul, Gemm)", t)
+			}
+		}
+	}
+	m.Graph.Walk(func(g *ir.Graph) {
+		q := &quantizer{g: g, uses: ir.NewUses(g), opt: opt}
+		for _, n := range slices.Clone(g.Nodes) {
+			q.chain(n)
+			if opt != nil {
+				q.node(n)
+			}
+		}
+	})
+	return nil
+}
+
+type quantizer struct {
+	g    *ir.Graph
+	uses *ir.Uses
+	opt  *QuantizeOptions
+}
+
+func (q *quantizer) remark(n *ir.Node, op string, ok bool, why string) {
+	q.opt.Remarks = append(q.opt.Remarks, QuantizeRemark{Node: n.Describe(), Op: op, Quantized: ok, Why: why})
+}
+
+// node quantizes a float32 MatMul or Gemm by constant weights.
+func (q *quantizer) node(n *ir.Node) {
+	op := qualOp(n)
+	switch op {
+	case "MatMul":
+	case "Gemm", msFusedGemm:
+		op = "Gemm"
+	case "Conv", msFusedConv, "Attention", "LSTM", "GRU", "Gather":
+		q.remark(n, op, false, "op type not supported by the quantizer yet")
+		return
+	default:
+		return
+	}
+	if why := q.skip(n, op); why != "" {
+		q.remark(n, op, false, why)
+		return
+	}
+	b := n.Inputs[1].Const
+	trans := op == "Gemm" && n.GetInt("transB", 0) != 0
+	k, nn := b.Shape[0], b.Shape[1]
+	if trans {
+		k, nn = nn, k
+	}
+	w, scale := quantizeWeights(runtime.Data[float32](b), k, nn, trans, q.opt.PerChannel, q.opt.ReduceRange)
+	var bias []float32
+	var attrs []ir.Attr
+	anchor := n
+	if op == "Gemm" {
+		alpha, beta := float32(n.GetFloat("alpha", 1)), float32(n.GetFloat("beta", 1))
+		for i := range scale {
+			scale[i] *= alpha
+		}
+		if c := n.Input(2); c != nil {
+			bias = biasVector(c, nn, beta)
+		}
+		if act := n.GetString("activation", ""); act != "" {
+			a, alpha, beta, err := runtime.ActivationOf(act, nil)
+			if err != nil {
+				q.remark(n, op, false, err.Error())
+				return
+			}
+			attrs = append(attrs, ir.Int("activation", int64(a)),
+				ir.Float("act_alpha", n.GetFloat("activation_alpha", float64(alpha))),
+				ir.Float("act_beta", n.GetFloat("activation_beta", float64(beta))))
+		}
+	} else if add, bv := q.biasAdd(n.Outputs[0], nn); add != nil {
+		anchor, bias = add, bv
+	}
+	ins := []*ir.Value{n.Inputs[0], q.g.AddConst(n.Name+" (int8)", int8Tensor(w, k, nn)), q.g.AddConst(n.Name+" (scale)", runtime.FromFloat32([]int{len(scale)}, scale))}
+	if bias != nil {
+		ins = append(ins, q.g.AddConst(n.Name+" (bias)", runtime.FromFloat32([]int{nn}, bias)))
+	}
+	q.become(anchor, n.Name, ins, attrs)
+	why := "per tensor"
+	if q.opt.PerChannel {
+		why = "per channel"
+	}
+	q.remark(n, op, true, why)
+}
+
+// skip says why n stays float32 ("" to quantize it).
+func (q *quantizer) skip(n *ir.Node, op string) string {
+	o := q.opt
+	switch {
+	case len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
+		return "op type not selected"
+	case slices.Contains(o.Exclude, n.Name):
+		return "excluded by name"
+	case len(o.Include) > 0 && !slices.Contains(o.Include, n.Name):
+		return "not among the included names"
+	}
+	a, b := n.Input(0), n.Input(1)
+	switch {
+	case !isF32(a) || a.Type.Rank() == 0:
+		return "A is not a float32 tensor"
+	case b == nil || b.Const == nil || b.Const.DType != runtime.Float32 || len(b.Const.Shape) != 2 || b.Const.Len() == 0:
+		return "B is not a constant float32 matrix"
+	case len(n.Outputs) != 1 || !isF32(n.Outputs[0]):
+		return "output is not float32"
+	}
+	if op == "Gemm" {
+		nn := b.Const.Shape[1]
+		if n.GetInt("transB", 0) != 0 {
+			nn = b.Const.Shape[0]
+		}
+		switch {
+		case n.GetInt("transA", 0) != 0:
+			return "transA"
+		case n.Input(2) != nil && biasVector(n.Input(2), nn, 1) == nil:
+			return "C is not a constant vector over the columns"
+		}
+		if _, _, _, err := runtime.ActivationOf(n.GetString("activation", ""), nil); err != nil {
+			return err.Error()
+		}
+	}
+	return ""
+}
+
+// biasVector returns constant c (one value, or n values along the last axis) times beta as a
+// vector of n values; nil when c is not such a constant.
+func biasVector(c *ir.Value, n int, beta float32) []float32 {
+	if c == nil || c.Const == nil || c.Const.DType != runtime.Float32 {
+		return nil
+	}
+	s := c.Const.Shape
+	if c.Const.Len() != 1 && (len(s) == 0 || s[len(s)-1] != n || c.Const.Len() != n) {
+		return nil
+	}
+	v := runtime.Data[float32](c.Const)
+	out := make([]float32, n)
+	for j := range out {
+		out[j] = beta * v[j%len(v)]
+	}
+	return out
+}
+
+// biasAdd finds y's one use, an Add of a constant bias along the last axis whose output has
+// y's shape; it returns that Add and the bias.
+func (q *quantizer) biasAdd(y *ir.Value, n int) (*ir.Node, []float32) {
+	us := q.uses.Of(y)
+	if len(us) != 1 || us[0].Node == nil || us[0].Node.Graph != q.g {
+		return nil, nil
+	}
+	add := us[0].Node
+	if qualOp(add) != "Add" || len(add.Inputs) != 2 || !sameShape(add.Outputs[0].Type, y.Type) {
+		return nil, nil
+	}
+	c := add.Inputs[1-us[0].Index]
+	if c == y || c.Const == nil || c.Type.Rank() > y.Type.Rank() {
+		return nil, nil
+	}
+	bias := biasVector(c, n, 1)
+	if bias == nil {
+		return nil, nil
+	}
+	return add, bias
+}
+
+// become makes node n (in place, keeping its output) a DynQuantMatMul on ins.
+func (q *quantizer) become(n *ir.Node, name string, ins []*ir.Value, attrs []ir.Attr) {
+	q.uses.RemoveNode(n)
+	n.Inputs = ins
+	q.uses.AddNode(n)
+	n.SetOp("DynQuantMatMul", ops.FusedDomain)
+	n.Name = name
+	n.Attrs = nil
+	n.SetAttrs(attrs...)
+}
+
+// quantizeWeights quantizes a k x n float32 matrix (n x k when trans) to a k x n int8 one,
+// symmetric, per tensor or per column: scale = max|w| / 127 (/ 64 with reduceRange; 1 for an
+// all-zero range) and q = round_half_even(w / scale), in float32 as numpy computes it.
+func quantizeWeights(w []float32, k, n int, trans, perChannel, reduceRange bool) ([]int8, []float32) {
+	at := func(p, j int) float32 {
+		if trans {
+			return w[j*k+p]
+		}
+		return w[p*n+j]
+	}
+	qmax := float32(127)
+	if reduceRange {
+		qmax = 64
+	}
+	nscale := 1
+	if perChannel {
+		nscale = n
+	}
+	absmax := make([]float32, nscale)
+	for p := 0; p < k; p++ {
+		for j := 0; j < n; j++ {
+			absmax[j%nscale] = max(absmax[j%nscale], float32(math.Abs(float64(at(p, j)))))
+		}
+	}
+	scale := make([]float32, nscale)
+	for i, a := range absmax {
+		scale[i] = 1
+		if a > 0 {
+			scale[i] = 2 * a / (2 * qmax)
+		}
+	}
+	q := make([]int8, k*n)
+	for p := 0; p < k; p++ {
+		for j := 0; j < n; j++ {
+			v := math.RoundToEven(float64(at(p, j) / scale[j%nscale]))
+			q[p*n+j] = int8(min(float64(qmax), max(-float64(qmax), v)))
+		}
+	}
+	return q, scale
+}
+
+func int8Tensor(w []int8, k, n int) *runtime.Tensor {
+	t := runtime.New(runtime.Int8, k, n)
+	copy(runtime.Data[int8](t), w)
+	return t
+}

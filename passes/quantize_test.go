@@ -1,0 +1,175 @@
+package passes_test
+
+import (
+	"math"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/ops"
+	"github.com/onnxc/onnxc/passes"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// qtModel is a graph on input x [2, 5, 24]: MatMul by W1 [24, 40] + bias, Relu, then for Gemm
+// a reshape to [10, 40] and Gemm by W2 (transB, [16, 40]) with C, alpha and beta; a MatMul by a
+// non-constant stays.
+func qtModel(seed int64) (*ir.Model, *runtime.Tensor) {
+	m := ir.NewModel("quantize")
+	b := &fb{g: m.Graph, rng: rand.New(rand.NewSource(seed))}
+	x := m.Graph.AddInput("x", ir.StaticType(runtime.Float32, 2, 5, 24))
+	y := b.node("MatMul", "mm1", []*ir.Value{x, b.rand(-1, 1, 24, 40)})
+	y = b.node("Add", "bias1", []*ir.Value{y, b.rand(-1, 1, 40)})
+	y = b.node("Relu", "", []*ir.Value{y})
+	shape := runtime.New(runtime.Int64, 2)
+	copy(runtime.Data[int64](shape), []int64{10, 40})
+	y = b.node("Reshape", "", []*ir.Value{y, m.Graph.AddConst("", shape)})
+	y = b.node("Gemm", "gemm", []*ir.Value{y, b.rand(-1, 1, 16, 40), b.rand(-1, 1, 16)}, ir.Int("transB", 1), ir.Float("alpha", 0.5), ir.Float("beta", 2))
+	z := b.node("MatMul", "mm3", []*ir.Value{y, b.node("Transpose", "", []*ir.Value{y})})
+	m.Graph.Outputs = []*ir.Value{y, z}
+	in := runtime.New(runtime.Float32, 2, 5, 24)
+	for i := range runtime.Data[float32](in) {
+		runtime.Data[float32](in)[i] = b.rng.Float32()*2 - 1
+	}
+	return m, in
+}
+
+func qtRun(t *testing.T, m *ir.Model, in *runtime.Tensor) []*runtime.Tensor {
+	t.Helper()
+	outs, err := ops.Interpret(runtime.NewExec(nil), m.Graph, []*runtime.Tensor{in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outs
+}
+
+func qtOps(m *ir.Model) []string {
+	var out []string
+	for _, n := range m.Graph.Nodes {
+		out = append(out, n.Op)
+	}
+	return out
+}
+
+func qtRelL2(got, want []float32) float64 {
+	var d, w float64
+	for i := range want {
+		d += math.Pow(float64(got[i]-want[i]), 2)
+		w += math.Pow(float64(want[i]), 2)
+	}
+	return math.Sqrt(d / w)
+}
+
+func TestQuantize(t *testing.T) {
+	m, in := qtModel(1)
+	if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := qtRun(t, m, in)
+	for _, tc := range []struct {
+		name string
+		opt  passes.QuantizeOptions
+		n    int // DynQuantMatMul nodes
+	}{
+		{"per tensor", passes.QuantizeOptions{}, 2},
+		{"per channel", passes.QuantizeOptions{PerChannel: true}, 2},
+		{"reduce range", passes.QuantizeOptions{ReduceRange: true}, 2},
+		{"matmul only", passes.QuantizeOptions{OpTypes: []string{"MatMul"}}, 1},
+		{"exclude", passes.QuantizeOptions{Exclude: []string{"mm1"}}, 1},
+		{"include", passes.QuantizeOptions{Include: []string{"mm1"}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, in := qtModel(1)
+			opt := tc.opt
+			if err := passes.Run(m, passes.Options{Verify: true, Quantize: &opt}); err != nil {
+				t.Fatal(err)
+			}
+			ops := qtOps(m)
+			if n := len(slices.DeleteFunc(slices.Clone(ops), func(s string) bool { return s != "DynQuantMatMul" })); n != tc.n {
+				t.Fatalf("ops %v: %d DynQuantMatMul, want %d", ops, n, tc.n)
+			}
+			if slices.Contains(ops, "Add") {
+				t.Errorf("ops %v: the bias Add was not fused", ops)
+			}
+			quantized, left := 0, map[string]string{}
+			for _, r := range opt.Remarks {
+				if r.Quantized {
+					quantized++
+				} else {
+					left[r.Node] = r.Why
+				}
+			}
+			why := "B is not a constant float32 matrix"
+			if opt.Include != nil {
+				why = "not among the included names"
+			}
+			if quantized != tc.n || left[`MatMul node "mm3"`] != why {
+				t.Errorf("remarks %+v", opt.Remarks)
+			}
+			got := qtRun(t, m, in)
+			for i := range want {
+				if e := qtRelL2(runtime.Data[float32](got[i]), runtime.Data[float32](want[i])); e > 0.02 {
+					t.Errorf("output %d: relative L2 %.4f", i, e)
+				}
+			}
+		})
+	}
+}
+
+// TestQuantizeChain builds onnxruntime's pre-quantized form of MatMul + Add (per-channel
+// int8 and per-tensor uint8 weights with a zero point) and checks that the pipeline makes it
+// one DynQuantMatMul computing what the chain computes.
+func TestQuantizeChain(t *testing.T) {
+	for _, u8 := range []bool{false, true} {
+		m := ir.NewModel("chain")
+		g := m.Graph
+		rng := rand.New(rand.NewSource(2))
+		b := &fb{g: g, rng: rng}
+		x := g.AddInput("x", ir.StaticType(runtime.Float32, 3, 7, 20))
+		w := runtime.New(runtime.Int8, 20, 12)
+		ws := b.rand(0.001, 0.01, 12)
+		var wz *ir.Value
+		if u8 {
+			w = runtime.New(runtime.Uint8, 20, 12)
+			for i := range runtime.Data[uint8](w) {
+				runtime.Data[uint8](w)[i] = uint8(100 + rng.Intn(56))
+			}
+			z := runtime.New(runtime.Uint8)
+			runtime.Data[uint8](z)[0] = 128
+			wz = g.AddConst("wz", z)
+			ws = b.scalar(0.004)
+		} else {
+			for i := range runtime.Data[int8](w) {
+				runtime.Data[int8](w)[i] = int8(rng.Intn(255) - 127)
+			}
+		}
+		dq := g.NewNode("DynamicQuantizeLinear", "", "dql", []*ir.Value{x}, 3)
+		mi := b.node("MatMulInteger", "mm_quant", []*ir.Value{dq.Outputs[0], g.AddConst("w", w), dq.Outputs[2], wz})
+		c := b.node("Cast", "", []*ir.Value{mi}, ir.Int("to", int64(runtime.Float32)))
+		s := b.node("Mul", "", []*ir.Value{dq.Outputs[1], ws})
+		y := b.node("Mul", "", []*ir.Value{c, s})
+		y = b.node("Add", "", []*ir.Value{y, b.rand(-1, 1, 12)})
+		g.Outputs = []*ir.Value{y}
+		in := runtime.New(runtime.Float32, 3, 7, 20)
+		for i := range runtime.Data[float32](in) {
+			runtime.Data[float32](in)[i] = rng.Float32()*3 - 1
+		}
+		if err := passes.Infer(m); err != nil {
+			t.Fatal(err)
+		}
+		want := qtRun(t, m, in)
+		if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
+			t.Fatal(err)
+		}
+		if ops := qtOps(m); !slices.Equal(ops, []string{"DynQuantMatMul"}) {
+			t.Fatalf("u8 %v: ops after the pipeline %v, want one DynQuantMatMul", u8, ops)
+		}
+		got := runtime.Data[float32](qtRun(t, m, in)[0])
+		for i, v := range runtime.Data[float32](want[0]) {
+			if math.Abs(float64(got[i]-v)) > 1e-5*(1+math.Abs(float64(v))) {
+				t.Fatalf("u8 %v: element %d = %v, want %v", u8, i, got[i], v)
+			}
+		}
+	}
+}
