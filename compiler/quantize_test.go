@@ -111,3 +111,28 @@ func argmax(v []float32) int {
 	}
 	return best
 }
+
+// TestQuantizedChainMatchesORT runs a model in the form onnxruntime's quantize_dynamic writes
+// (testdata/quant/matmul_chain.onnx, scripts/make-quant-chain.py: DynamicQuantizeLinear ->
+// MatMulInteger -> Cast -> Mul [-> Add], int8 and uint8 weights, per-channel and per-tensor
+// scales, one DynamicQuantizeLinear shared by two chains), which onnxc compiles into its fused
+// kernels, and compares with onnxruntime.
+func TestQuantizedChainMatchesORT(t *testing.T) {
+	model, _ := filepath.Abs("../testdata/quant/matmul_chain.onnx")
+	needORT(t, model)
+	m, err := Compile(model, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range m.Graph.Nodes {
+		if n.Op == "MatMulInteger" || n.Op == "DynamicQuantizeLinear" {
+			t.Errorf("%s left unfused", n.Describe())
+		}
+	}
+	dir := t.TempDir()
+	set := filepath.Join(dir, "test_data_set_0")
+	in := filepath.Join(set, "input_0.pb")
+	randomInput(t, in, "x", 5, 1, 16, 32)
+	ortOutputs(t, model, set, "x="+in)
+	runRealCases(t, []Case{{Name: "matmul_chain", Dir: dir, Model: model, Sets: []string{set}}})
+}

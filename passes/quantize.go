@@ -226,8 +226,15 @@ func (q *quantizer) biasAdd(y *ir.Value, n int) (*ir.Node, []float32) {
 	return add, bias
 }
 
-// become makes node n (in place, keeping its output) a DynQuantMatMul on ins.
+// become makes node n (in place, keeping its output) a DynQuantMatMul on ins, with the
+// activation that is y's one use, if any and none is given, fused.
 func (q *quantizer) become(n *ir.Node, name string, ins []*ir.Value, attrs []ir.Attr) {
+	if act := q.activationAfter(n.Outputs[0]); act != nil && len(attrs) == 0 {
+		a, alpha, beta, _ := runtime.ActivationOf(act.Op, nil)
+		attrs = []ir.Attr{ir.Int("activation", int64(a)),
+			ir.Float("act_alpha", act.GetFloat("alpha", float64(alpha))), ir.Float("act_beta", act.GetFloat("beta", float64(beta)))}
+		n = act // n is left without uses
+	}
 	q.uses.RemoveNode(n)
 	n.Inputs = ins
 	q.uses.AddNode(n)
@@ -235,6 +242,17 @@ func (q *quantizer) become(n *ir.Node, name string, ins []*ir.Value, attrs []ir.
 	n.Name = name
 	n.Attrs = nil
 	n.SetAttrs(attrs...)
+}
+
+// activationAfter returns y's one use when it is an activation the epilogue runs whose
+// parameters are attributes.
+func (q *quantizer) activationAfter(y *ir.Value) *ir.Node {
+	for _, op := range []string{"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish"} {
+		if u := q.soleUser(y, op); u != nil && isF32(u.Outputs[0]) {
+			return u
+		}
+	}
+	return nil
 }
 
 // quantizeWeights quantizes a k x n float32 matrix (n x k when trans) to a k x n int8 one,

@@ -17,9 +17,14 @@ func TestNoAllocsWhenWarmThreads(t *testing.T) {
 		t.Skip("builds real models")
 	}
 	app := t.TempDir()
-	models := []struct{ pkg, file, shape string }{
-		{"cls", abs(t, filepath.Join(quickstart, "cls.onnx")), "x=1x3x48x192"},
-		{"rec", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), "x=1x3x48x320"},
+	models := []struct {
+		pkg, file, shape string
+		flags            []string
+	}{
+		{"cls", abs(t, filepath.Join(quickstart, "cls.onnx")), "x=1x3x48x192", nil},
+		{"rec", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), "x=1x3x48x320", nil},
+		// The int8 kernels (quantized per run into the Exec's scratch).
+		{"recint8", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), "x=1x3x48x320", []string{"--quantize", "dynamic"}},
 	}
 	var imports, cases []string
 	for _, m := range models {
@@ -30,7 +35,7 @@ func TestNoAllocsWhenWarmThreads(t *testing.T) {
 			t.Logf("skipping %s: %s is missing (run scripts/fetch-models.sh)", m.pkg, m.file)
 			continue
 		}
-		if out, errOut, code := onnxc(t, app, "build", m.file, "-o", m.pkg, "-pkg", m.pkg, "--shape", m.shape); code != 0 {
+		if out, errOut, code := onnxc(t, app, append([]string{"build", m.file, "-o", m.pkg, "-pkg", m.pkg, "--shape", m.shape}, m.flags...)...); code != 0 {
 			t.Fatalf("onnxc build %s: %s%s", m.pkg, out, errOut)
 		}
 		imports = append(imports, `	"example.com/app/`+m.pkg+`"`)
