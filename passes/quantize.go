@@ -10,7 +10,8 @@ import (
 	"github.com/onnxc/onnxc/runtime"
 )
 
-// Dynamic quantization. With QuantizeOptions, float32 MatMul and Gemm (FusedGemm too) by
+// Dynamic quantization. With QuantizeOptions, float32 MatMul and Gemm (FusedGemm and
+// onnxc.MatMulBias too) by
 // constant weights become onnxc.DynQuantMatMul: the weights are quantized here, symmetric int8
 // (zero point 0) per tensor or per output column, as onnxruntime's quantize_dynamic does with
 // weight_type QInt8; the activations are quantized per run by the kernel. A bias Add after a
@@ -50,6 +51,10 @@ type QuantizeRemark struct {
 	// Why says why the node stayed float32 (or, for a quantized node, from what).
 	Why string
 }
+
+// matMulBiasOp is MatMul + bias as the fuse pass may make it (onnxc.MatMulBias), quantized as
+// a MatMul whose bias goes into the epilogue.
+const matMulBiasOp = ops.FusedDomain + ".MatMulBias"
 
 // quantizable are the op types the pass knows, with their kernel support.
 var quantizable = map[string]bool{"MatMul": true, "Gemm": true}
@@ -91,8 +96,10 @@ func (q *quantizer) remark(n *ir.Node, op string, ok bool, why string) {
 // node quantizes a float32 MatMul or Gemm by constant weights.
 func (q *quantizer) node(n *ir.Node) {
 	op := qualOp(n)
+	withBias := op == matMulBiasOp
 	switch op {
-	case "MatMul":
+	case "MatMul", matMulBiasOp:
+		op = "MatMul"
 	case "Gemm", msFusedGemm:
 		op = "Gemm"
 	case "Conv", msFusedConv, "Attention", "LSTM", "GRU", "Gather":
@@ -133,6 +140,8 @@ func (q *quantizer) node(n *ir.Node) {
 				ir.Float("act_alpha", n.GetFloat("activation_alpha", float64(alpha))),
 				ir.Float("act_beta", n.GetFloat("activation_beta", float64(beta))))
 		}
+	} else if withBias {
+		bias = biasVector(n.Input(2), nn, 1)
 	} else if add, bv := q.biasAdd(n.Outputs[0], nn); add != nil {
 		anchor, bias = add, bv
 	}
@@ -167,6 +176,9 @@ func (q *quantizer) skip(n *ir.Node, op string) string {
 		return "B is not a constant float32 matrix"
 	case len(n.Outputs) != 1 || !isF32(n.Outputs[0]):
 		return "output is not float32"
+	}
+	if qualOp(n) == matMulBiasOp && biasVector(n.Input(2), b.Const.Shape[1], 1) == nil {
+		return "bias is not a constant vector over the columns"
 	}
 	if op == "Gemm" {
 		nn := b.Const.Shape[1]
