@@ -23,6 +23,10 @@ type RecurrentParams struct {
 	Clip         float32 // when > 0, gate pre-activations are clipped to [-Clip, Clip]
 	LinearBefore bool    // GRU linear_before_reset
 	InputForget  bool    // LSTM input_forget: the forget gate is 1 - the input gate
+	// PackedW and PackedR say that W (R) is a float32 constant whose prepacked form, each
+	// direction's transpose packed as PackGemmB, follows the node's inputs (W's before R's),
+	// so that the products by it read the panels in place instead of packing them every call.
+	PackedW, PackedR bool
 }
 
 // Recurrent directions (RecurrentParams.Direction).
@@ -166,12 +170,17 @@ func rnApply[T float32 | float64](a *rnAct, v []T, clip float64) {
 }
 
 // rnMatMulT computes C = A · Bᵀ for row-major A (m x k, row stride lda), B (n x k, row stride
-// ldb) and C (m x n, row stride ldc).
-func rnMatMulT[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+// ldb) and C (m x n, row stride ldc). When packed is not nil it is B's PackGemmB form (of
+// Bᵀ, over B's first n rows) and b is not read.
+func rnMatMulT[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T, ldb int, packed []float32, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if af, ok := any(a).([]float32); ok {
+		if packed != nil {
+			sgemmPackedB(x, false, m, n, k, 1, af, lda, packed, any(c).([]float32), ldc, false)
+			return
+		}
 		sgemm(x, false, true, m, n, k, 1, af, lda, any(b).([]float32), ldb, any(c).([]float32), ldc, false)
 		return
 	}
@@ -199,6 +208,13 @@ const (
 )
 
 func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in []*Tensor) error {
+	var packW, packR *Tensor
+	if p.PackedR {
+		packR, in = in[len(in)-1], in[:len(in)-1]
+	}
+	if p.PackedW {
+		packW, in = in[len(in)-1], in[:len(in)-1]
+	}
 	X, W, R := in[0], in[1], in[2]
 	if len(X.Shape) != 3 || len(W.Shape) != 3 || len(R.Shape) != 3 {
 		return fmt.Errorf("recurrent op: X %v, W %v, R %v must be 3D", X.Shape, W.Shape, R.Shape)
@@ -225,6 +241,19 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	}
 	if R.Shape[0] != dirs || R.Shape[1] != G*H || R.Shape[2] != H {
 		return fmt.Errorf("recurrent op: R %v, want [%d %d %d]", R.Shape, dirs, G*H, H)
+	}
+	var pw, pr []float32
+	if packW != nil {
+		if packW.DType != Float32 || packW.Len() != PackedGemmBLen(dirs, I, G*H) {
+			return fmt.Errorf("recurrent op: prepacked W has %d values, want %d", packW.Len(), PackedGemmBLen(dirs, I, G*H))
+		}
+		pw = Data[float32](packW)
+	}
+	if packR != nil {
+		if packR.DType != Float32 || packR.Len() != PackedGemmBLen(dirs, H, G*H) {
+			return fmt.Errorf("recurrent op: prepacked R has %d values, want %d", packR.Len(), PackedGemmBLen(dirs, H, G*H))
+		}
+		pr = Data[float32](packR)
 	}
 	if len(p.Activations) != nf*dirs || len(p.Alphas) != nf*dirs || len(p.Betas) != nf*dirs {
 		return fmt.Errorf("recurrent op: %d activations for %d directions, want %d", len(p.Activations), dirs, nf*dirs)
@@ -364,9 +393,16 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		rev := p.Direction == RNNReverse || d == 1
 		Wd := wd[d*GH*I : (d+1)*GH*I]
 		Rd := rd[d*GH*H : (d+1)*GH*H]
+		var Wp, Rp []float32 // direction d's prepacked panels, when given
+		if pw != nil {
+			Wp = pw[d*PackedGemmBLen(1, I, GH) : (d+1)*PackedGemmBLen(1, I, GH)]
+		}
+		if pr != nil {
+			Rp = pr[d*PackedGemmBLen(1, H, GH) : (d+1)*PackedGemmBLen(1, H, GH)]
+		}
 		act := acts[d*nf : (d+1)*nf]
 		// xw = X · Wdᵀ plus the biases that sit outside any gate product.
-		rnMatMulT(x, S*B, GH, I, xd, I, Wd, I, xw, GH)
+		rnMatMulT(x, S*B, GH, I, xd, I, Wd, I, Wp, xw, GH)
 		if bd != nil {
 			wb := bd[d*2*GH : d*2*GH+GH]
 			rb := bd[d*2*GH+GH : (d+1)*2*GH]
@@ -411,7 +447,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 			}
 			switch cell {
 			case rnCellRNN:
-				rnMatMulT(x, B, H, H, h, H, Rd, H, hr, H)
+				rnMatMulT(x, B, H, H, h, H, Rd, H, Rp, hr, H)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -425,7 +461,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					copy(h[b*H:(b+1)*H], g)
 				}
 			case rnCellLSTM:
-				rnMatMulT(x, B, GH, H, h, H, Rd, H, hr, GH)
+				rnMatMulT(x, B, GH, H, h, H, Rd, H, Rp, hr, GH)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -473,7 +509,8 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 				if p.LinearBefore {
 					nr = GH
 				}
-				rnMatMulT(x, B, nr, H, h, H, Rd, H, hr, GH)
+				// The first nr columns of the packed Rᵀ are its leading panels.
+				rnMatMulT(x, B, nr, H, h, H, Rd, H, Rp, hr, GH)
 				for b := 0; b < B; b++ {
 					rh := tmp[b*H : (b+1)*H]
 					if k >= seq[b] {
@@ -503,7 +540,8 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					}
 				}
 				if !p.LinearBefore {
-					rnMatMulT(x, B, H, H, tmp, H, Rd[2*H*H:], H, tmp2, H)
+					// The candidate's rows of R need not start at a panel: that product reads R itself.
+					rnMatMulT(x, B, H, H, tmp, H, Rd[2*H*H:], H, nil, tmp2, H)
 				}
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {

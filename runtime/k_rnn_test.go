@@ -267,11 +267,43 @@ func TestRecurrentRandom(t *testing.T) {
 					copy(wantC[stIdx(d, b):], c)
 				}
 			}
-			attClose(t, name+" Y", attGet(out[0]), wantY, 1e-5)
-			attClose(t, name+" Y_h", attGet(out[1]), wantH, 1e-5)
-			if cell == rnCellLSTM {
-				attClose(t, name+" Y_c", attGet(out[2]), wantC, 1e-5)
+			check := func(name string, out []*Tensor) {
+				attClose(t, name+" Y", attGet(out[0]), wantY, 1e-5)
+				attClose(t, name+" Y_h", attGet(out[1]), wantH, 1e-5)
+				if cell == rnCellLSTM {
+					attClose(t, name+" Y_c", attGet(out[2]), wantC, 1e-5)
+				}
 			}
+			check(name, out)
+			if dt != Float32 {
+				continue
+			}
+			// The same with W and R prepacked, as compiled models pass them.
+			pp := *p
+			pp.PackedW, pp.PackedR = true, true
+			packed := append(in[:len(in):len(in)],
+				FromFloat32([]int{PackedGemmBLen(dirs, I, G*H)}, PackGemmB(Data[float32](W), dirs, I, G*H, true)),
+				FromFloat32([]int{PackedGemmBLen(dirs, H, G*H)}, PackGemmB(Data[float32](R), dirs, H, G*H, true)))
+			// W and R themselves are garbage, so a kernel that read them instead would fail; all
+			// but GRU's candidate product (R's rows need not start at a panel there).
+			packed[1] = rntScramble(W)
+			if cell != rnCellGRU || p.LinearBefore {
+				packed[2] = rntScramble(R)
+			}
+			out = []*Tensor{{}, {}, {}}
+			if err := kernels[cell](NewExec(nil), &pp, out, packed); err != nil {
+				t.Fatal(name, "packed:", err)
+			}
+			check(name+" packed", out)
 		}
 	}
+}
+
+// rntScramble is a copy of t with its values replaced by others of the same shape.
+func rntScramble(t *Tensor) *Tensor {
+	c := New(t.DType, t.Shape...)
+	for i := range Data[float32](c) {
+		Data[float32](c)[i] = float32(i%7) - 3
+	}
+	return c
 }
