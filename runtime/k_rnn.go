@@ -258,7 +258,8 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	if len(p.Activations) != nf*dirs || len(p.Alphas) != nf*dirs || len(p.Betas) != nf*dirs {
 		return fmt.Errorf("recurrent op: %d activations for %d directions, want %d", len(p.Activations), dirs, nf*dirs)
 	}
-	acts := make([]rnAct, nf*dirs)
+	var actBuf [6]rnAct // nf*dirs <= 3*2; on the stack, so that a warm run allocates nothing
+	acts := actBuf[:nf*dirs]
 	for i, name := range p.Activations {
 		name = strings.ToLower(name)
 		if _, ok := RNNActivationArity[name]; !ok {
@@ -266,15 +267,11 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		}
 		acts[i] = rnAct{name, float64(p.Alphas[i]), float64(p.Betas[i])}
 	}
-	stateShape := func(t *Tensor, what string) error {
-		want := []int{dirs, B, H}
-		if p.Layout == 1 {
-			want = []int{B, dirs, H}
-		}
-		if !slices.Equal(t.Shape, want) || t.DType != X.DType {
-			return fmt.Errorf("recurrent op: %s %s%v, want %s%v", what, t.DType, t.Shape, X.DType, want)
-		}
-		return nil
+	var stShape [3]int
+	if p.Layout == 1 {
+		stShape = [3]int{B, dirs, H}
+	} else {
+		stShape = [3]int{dirs, B, H}
 	}
 	bias, lens, h0, c0, peep := atIn(in, 3), atIn(in, 4), atIn(in, 5), atIn(in, 6), atIn(in, 7)
 	if cell != rnCellLSTM {
@@ -286,25 +283,25 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	if peep != nil && (!slices.Equal(peep.Shape, []int{dirs, 3 * H}) || peep.DType != X.DType) {
 		return fmt.Errorf("recurrent op: P %s%v, want [%d %d]", peep.DType, peep.Shape, dirs, 3*H)
 	}
-	for _, st := range []struct {
-		t    *Tensor
-		what string
-	}{{h0, "initial_h"}, {c0, "initial_c"}} {
-		if st.t != nil {
-			if err := stateShape(st.t, st.what); err != nil {
-				return err
-			}
+	for i, st := range [2]*Tensor{h0, c0} {
+		if st != nil && (!slices.Equal(st.Shape, stShape[:]) || st.DType != X.DType) {
+			return fmt.Errorf("recurrent op: %s %s%v, want %s%v", [2]string{"initial_h", "initial_c"}[i], st.DType, st.Shape, X.DType, stShape)
 		}
 	}
-	seq := make([]int, B)
+	defer x.Release(x.Mark())
+	seq := x.Ints(B)
 	for b := range seq {
 		seq[b] = S
 	}
 	if lens != nil {
+		if lens.DType != Int32 && lens.DType != Int64 {
+			return fmt.Errorf("recurrent op: sequence_lens of %s, want int32", lens.DType)
+		}
 		if lens.Len() != B {
 			return fmt.Errorf("recurrent op: sequence_lens %v for batch %d", lens.Shape, B)
 		}
-		for b, v := range rnInts(lens) {
+		for b := range seq {
+			v := rnIntAt(lens, b)
 			if v < 0 || v > int64(S) {
 				return fmt.Errorf("recurrent op: sequence length %d outside [0, %d]", v, S)
 			}
@@ -323,22 +320,20 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	if len(out) > 2 && cell == rnCellLSTM {
 		Yct = out[2]
 	}
-	yShape := []int{S, dirs, B, H}
-	stShape := []int{dirs, B, H}
+	yShape := [4]int{S, dirs, B, H}
 	if p.Layout == 1 {
-		yShape = []int{B, S, dirs, H}
-		stShape = []int{B, dirs, H}
+		yShape = [4]int{B, S, dirs, H}
 	}
 	var y, yh, yc []T
 	if Yt != nil {
-		y = atOut[T](x, Yt, dt, rnSlotY, S*dirs*B*H, yShape...)
+		y = atOut[T](x, Yt, dt, rnSlotY, S*dirs*B*H, yShape[:]...)
 		clear(y) // steps past a sequence's length stay zero
 	}
 	if Yht != nil {
-		yh = atOut[T](x, Yht, dt, rnSlotYh, dirs*B*H, stShape...)
+		yh = atOut[T](x, Yht, dt, rnSlotYh, dirs*B*H, stShape[:]...)
 	}
 	if Yct != nil {
-		yc = atOut[T](x, Yct, dt, rnSlotYc, dirs*B*H, stShape...)
+		yc = atOut[T](x, Yct, dt, rnSlotYc, dirs*B*H, stShape[:]...)
 	}
 
 	xd := atLoad[T](x, X, rnSlotX)
@@ -593,16 +588,10 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	return nil
 }
 
-// rnInts reads an int32 or int64 tensor as int64.
-func rnInts(t *Tensor) []int64 {
-	v := make([]int64, t.Len())
-	switch t.DType {
-	case Int64:
-		copy(v, Data[int64](t))
-	case Int32:
-		for i, e := range Data[int32](t) {
-			v[i] = int64(e)
-		}
+// rnIntAt is element i of an int32 or int64 tensor.
+func rnIntAt(t *Tensor, i int) int64 {
+	if t.DType == Int32 {
+		return int64(Data[int32](t)[i])
 	}
-	return v
+	return Data[int64](t)[i]
 }
