@@ -59,7 +59,8 @@ func TensorAttr(name string, t *runtime.Tensor) Attr {
 	return Attr{Name: name, Kind: AttrTensor, Tensor: t}
 }
 
-// GraphAttr returns a graph (region) attribute.
+// GraphAttr returns a graph attribute, the form a frontend reads a region in; SetAttrs and
+// NewNode store it as a region (Node.Regions), never among the attributes.
 func GraphAttr(name string, g *Graph) Attr { return Attr{Name: name, Kind: AttrGraph, Graph: g} }
 
 // AttrError is returned by the typed getters when an attribute has the wrong kind.
@@ -137,14 +138,6 @@ func (n *Node) GetStrings(name string, def []string) []string {
 func (n *Node) GetTensor(name string) *runtime.Tensor {
 	if a, ok := n.Attr(name); ok && a.Kind == AttrTensor {
 		return a.Tensor
-	}
-	return nil
-}
-
-// GetGraph returns a graph attribute or nil.
-func (n *Node) GetGraph(name string) *Graph {
-	if a, ok := n.Attr(name); ok && a.Kind == AttrGraph {
-		return a.Graph
 	}
 	return nil
 }

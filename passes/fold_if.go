@@ -33,8 +33,8 @@ func inlineIfs(g *ir.Graph) bool {
 					o.Graph = g
 				}
 			}
-			for _, r := range m.Regions() {
-				r.Parent = g
+			for _, r := range m.Regions {
+				r.Graph.Parent = g
 			}
 		}
 		nodes = append(nodes, br.Nodes...)
@@ -46,8 +46,8 @@ func inlineIfs(g *ir.Graph) bool {
 	}
 	g.Nodes = nodes
 	for _, n := range g.Nodes {
-		for _, r := range n.Regions() {
-			changed = inlineIfs(r) || changed
+		for _, r := range n.Regions {
+			changed = inlineIfs(r.Graph) || changed
 		}
 	}
 	return changed
@@ -62,9 +62,9 @@ func takenBranch(n *ir.Node) *ir.Graph {
 	if c == nil || c.DType != runtime.Bool || c.Len() != 1 {
 		return nil
 	}
-	br := n.GetGraph("else_branch")
+	br := n.Region("else_branch")
 	if runtime.Data[bool](c)[0] {
-		br = n.GetGraph("then_branch")
+		br = n.Region("then_branch")
 	}
 	if br == nil || len(br.Inputs) != 0 || len(br.Outputs) != len(n.Outputs) {
 		return nil

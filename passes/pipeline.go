@@ -23,6 +23,7 @@ var Pipeline = []Pass{
 	{Name: "infer", Fn: Infer, Typed: true},
 	{Name: "fold", Fn: Fold, Typed: true},
 	{Name: "fuse", Fn: Fuse, Typed: true},
+	{Name: "cse", Fn: CSE, Typed: true},
 	{Name: "fuse-elementwise", Fn: FuseElementwise, Typed: true},
 	{Name: "dce", Fn: DCE, Typed: true},
 }
@@ -37,6 +38,10 @@ var passOrder = []struct{ before, after, why string }{
 	{"infer", "fuse", "fusion matches on inferred shapes and element types"},
 	{"fuse", "fuse-elementwise", "Conv and Gemm take their activations and residual adds first, into their epilogue"},
 	{"fold", "fuse-elementwise", "constant subexpressions fold away before they could become program steps"},
+	{"fold", "cse", "folding makes the copies of constants (folded Identity nodes) and the ShapeValues that CSE merges"},
+	{"fuse", "cse", "fusion's patterns need one-use values, and merging equal subexpressions first gives them more uses (three HardSwish forms sharing one x+3)"},
+	{"cse", "fuse-elementwise", "merged nodes become one step of a fused loop instead of two"},
+	{"cse", "dce", "CSE leaves the duplicates it merged without uses"},
 }
 
 func init() {
