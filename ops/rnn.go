@@ -171,13 +171,18 @@ func inferRecurrent(n *ir.Node, gates int, defaults []string) error {
 }
 
 // rnPrepack prepacks constant float32 W and R (each direction's transpose, as the B operand of
-// the per-step products) when X is float32, and records it in p.
+// the per-step products) when X is float32, and records it in p. GRU without
+// linear_before_reset multiplies by R's candidate rows separately, which need not start at a
+// panel, so it reads R as it is.
 func rnPrepack(n *ir.Node, p *runtime.RecurrentParams, gates int) []lowered.Prepack {
 	if InType(n, 0).DType != runtime.Float32 {
 		return nil
 	}
 	var pk []lowered.Prepack
 	for i, packed := range []*bool{&p.PackedW, &p.PackedR} {
+		if i == 1 && n.Op == "GRU" && !p.LinearBefore {
+			continue
+		}
 		w := n.Input(1 + i)
 		if w == nil || w.Const == nil || w.Const.DType != runtime.Float32 || len(w.Const.Shape) != 3 {
 			continue

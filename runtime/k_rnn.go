@@ -25,7 +25,10 @@ type RecurrentParams struct {
 	InputForget  bool    // LSTM input_forget: the forget gate is 1 - the input gate
 	// PackedW and PackedR say that W (R) is a float32 constant whose prepacked form, each
 	// direction's transpose packed as PackGemmB, follows the node's inputs (W's before R's),
-	// so that the products by it read the panels in place instead of packing them every call.
+	// so that the products by it read the panels in place instead of packing them every call;
+	// the original's data is then not read (a compiled model stores only its shape). GRU
+	// without linear_before_reset reads R's candidate rows as they are, so its R is never
+	// packed.
 	PackedW, PackedR bool
 }
 
@@ -250,6 +253,9 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		pw = Data[float32](packW)
 	}
 	if packR != nil {
+		if cell == rnCellGRU && !p.LinearBefore {
+			return fmt.Errorf("recurrent op: GRU without linear_before_reset reads R unpacked")
+		}
 		if packR.DType != Float32 || packR.Len() != PackedGemmBLen(dirs, H, G*H) {
 			return fmt.Errorf("recurrent op: prepacked R has %d values, want %d", packR.Len(), PackedGemmBLen(dirs, H, G*H))
 		}
@@ -337,8 +343,13 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	}
 
 	xd := atLoad[T](x, X, rnSlotX)
-	wd := atLoad[T](x, W, rnSlotW)
-	rd := atLoad[T](x, R, rnSlotR)
+	var wd, rd []T // read only where not prepacked: a prepacked original may have no data
+	if pw == nil {
+		wd = atLoad[T](x, W, rnSlotW)
+	}
+	if pr == nil {
+		rd = atLoad[T](x, R, rnSlotR)
+	}
 	var bd, pd, h0d, c0d []T
 	if bias != nil {
 		bd = atLoad[T](x, bias, rnSlotB)
@@ -386,14 +397,18 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	}
 	for d := 0; d < dirs; d++ {
 		rev := p.Direction == RNNReverse || d == 1
-		Wd := wd[d*GH*I : (d+1)*GH*I]
-		Rd := rd[d*GH*H : (d+1)*GH*H]
-		var Wp, Rp []float32 // direction d's prepacked panels, when given
+		// Direction d's weights, or their prepacked panels.
+		var Wd, Rd []T
+		var Wp, Rp []float32
 		if pw != nil {
 			Wp = pw[d*PackedGemmBLen(1, I, GH) : (d+1)*PackedGemmBLen(1, I, GH)]
+		} else {
+			Wd = wd[d*GH*I : (d+1)*GH*I]
 		}
 		if pr != nil {
 			Rp = pr[d*PackedGemmBLen(1, H, GH) : (d+1)*PackedGemmBLen(1, H, GH)]
+		} else {
+			Rd = rd[d*GH*H : (d+1)*GH*H]
 		}
 		act := acts[d*nf : (d+1)*nf]
 		// xw = X · Wdᵀ plus the biases that sit outside any gate product.
@@ -535,7 +550,6 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					}
 				}
 				if !p.LinearBefore {
-					// The candidate's rows of R need not start at a panel: that product reads R itself.
 					rnMatMulT(x, B, H, H, tmp, H, Rd[2*H*H:], H, nil, tmp2, H)
 				}
 				for b := 0; b < B; b++ {

@@ -278,17 +278,17 @@ func TestRecurrentRandom(t *testing.T) {
 			if dt != Float32 {
 				continue
 			}
-			// The same with W and R prepacked, as compiled models pass them.
+			// The same with W and R prepacked, as compiled models pass them: the originals keep
+			// their shapes but not their data (WeightSpec.ShapeOnly).
 			pp := *p
-			pp.PackedW, pp.PackedR = true, true
-			packed := append(in[:len(in):len(in)],
-				FromFloat32([]int{PackedGemmBLen(dirs, I, G*H)}, PackGemmB(Data[float32](W), dirs, I, G*H, true)),
-				FromFloat32([]int{PackedGemmBLen(dirs, H, G*H)}, PackGemmB(Data[float32](R), dirs, H, G*H, true)))
-			// W and R themselves are garbage, so a kernel that read them instead would fail; all
-			// but GRU's candidate product (R's rows need not start at a panel there).
-			packed[1] = rntScramble(W)
+			packed := append([]*Tensor(nil), in...)
+			pp.PackedW = true
+			packed = append(packed, FromFloat32([]int{PackedGemmBLen(dirs, I, G*H)}, PackGemmB(Data[float32](W), dirs, I, G*H, true)))
+			packed[1] = &Tensor{DType: W.DType, Shape: W.Shape}
 			if cell != rnCellGRU || p.LinearBefore {
-				packed[2] = rntScramble(R)
+				pp.PackedR = true
+				packed = append(packed, FromFloat32([]int{PackedGemmBLen(dirs, H, G*H)}, PackGemmB(Data[float32](R), dirs, H, G*H, true)))
+				packed[2] = &Tensor{DType: R.DType, Shape: R.Shape}
 			}
 			out = []*Tensor{{}, {}, {}}
 			if err := kernels[cell](NewExec(nil), &pp, out, packed); err != nil {
@@ -297,13 +297,4 @@ func TestRecurrentRandom(t *testing.T) {
 			check(name+" packed", out)
 		}
 	}
-}
-
-// rntScramble is a copy of t with its values replaced by others of the same shape.
-func rntScramble(t *Tensor) *Tensor {
-	c := New(t.DType, t.Shape...)
-	for i := range Data[float32](c) {
-		Data[float32](c)[i] = float32(i%7) - 3
-	}
-	return c
 }
