@@ -99,3 +99,29 @@ func TestFoldInlinesConstantIfs(t *testing.T) {
 		}
 	}
 }
+
+// Identity and a Cast to the input's own type go, except the Identity the graph returns;
+// a Cast that converts stays.
+func TestFoldDropsCopies(t *testing.T) {
+	m := ir.NewModel("test")
+	g := m.Graph
+	x := g.AddInput("x", ir.TensorType(runtime.Float32, ir.Static(2), ir.Static(3)))
+	a := g.NewNode("Identity", "", "id", []*ir.Value{x}, 1).Outputs[0]
+	b := g.NewNode("Cast", "", "same", []*ir.Value{a}, 1, ir.Int("to", int64(runtime.Float32))).Outputs[0]
+	c := g.NewNode("Cast", "", "to_f64", []*ir.Value{b}, 1, ir.Int("to", int64(runtime.Float64))).Outputs[0]
+	y := g.NewNode("Identity", "", "out", []*ir.Value{c}, 1).Outputs[0]
+	g.Outputs = []*ir.Value{y}
+	if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range m.Graph.Nodes {
+		got = append(got, n.Name)
+	}
+	if strings.Join(got, " ") != "to_f64 out" {
+		t.Fatalf("nodes %v, want [to_f64 out]:\n%s", got, m)
+	}
+	if in := m.Graph.Nodes[0].Inputs[0]; in != x {
+		t.Errorf("the Cast reads %v, want the input %v", in, x)
+	}
+}
