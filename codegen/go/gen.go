@@ -646,8 +646,12 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		jen.Return(jen.Id("out"), jen.Err()),
 	)
 	f.Comment("RunInto runs the model once, writing into out's tensors (allocated when nil), so a caller that reuses out allocates nothing per run on static shapes.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("RunInto").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs"), jen.Id("out").Op("*").Id("Outputs")).Error().BlockFunc(func(b *jen.Group) {
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("RunInto").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs"), jen.Id("out").Op("*").Id("Outputs")).Params(jen.Err().Error()).BlockFunc(func(b *jen.Group) {
 		b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
+		// A tensor over the size limit (or a kernel bug) panics; the caller gets an error.
+		b.Defer().Func().Params().Block(jen.If(jen.Id("r").Op(":=").Recover(), jen.Id("r").Op("!=").Nil()).Block(
+			jen.Err().Op("=").Qual(rtPath, "PanicError").Call(jen.Id("r")),
+		)).Call()
 		if len(gen.syms) > 0 {
 			b.Id("bound").Op(":=").Index(jen.Lit(len(gen.syms))).Int().Values()
 			b.For(jen.Id("i").Op(":=").Range().Id("bound")).Block(jen.Id("bound").Index(jen.Id("i")).Op("=").Lit(-1))
