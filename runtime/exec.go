@@ -23,10 +23,12 @@ type Exec struct {
 	narena int
 	// blk are the elementwise kernels' blocks (ewBlockOf).
 	blk [ewMaxOps][]uint64
+	// prof times kernel calls when a KernelProfile is installed (see Tick).
+	prof *KernelProfile
 }
 
 // NewExec returns an Exec using pool (nil means single-threaded).
-func NewExec(pool *Pool) *Exec { return &Exec{Pool: pool} }
+func NewExec(pool *Pool) *Exec { return &Exec{Pool: pool, prof: kernelProfile.Load()} }
 
 // Scratch returns scratch storage number i of at least n bytes, valid until the kernel returns.
 func (x *Exec) Scratch(i, n int) []byte {
