@@ -13,8 +13,8 @@ import (
 // A micro-kernel (k_conv_blocked_amd64.s, generated) holds up to cvBlkNB blocks of output
 // channels times cvBlkNP output pixels in registers and, per input channel, loads the tile's
 // weight vectors once and broadcasts each pixel's input value: 24 FMAs for 10 loads. Output
-// pixels are taken in NCHW order across rows, so every call but the last has all cvBlkNP
-// pixels whatever the output width. The store adds the bias and the summand Z, applies the
+// pixels are taken in NCHW order across rows, in chunks of balanced sizes (at most cvBlkNP),
+// whatever the output width. The store adds the bias and the summand Z, applies the
 // activation and scatters each pixel's 16 channels straight into the NCHW output: the blocked
 // layout stays inside the kernel, and no reorder pass runs on the output. CPUs without AVX-512
 // (and purego builds) run the im2col GEMM on the original weights.
@@ -236,8 +236,14 @@ func (j cvBlkJob) run(lo, hi int) {
 	a := cvBlkArgs{offs: &j.offs[0], ntap: len(j.offs), idx: &j.idx, act: &j.da, bstride: cvBlk * j.ohw * 4}
 	for it := lo; it < hi; it++ {
 		c, t, n := it%j.chunks, it/j.chunks%j.tiles, it/j.chunks/j.tiles
-		f0 := c * cvBlkNP
-		np, nb := min(cvBlkNP, j.ohw-f0), min(cvBlkNB, mb-t*cvBlkNB)
+		// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of
+		// one or two pixels would load the tile's weights for few FMAs.
+		base, rem := j.ohw/j.chunks, j.ohw%j.chunks
+		f0, np := c*base+min(c, rem), base
+		if c < rem {
+			np++
+		}
+		nb := min(cvBlkNB, mb-t*cvBlkNB)
 		src := j.src[n*cb*j.plane : (n+1)*cb*j.plane]
 		for q := 0; q < np; q++ {
 			oy, ox := (f0+q)/OW, (f0+q)%OW
