@@ -16,7 +16,8 @@ import (
 
 // Every op of the fused elementwise programs, compiled to a Go loop, built and run, gives what
 // the scalar table (runtime.EwEval) says, bit for bit: the fused model has one chain per op,
-// x*0.75 -> op (binary ops take x as their second operand), and the expected outputs are
+// x*c -> op (binary ops take x as their second operand; c differs per chain, or CSE would merge
+// the products into one shared value), and the expected outputs are
 // computed with EwEval in float64 and rounded to float32 after each step.
 func TestFusedElementwiseMatchesTable(t *testing.T) {
 	type row struct {
@@ -49,8 +50,7 @@ func TestFusedElementwiseMatchesTable(t *testing.T) {
 			TensorType: &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(f32), Shape: &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: dims[0]}}}}},
 		}}}
 	}
-	g := &onnxpb.GraphProto{Name: proto.String("ew"), Input: []*onnxpb.ValueInfoProto{vi("x")},
-		Initializer: []*onnxpb.TensorProto{{Name: proto.String("c"), DataType: proto.Int32(f32), FloatData: []float32{0.75}}}}
+	g := &onnxpb.GraphProto{Name: proto.String("ew"), Input: []*onnxpb.ValueInfoProto{vi("x")}}
 	dir := filepath.Join(t.TempDir(), "test_fused_elementwise")
 	set := filepath.Join(dir, "test_data_set_0")
 	if err := os.MkdirAll(set, 0o755); err != nil {
@@ -64,18 +64,20 @@ func TestFusedElementwiseMatchesTable(t *testing.T) {
 	write(filepath.Join(set, "input_0.pb"), runtime.WriteTensorProto("x", runtime.FromFloat32([]int{len(x)}, x)))
 	for i, r := range rows {
 		covered[r.ew] = true
-		t0, y := "t_"+r.op, "y_"+r.op
+		t0, y, c := "t_"+r.op, "y_"+r.op, "c_"+r.op
+		cv := 0.75 + float32(i)/1024 // exact in float32
+		g.Initializer = append(g.Initializer, &onnxpb.TensorProto{Name: proto.String(c), DataType: proto.Int32(f32), FloatData: []float32{cv}})
 		in := []string{t0}
 		if runtime.EwArity[r.ew] == 2 {
 			in = append(in, "x")
 		}
 		g.Node = append(g.Node,
-			&onnxpb.NodeProto{OpType: proto.String("Mul"), Input: []string{"x", "c"}, Output: []string{t0}},
+			&onnxpb.NodeProto{OpType: proto.String("Mul"), Input: []string{"x", c}, Output: []string{t0}},
 			&onnxpb.NodeProto{OpType: proto.String(r.op), Input: in, Output: []string{y}, Attribute: r.attrs})
 		g.Output = append(g.Output, vi(y))
 		want := make([]float32, len(x))
 		for k, v := range x {
-			s := float32(runtime.EwEval(runtime.EwMul, float64(v), 0.75, 0, 0))
+			s := float32(runtime.EwEval(runtime.EwMul, float64(v), float64(cv), 0, 0))
 			want[k] = float32(runtime.EwEval(r.ew, float64(s), float64(v), r.alpha, r.beta))
 		}
 		write(filepath.Join(set, fmt.Sprintf("output_%d.pb", i)), runtime.WriteTensorProto(y, runtime.FromFloat32([]int{len(x)}, want)))
