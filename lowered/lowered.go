@@ -97,6 +97,9 @@ const (
 	// PackGemmB: Groups K x N matrices (N x K when Trans) as the B operand (Gemm's and
 	// MatMul's constant weights).
 	PackGemmB
+	// PackConvBlocked: the M x K x N weights (output channels, input channels, kernel volume)
+	// of a ConvBlocked, in its tiles of output channel blocks (runtime.PackConvBlocked).
+	PackConvBlocked
 )
 
 // Prepack says that the constant at node input Input is to be packed in Layout. The packed
@@ -107,6 +110,14 @@ type Prepack struct {
 	Groups  int
 	M, K, N int
 	Trans   bool
+}
+
+// Pack packs the constant t as p says, in the CPU backend's layout.
+func (p Prepack) Pack(t *runtime.Tensor) (*runtime.Tensor, error) {
+	if p.Layout == PackConvBlocked {
+		return runtime.PackConvBlocked(t, p.M, p.K, p.N)
+	}
+	return runtime.PackGemmOperand(t, p.Layout == PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
 }
 
 // Graph is one graph's kernels in execution order.

@@ -85,7 +85,7 @@ func (gen *generator) prepack(addWeight func(*ir.Value, *runtime.Tensor)) error 
 			k.p.Input = 0 // the same constant packed the same way, whichever input it is
 			pv, ok := done[k]
 			if !ok {
-				t, err := runtime.PackGemmOperand(v.Const, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
+				t, err := p.Pack(v.Const)
 				if err != nil {
 					return fmt.Errorf("%s: %w", n.Describe(), err)
 				}
