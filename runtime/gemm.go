@@ -183,9 +183,8 @@ func (j *sgemmJob) run(x *Exec) {
 		jj := *j
 		size := PackedGemmALen(1, j.m, j.k)
 		pa := ScratchOf[float32](x, gemmSlotSharedA, j.batches*size)
-		for b := 0; b < j.batches; b++ {
-			gmPackA(pa[b*size:(b+1)*size], &j.a, b, 0, j.m, 0, j.k, j.alpha)
-		}
+		panels := size / (gemmPM * j.k)
+		parFor(gmPool(x), j.batches*panels, gemmPM*j.k, gmPackAJob{dst: pa, a: j.a, m: j.m, k: j.k, panels: panels, alpha: j.alpha})
 		jj.packA, jj.alpha = gemmPacked{data: pa, mod: j.batches}, 1
 		j = &jj
 	}
@@ -374,6 +373,23 @@ func gmPackA(dst []float32, a *gemmMat, b, i0, mc, p0, kc int, alpha float32) {
 				d[p*gemmPM+r] = alpha * src[o+p*a.cs]
 			}
 		}
+	}
+}
+
+// gmPackAJob packs panels lo..hi of A, counted over all batches, into dst in the prepacked
+// layout (PackedGemmALen per batch).
+type gmPackAJob struct {
+	dst          []float32
+	a            gemmMat
+	m, k, panels int
+	alpha        float32
+}
+
+func (g gmPackAJob) run(lo, hi int) {
+	for t := lo; t < hi; t++ {
+		b, q := t/g.panels, t%g.panels
+		d := g.dst[(b*g.panels+q)*gemmPM*g.k:]
+		gmPackA(d[:gemmPM*g.k], &g.a, b, q*gemmPM, min(gemmPM, g.m-q*gemmPM), 0, g.k, g.alpha)
 	}
 }
 
