@@ -484,7 +484,7 @@ func BenchmarkSgemmSmallM(b *testing.B) {
 				defer pool.Close()
 				x := NewExec(pool)
 				for i := 0; i < b.N; i++ {
-					sgemmPackedB(x, false, m, n, k, 1, a, k, packed, c, n, false)
+					sgemmPackedB(x, false, m, n, k, 1, a, k, packed, c, n, false, nil)
 				}
 				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
