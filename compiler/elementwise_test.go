@@ -15,9 +15,10 @@ import (
 )
 
 // Every op of the fused elementwise programs, compiled to a Go loop, built and run, gives what
-// the scalar table (runtime.EwEval) says: the fused model has one chain per op, x*0.75 -> op
-// (binary ops take x as their second operand), and the expected outputs are computed with
-// EwEval in float64 and rounded to float32 after each step. Bit for bit, except for Exp,
+// the scalar table (runtime.EwEval) says: the fused model has one chain per op, x*c -> op
+// (binary ops take x as their second operand; c differs per chain, or CSE would merge the
+// products into one shared value), and the expected outputs are computed with EwEval in
+// float64 and rounded to float32 after each step. Bit for bit, except for Exp,
 // Sigmoid, Tanh and Erf, which the loop computes a block at a time with vecmath.go's vectorized
 // functions, within 2 ulp of EwEval (vecmath_test.go checks that bound per function exactly):
 // they run as a model of their own with a relative tolerance of 2^-22, which admits 2 ulp
@@ -70,8 +71,7 @@ func TestFusedElementwiseMatchesTable(t *testing.T) {
 		rows []row
 	}{{"test_fused_elementwise", exact}, {"test_fused_elementwise_vec", vec}} {
 		rows := set.rows
-		g := &onnxpb.GraphProto{Name: proto.String("ew"), Input: []*onnxpb.ValueInfoProto{vi("x")},
-			Initializer: []*onnxpb.TensorProto{{Name: proto.String("c"), DataType: proto.Int32(f32), FloatData: []float32{0.75}}}}
+		g := &onnxpb.GraphProto{Name: proto.String("ew"), Input: []*onnxpb.ValueInfoProto{vi("x")}}
 		dir := filepath.Join(t.TempDir(), set.name)
 		sd := filepath.Join(dir, "test_data_set_0")
 		if err := os.MkdirAll(sd, 0o755); err != nil {
@@ -80,18 +80,20 @@ func TestFusedElementwiseMatchesTable(t *testing.T) {
 		write(filepath.Join(sd, "input_0.pb"), runtime.WriteTensorProto("x", runtime.FromFloat32([]int{len(x)}, x)))
 		for i, r := range rows {
 			covered[r.ew] = true
-			t0, y := "t_"+r.op, "y_"+r.op
+			t0, y, c := "t_"+r.op, "y_"+r.op, "c_"+r.op
+			cv := 0.75 + float32(i)/1024 // exact in float32
+			g.Initializer = append(g.Initializer, &onnxpb.TensorProto{Name: proto.String(c), DataType: proto.Int32(f32), FloatData: []float32{cv}})
 			in := []string{t0}
 			if runtime.EwArity[r.ew] == 2 {
 				in = append(in, "x")
 			}
 			g.Node = append(g.Node,
-				&onnxpb.NodeProto{OpType: proto.String("Mul"), Input: []string{"x", "c"}, Output: []string{t0}},
+				&onnxpb.NodeProto{OpType: proto.String("Mul"), Input: []string{"x", c}, Output: []string{t0}},
 				&onnxpb.NodeProto{OpType: proto.String(r.op), Input: in, Output: []string{y}, Attribute: r.attrs})
 			g.Output = append(g.Output, vi(y))
 			want := make([]float32, len(x))
 			for k, v := range x {
-				s := float32(runtime.EwEval(runtime.EwMul, float64(v), 0.75, 0, 0))
+				s := float32(runtime.EwEval(runtime.EwMul, float64(v), float64(cv), 0, 0))
 				want[k] = float32(runtime.EwEval(r.ew, float64(s), float64(v), r.alpha, r.beta))
 			}
 			write(filepath.Join(sd, fmt.Sprintf("output_%d.pb", i)), runtime.WriteTensorProto(y, runtime.FromFloat32([]int{len(x)}, want)))

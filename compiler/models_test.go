@@ -66,6 +66,9 @@ type realModel struct {
 	shape             []int
 	// more are further inputs: name, shape, and for int64 scalars a fixed value.
 	more []extraInput
+	// symbolic: also compiled without pinned shapes (the model's own symbolic dims, shape
+	// arithmetic as ShapeValue kernels) and run on the same input.
+	symbolic bool
 }
 
 // exportedModels are written by scripts/export-torch-models.sh (torch.onnx.export), which needs
@@ -80,20 +83,20 @@ type extraInput struct {
 }
 
 var realModels = []realModel{
-	{"cls", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "x", []int{1, 3, 48, 192}, nil},
-	{"hello_deepa", "hello_deepa.onnx", "", []int{1, 25, 96}, nil},
-	{"rec", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, nil},
-	{"det320", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 320, 320}, nil},
-	{"det640", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 640, 640}, nil},
+	{"cls", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "x", []int{1, 3, 48, 192}, nil, true},
+	{"hello_deepa", "hello_deepa.onnx", "", []int{1, 25, 96}, nil, false},
+	{"rec", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, nil, true},
+	{"det320", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 320, 320}, nil, true},
+	{"det640", "ch_PP-OCRv4_det_infer.onnx", "x", []int{1, 3, 640, 640}, nil, false},
 	// Silero VAD: If subgraphs chosen by the sample rate, an LSTM, a recurrent state.
 	{"silero_vad", "silero_vad_v5.onnx", "input", []int{1, 512}, []extraInput{
 		{name: "state", shape: []int{2, 1, 128}},
 		{name: "sr", value: 16000, isInt: true},
-	}},
+	}, true},
 	// torch.onnx.export, as users export: torchvision resnet18 (opset 13) and a 4-layer GELU
 	// nn.TransformerEncoder, d_model 384 (opset 17); random weights from a fixed seed.
-	{"resnet18", "resnet18.onnx", "input", []int{1, 3, 224, 224}, nil},
-	{"encoder", "encoder.onnx", "x", []int{1, 64, 384}, nil},
+	{"resnet18", "resnet18.onnx", "input", []int{1, 3, 224, 224}, nil, false},
+	{"encoder", "encoder.onnx", "x", []int{1, 64, 384}, nil, true},
 }
 
 // TestRealModels compiles the real models with their input shapes pinned, runs the generated
@@ -141,6 +144,9 @@ func TestRealModels(t *testing.T) {
 		}
 		ortOutputs(t, model, set, ortArgs...)
 		cases = append(cases, Case{Name: rm.name, Dir: dir, Model: model, Sets: []string{set}, Shapes: shapes})
+		if rm.symbolic {
+			cases = append(cases, Case{Name: rm.name + "-symbolic", Dir: dir, Model: model, Sets: []string{set}})
+		}
 	}
 	runRealCases(t, cases)
 }

@@ -171,8 +171,26 @@ type Node struct {
 	Name    string
 	Inputs  []*Value
 	Outputs []*Value
-	Attrs   []Attr // sorted by name
-	Graph   *Graph
+	Attrs   []Attr // sorted by name; never graphs: those are Regions
+	// Regions are the nested graphs the op runs (If branches, Loop and Scan bodies), sorted by
+	// name. They are a field, not attributes, so that walking a model never scans attributes.
+	Regions []Region
+	// OpID is (Domain, Op) interned: compare and index by it rather than by strings.
+	OpID  OpID
+	Graph *Graph
+	// attrErr is the first attribute read as the wrong kind (AttrErr).
+	attrErr *AttrError
+}
+
+// Region is a named nested graph of a node.
+type Region struct {
+	Name  string
+	Graph *Graph
+}
+
+// SetOp makes n another op (a fusion rewriting it in place), keeping OpID in step.
+func (n *Node) SetOp(op, domain string) {
+	n.Op, n.Domain, n.OpID = op, domain, InternOp(domain, op)
 }
 
 // Input returns input i, or nil when absent.
@@ -264,7 +282,7 @@ func ConstType(t *runtime.Tensor) Type {
 
 // NewNode appends a node with nout fresh outputs of unknown type. Shape inference types them.
 func (g *Graph) NewNode(op, domain, name string, inputs []*Value, nout int, attrs ...Attr) *Node {
-	n := &Node{ID: g.Model.nextNode, Op: op, Domain: domain, Name: name, Inputs: inputs, Graph: g}
+	n := &Node{ID: g.Model.nextNode, Op: op, Domain: domain, Name: name, Inputs: inputs, Graph: g, OpID: InternOp(domain, op)}
 	g.Model.nextNode++
 	for i := 0; i < nout; i++ {
 		v := g.newValue("", Type{})
@@ -276,9 +294,14 @@ func (g *Graph) NewNode(op, domain, name string, inputs []*Value, nout int, attr
 	return n
 }
 
-// SetAttrs sets attributes, replacing those of the same name, keeping them sorted.
+// SetAttrs sets attributes, replacing those of the same name, keeping them sorted. A graph
+// attribute (GraphAttr, as frontends read them) becomes a region.
 func (n *Node) SetAttrs(attrs ...Attr) {
 	for _, a := range attrs {
+		if a.Kind == AttrGraph {
+			n.SetRegion(a.Name, a.Graph)
+			continue
+		}
 		i := sort.Search(len(n.Attrs), func(i int) bool { return n.Attrs[i].Name >= a.Name })
 		if i < len(n.Attrs) && n.Attrs[i].Name == a.Name {
 			n.Attrs[i] = a
@@ -309,27 +332,36 @@ func (n *Node) RemoveAttr(name string) {
 	}
 }
 
+// SetRegion sets the region of that name, replacing one of the same name, keeping them sorted.
+func (n *Node) SetRegion(name string, g *Graph) {
+	i := sort.Search(len(n.Regions), func(i int) bool { return n.Regions[i].Name >= name })
+	if i < len(n.Regions) && n.Regions[i].Name == name {
+		n.Regions[i].Graph = g
+		return
+	}
+	n.Regions = append(n.Regions, Region{})
+	copy(n.Regions[i+1:], n.Regions[i:])
+	n.Regions[i] = Region{Name: name, Graph: g}
+}
+
+// Region returns the region of that name, or nil.
+func (n *Node) Region(name string) *Graph {
+	for _, r := range n.Regions {
+		if r.Name == name {
+			return r.Graph
+		}
+	}
+	return nil
+}
+
 // Walk calls f for every graph, outermost first.
 func (g *Graph) Walk(f func(*Graph)) {
 	f(g)
 	for _, n := range g.Nodes {
-		for _, a := range n.Attrs {
-			if a.Graph != nil {
-				a.Graph.Walk(f)
-			}
+		for _, r := range n.Regions {
+			r.Graph.Walk(f)
 		}
 	}
-}
-
-// Regions returns the node's nested graphs in attribute-name order.
-func (n *Node) Regions() []*Graph {
-	var gs []*Graph
-	for _, a := range n.Attrs {
-		if a.Graph != nil {
-			gs = append(gs, a.Graph)
-		}
-	}
-	return gs
 }
 
 // ReplaceUses makes every use of old in g and its regions (and g's outputs) use new instead.

@@ -1,6 +1,7 @@
 package ir_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/onnxc/onnxc/ir"
@@ -25,7 +26,7 @@ func TestPrint(t *testing.T) {
 	want := `graph main(%0: float32[N,3]) -> (%3) {
   %1 = const float32[3] [1 2.5 -3]  # "w"
   %2:float32[N,3] = Add(%0, %1) {a=[0.5 1.0], b=2}  # "y" node "add0"
-  %3:undefined[*] = If(%0) {}
+  %3:undefined[*] = If(%0)
     then_branch: graph then() -> (%2) {
     }
 }
@@ -53,5 +54,62 @@ func TestAttrs(t *testing.T) {
 	n.RemoveAttr("mode")
 	if n.Has("mode") {
 		t.Error("RemoveAttr kept the attribute")
+	}
+}
+
+func TestInternOp(t *testing.T) {
+	relu := ir.InternOp("", "Relu")
+	if ir.InternOp("ai.onnx", "Relu") != relu || ir.InternOp("", "Relu") != relu {
+		t.Fatal("one op interned twice")
+	}
+	ms := ir.InternOp("com.microsoft", "Relu")
+	if ms == relu || ms == 0 || relu == 0 {
+		t.Fatalf("ids %d %d: domains must differ and ids be nonzero", relu, ms)
+	}
+	if ms.Domain() != "com.microsoft" || ms.Name() != "Relu" || ms.String() != "com.microsoft.Relu" || relu.String() != "Relu" {
+		t.Fatalf("names: %q %q %q", ms.Domain(), ms.Name(), ms)
+	}
+}
+
+func TestNodeOpIDAndRegions(t *testing.T) {
+	m := ir.NewModel("t")
+	x := m.Graph.AddInput("x", ir.StaticType(runtime.Float32, 2))
+	b, a := m.NewGraph("else", m.Graph), m.NewGraph("then", m.Graph)
+	a.Outputs, b.Outputs = []*ir.Value{x}, []*ir.Value{x}
+	n := m.Graph.NewNode("If", "", "", []*ir.Value{x}, 1, ir.GraphAttr("then_branch", a), ir.GraphAttr("else_branch", b), ir.Int("k", 1))
+	m.Graph.Outputs = n.Outputs
+	if len(n.Attrs) != 1 || len(n.Regions) != 2 || n.Regions[0].Name != "else_branch" || n.Region("then_branch") != a {
+		t.Fatalf("attrs %v regions %v: graph attributes must become sorted regions", n.Attrs, n.Regions)
+	}
+	if n.OpID != ir.InternOp("", "If") {
+		t.Fatal("NewNode must intern the op")
+	}
+	if err := ir.Verify(m, false); err != nil {
+		t.Fatal(err)
+	}
+	n.Op = "Where" // renamed without SetOp: the verifier must notice
+	if err := ir.Verify(m, false); err == nil || !strings.Contains(err.Error(), "OpID") {
+		t.Fatalf("verifier missed a stale OpID: %v", err)
+	}
+	n.SetOp("Where", "")
+	if err := ir.Verify(m, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Reading an attribute as a kind it does not have gives the default and records an error
+// that names the node and both kinds; ints also read a single int, floats an int.
+func TestAttrKindMismatch(t *testing.T) {
+	m := ir.NewModel("t")
+	n := m.Graph.NewNode("Transpose", "", "tr", nil, 1, ir.String("perm", "abc"), ir.Int("k", 2))
+	if got := n.GetInts("k", nil); len(got) != 1 || got[0] != 2 || n.GetFloat("k", 0) != 2 || n.AttrErr() != nil {
+		t.Fatalf("widening reads failed: %v %v", got, n.AttrErr())
+	}
+	if got := n.GetInts("perm", []int64{7}); len(got) != 1 || got[0] != 7 {
+		t.Fatalf("mismatched read gave %v, want the default", got)
+	}
+	err := n.AttrErr()
+	if err == nil || !strings.Contains(err.Error(), `Transpose node "tr": attribute "perm" is string, want ints`) {
+		t.Fatalf("AttrErr = %v", err)
 	}
 }

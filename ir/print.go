@@ -92,19 +92,12 @@ func (p *printer) graph(g *Graph, indent string) {
 			}
 		}
 		p.printf(")")
-		var regions []Attr
 		if len(n.Attrs) > 0 {
 			p.printf(" {")
-			first := true
-			for _, a := range n.Attrs {
-				if a.Kind == AttrGraph {
-					regions = append(regions, a)
-					continue
-				}
-				if !first {
+			for i, a := range n.Attrs {
+				if i > 0 {
 					p.printf(", ")
 				}
-				first = false
 				p.printf("%s=%s", a.Name, attrString(a))
 			}
 			p.printf("}")
@@ -114,9 +107,9 @@ func (p *printer) graph(g *Graph, indent string) {
 			outName = n.Outputs[0].Name
 		}
 		p.printf("%s\n", nameComment(outName, n.Name))
-		for _, a := range regions {
-			p.printf("%s  %s: ", in, a.Name)
-			p.graph(a.Graph, in+"  ")
+		for _, r := range n.Regions {
+			p.printf("%s  %s: ", in, r.Name)
+			p.graph(r.Graph, in+"  ")
 		}
 	}
 	p.printf("%s}\n", indent)

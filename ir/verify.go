@@ -68,12 +68,21 @@ func (v *verifier) graph(g *Graph, outer map[*Value]bool) {
 		if n.Graph != g {
 			v.errorf("%s: listed in graph %s but belongs to another", n.Describe(), g.Name)
 		}
+		if n.OpID != InternOp(n.Domain, n.Op) {
+			v.errorf("%s: OpID %v does not match its op (set ops with SetOp)", n.Describe(), n.OpID)
+		}
+		for _, a := range n.Attrs {
+			if a.Kind == AttrGraph {
+				v.errorf("%s: graph attribute %q outside Regions", n.Describe(), a.Name)
+			}
+		}
 		for i, in := range n.Inputs {
 			if in != nil && !visible[in] {
 				v.errorf("%s: input %d (%v %s) is not defined before use in graph %s or an enclosing graph", n.Describe(), i, in, in.Name, g.Name)
 			}
 		}
-		for _, r := range n.Regions() {
+		for _, reg := range n.Regions {
+			r := reg.Graph
 			if r.Parent != g {
 				v.errorf("%s: region %s does not name graph %s as its parent", n.Describe(), r.Name, g.Name)
 			}

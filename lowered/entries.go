@@ -101,6 +101,7 @@ const (
 	SequenceLength              // parameters: struct{}
 	SequenceMap                 // parameters: SequenceMapParams
 	Shape                       // parameters: ShapeParams
+	ShapeValue                  // parameters: ShapeValueParams
 	Size                        // parameters: struct{}
 	Slice                       // parameters: struct{}
 	Softmax                     // parameters: SoftmaxParams
@@ -225,6 +226,7 @@ var entryNames = [numEntries]string{
 	SequenceLength:        "SequenceLength",
 	SequenceMap:           "SequenceMap",
 	Shape:                 "Shape",
+	ShapeValue:            "ShapeValue",
 	Size:                  "Size",
 	Slice:                 "Slice",
 	Softmax:               "Softmax",

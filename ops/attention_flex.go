@@ -25,7 +25,7 @@ func init() {
 				t.Shape = []ir.Dim{q.Shape[0], q.Shape[1], q.Shape[2], k.Shape[2]}
 			}
 			for _, name := range []string{"score_mod", "prob_mod"} {
-				if g := n.GetGraph(name); g != nil && len(g.Inputs) == 1 {
+				if g := n.Region(name); g != nil && len(g.Inputs) == 1 {
 					setIfUntyped(g.Inputs[0], t)
 				}
 			}
@@ -41,7 +41,7 @@ func init() {
 				}
 			}
 			for _, name := range []string{"score_mod", "prob_mod"} {
-				if g := n.GetGraph(name); g != nil && (len(g.Inputs) != 1 || len(g.Outputs) != 1) {
+				if g := n.Region(name); g != nil && (len(g.Inputs) != 1 || len(g.Outputs) != 1) {
 					return Errorf(n, "%s has %d inputs and %d outputs, want 1 and 1", name, len(g.Inputs), len(g.Outputs))
 				}
 			}
@@ -54,7 +54,7 @@ func init() {
 			return nil
 		},
 		Lower: func(n *ir.Node) (Call, error) {
-			score, prob := n.GetGraph("score_mod"), n.GetGraph("prob_mod")
+			score, prob := n.Region("score_mod"), n.Region("prob_mod")
 			c := K(lowered.FlexAttention, &runtime.FlexAttentionParams{
 				Scale:       n.GetFloat("scale", 0),
 				HasScoreMod: score != nil,

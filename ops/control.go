@@ -18,7 +18,7 @@ func init() {
 			Infer:        inferIf,
 			Lower: func(n *ir.Node) (Call, error) {
 				c := K(lowered.If, &runtime.IfParams{})
-				c.Bodies = []*ir.Graph{n.GetGraph("then_branch"), n.GetGraph("else_branch")}
+				c.Bodies = []*ir.Graph{n.Region("then_branch"), n.Region("else_branch")}
 				return c, nil
 			},
 		},
@@ -29,7 +29,7 @@ func init() {
 			Infer:        inferLoop,
 			Lower: func(n *ir.Node) (Call, error) {
 				c := K(lowered.Loop, &runtime.LoopParams{})
-				c.Bodies = []*ir.Graph{n.GetGraph("body")}
+				c.Bodies = []*ir.Graph{n.Region("body")}
 				return c, nil
 			},
 		},
@@ -44,7 +44,7 @@ func init() {
 }
 
 func inferIf(n *ir.Node) error {
-	th, el := n.GetGraph("then_branch"), n.GetGraph("else_branch")
+	th, el := n.Region("then_branch"), n.Region("else_branch")
 	if th == nil || el == nil {
 		return Errorf(n, "needs then_branch and else_branch")
 	}
@@ -83,7 +83,7 @@ func mergeTypes(a, b ir.Type) ir.Type {
 // value's shape may change between iterations, so only what the body declares, or the element
 // type and rank, is kept.
 func loopRegionInputs(n *ir.Node) {
-	body := n.GetGraph("body")
+	body := n.Region("body")
 	if body == nil {
 		return
 	}
@@ -120,7 +120,7 @@ func looseType(t ir.Type) ir.Type {
 }
 
 func inferLoop(n *ir.Node) error {
-	body := n.GetGraph("body")
+	body := n.Region("body")
 	if body == nil {
 		return Errorf(n, "needs a body")
 	}
@@ -145,7 +145,7 @@ func prependDim(t ir.Type, d ir.Dim) ir.Type {
 }
 
 func scanRegionInputs(n *ir.Node) {
-	body := n.GetGraph("body")
+	body := n.Region("body")
 	if body == nil {
 		return
 	}
@@ -183,7 +183,7 @@ func scanRegionInputs(n *ir.Node) {
 }
 
 func inferScan(n *ir.Node) error {
-	body := n.GetGraph("body")
+	body := n.Region("body")
 	if body == nil {
 		return Errorf(n, "needs a body")
 	}
@@ -264,6 +264,6 @@ func lowerScan(n *ir.Node) (Call, error) {
 		p.OutputReverse = append(p.OutputReverse, k < len(outDirs) && outDirs[k] == 1)
 	}
 	c := K(lowered.Scan, p)
-	c.Bodies = []*ir.Graph{n.GetGraph("body")}
+	c.Bodies = []*ir.Graph{n.Region("body")}
 	return c, nil
 }

@@ -106,6 +106,7 @@ var refKernels = [...]any{
 	lowered.SequenceLength:        runtime.SequenceLength,
 	lowered.SequenceMap:           runtime.SequenceMap,
 	lowered.Shape:                 runtime.Shape,
+	lowered.ShapeValue:            runtime.ShapeValue,
 	lowered.Size:                  runtime.Size,
 	lowered.Slice:                 runtime.Slice,
 	lowered.Softmax:               runtime.Softmax,

@@ -41,6 +41,9 @@ type Def struct {
 	// MayAlias says the kernel may make output 0 share input 0's storage (Reshape and its kin),
 	// so the memory planner keeps that storage alive as long as the output.
 	MayAlias bool
+	// Random says two nodes with the same inputs and attributes may compute different results
+	// (random number generators), so common-subexpression elimination leaves them apart.
+	Random bool
 	// Doc is a one-line description for `onnxc ops`.
 	Doc string
 }
@@ -101,37 +104,44 @@ func PackConst(t *runtime.Tensor, p lowered.Prepack) (*runtime.Tensor, error) {
 	return runtime.PackGemmOperand(t, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
 }
 
-var registry = map[string]*Def{}
-
-func key(domain, op string) string {
-	if domain == "ai.onnx" {
-		domain = ""
-	}
-	return domain + "|" + op
-}
+// registry is indexed by interned op identity; nodes carry theirs, so finding a node's
+// definition is one slice index.
+var registry []*Def
 
 // Register adds op definitions; it panics on a duplicate, which is a programming error.
 func Register(defs ...*Def) {
 	for _, d := range defs {
-		k := key(d.Domain, d.Op)
-		if _, dup := registry[k]; dup {
+		id := ir.InternOp(d.Domain, d.Op)
+		if byID(id) != nil {
 			panic("ops: duplicate definition of " + d.Op)
 		}
 		if d.Infer == nil || d.Lower == nil {
 			panic("ops: " + d.Op + " needs Infer and Lower")
 		}
-		registry[k] = d
+		for int(id) >= len(registry) {
+			registry = append(registry, nil)
+		}
+		registry[id] = d
 	}
 }
 
+func byID(id ir.OpID) *Def {
+	if int(id) < len(registry) {
+		return registry[id]
+	}
+	return nil
+}
+
 // Lookup finds the definition of an op.
-func Lookup(domain, op string) *Def { return registry[key(domain, op)] }
+func Lookup(domain, op string) *Def { return byID(ir.InternOp(domain, op)) }
 
 // All returns every definition sorted by domain and name.
 func All() []*Def {
-	defs := make([]*Def, 0, len(registry))
+	var defs []*Def
 	for _, d := range registry {
-		defs = append(defs, d)
+		if d != nil {
+			defs = append(defs, d)
+		}
 	}
 	sort.Slice(defs, func(i, j int) bool {
 		if defs[i].Domain != defs[j].Domain {
@@ -144,7 +154,7 @@ func All() []*Def {
 
 // Of returns n's definition or an error naming the node.
 func Of(n *ir.Node) (*Def, error) {
-	d := Lookup(n.Domain, n.Op)
+	d := byID(n.OpID)
 	if d == nil {
 		return nil, fmt.Errorf("%s: unsupported op", n.Describe())
 	}

@@ -57,7 +57,7 @@ func init() {
 			Infer:        inferSequenceMap,
 			Lower: func(n *ir.Node) (Call, error) {
 				c := K(lowered.SequenceMap, &runtime.SequenceMapParams{})
-				c.Bodies = []*ir.Graph{n.GetGraph("body")}
+				c.Bodies = []*ir.Graph{n.Region("body")}
 				return c, nil
 			}},
 		&Def{Op: "Optional", MinIn: 0, MaxIn: 1, MinOut: 1, MaxOut: 1,
@@ -257,7 +257,7 @@ func inferConcatFromSequence(n *ir.Node) error {
 // sequenceMapRegionInputs types the body's inputs: the element type of each sequence input,
 // the type of each tensor input.
 func sequenceMapRegionInputs(n *ir.Node) {
-	body := n.GetGraph("body")
+	body := n.Region("body")
 	if body == nil {
 		return
 	}
@@ -275,7 +275,7 @@ func sequenceMapRegionInputs(n *ir.Node) {
 }
 
 func inferSequenceMap(n *ir.Node) error {
-	body := n.GetGraph("body")
+	body := n.Region("body")
 	if body == nil {
 		return Errorf(n, "needs a body")
 	}

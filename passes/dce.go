@@ -22,7 +22,8 @@ func DCE(m *ir.Model) error {
 					live[in.ID] = true
 				}
 			}
-			for _, r := range n.Regions() {
+			for _, reg := range n.Regions {
+				r := reg.Graph
 				mark(r)
 				markCaptures(r, live)
 			}

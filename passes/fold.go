@@ -13,7 +13,8 @@ const maxFoldBytes = 64 << 20
 // Fold evaluates at compile time every node whose inputs are all constants (and ops like Shape
 // whose outputs follow from static types), with the ops' reference kernels, replacing their
 // outputs with constants. Each replacement can make more inputs constant and more types known,
-// so it alternates with inference until nothing changes.
+// so it alternates with inference until nothing changes. Then what is known only as
+// expressions of the symbolic input dims becomes ShapeValue kernels (shapeValues).
 func Fold(m *ir.Model) error {
 	x := runtime.NewExec(nil)
 	for {
@@ -31,6 +32,7 @@ func Fold(m *ir.Model) error {
 			return err
 		}
 		if !changed {
+			shapeValues(m)
 			return nil
 		}
 		if err := Infer(m); err != nil {
@@ -71,7 +73,7 @@ func foldGraph(x *runtime.Exec, g *ir.Graph) (bool, error) {
 
 // foldNode returns the node's outputs when they can be computed now, else nil.
 func foldNode(x *runtime.Exec, n *ir.Node) ([]*runtime.Tensor, error) {
-	if len(n.Regions()) > 0 || len(n.Outputs) == 0 {
+	if len(n.Regions) > 0 || len(n.Outputs) == 0 {
 		return nil, nil
 	}
 	d, err := ops.Of(n)

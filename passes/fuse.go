@@ -143,6 +143,43 @@ type fuser struct {
 	pos   map[*ir.Node]int
 }
 
+// opIDOf interns a table's op name, qualified by its domain when not ai.onnx
+// ("com.microsoft.FusedConv").
+func opIDOf(qual string) ir.OpID {
+	if i := strings.LastIndexByte(qual, '.'); i >= 0 {
+		return ir.InternOp(qual[:i], qual[i+1:])
+	}
+	return ir.InternOp("", qual)
+}
+
+func opIDsOf(quals []string) []ir.OpID {
+	ids := make([]ir.OpID, len(quals))
+	for i, q := range quals {
+		ids[i] = opIDOf(q)
+	}
+	return ids
+}
+
+// indexedRule is a fuseRules row with its ops interned, so that matching a node is an index
+// and integer compares, not string building per node and row.
+type indexedRule struct {
+	from []ir.OpID
+	fn   func(f *fuser, n, p *ir.Node) bool
+}
+
+var rulesByOp = func() map[ir.OpID][]indexedRule {
+	m := map[ir.OpID][]indexedRule{}
+	for _, r := range fuseRules {
+		id := opIDOf(r.Op)
+		var from []ir.OpID
+		if r.From != nil {
+			from = opIDsOf(r.From)
+		}
+		m[id] = append(m[id], indexedRule{from, r.Fn})
+	}
+	return m
+}()
+
 func qualOp(n *ir.Node) string {
 	if n.Domain == "" || n.Domain == "ai.onnx" {
 		return n.Op
@@ -182,23 +219,20 @@ func (f *fuser) graph(g *ir.Graph) (bool, error) {
 
 // step applies the first row that matches n.
 func (f *fuser) step(n *ir.Node) bool {
-	op := qualOp(n)
-	if !f.onlyFirstOutputUsed(n) {
+	rules := rulesByOp[n.OpID]
+	if len(rules) == 0 || !f.onlyFirstOutputUsed(n) {
 		return false
 	}
-	for _, r := range fuseRules {
-		if r.Op != op {
-			continue
-		}
-		if r.From == nil {
-			if r.Fn(f, n, nil) {
+	for _, r := range rules {
+		if r.from == nil {
+			if r.fn(f, n, nil) {
 				return true
 			}
 			continue
 		}
 		for _, in := range n.Inputs {
-			p := f.soleProducer(in, r.From)
-			if p != nil && r.Fn(f, n, p) {
+			p := f.soleProducer(in, r.from...)
+			if p != nil && r.fn(f, n, p) {
 				return true
 			}
 		}
@@ -221,7 +255,7 @@ func (f *fuser) onlyFirstOutputUsed(n *ir.Node) bool {
 
 // soleProducer returns v's defining node when it is in the current graph, has one of the ops,
 // and v (its first output) has exactly one use.
-func (f *fuser) soleProducer(v *ir.Value, ops []string) *ir.Node {
+func (f *fuser) soleProducer(v *ir.Value, ops ...ir.OpID) *ir.Node {
 	if v == nil || v.Def == nil || v.Def.Graph != f.g || f.uses[v] != 1 {
 		return nil
 	}
@@ -229,9 +263,8 @@ func (f *fuser) soleProducer(v *ir.Value, ops []string) *ir.Node {
 	if _, ok := f.pos[p]; !ok || f.g.Nodes[f.pos[p]] != p || p.Outputs[0] != v || !f.onlyFirstOutputUsed(p) {
 		return nil
 	}
-	op := qualOp(p)
 	for _, o := range ops {
-		if o == op {
+		if o == p.OpID {
 			return p
 		}
 	}
@@ -240,7 +273,7 @@ func (f *fuser) soleProducer(v *ir.Value, ops []string) *ir.Node {
 
 // soleDef returns v's defining node when its op is op, in the current graph, and v has one use.
 func (f *fuser) soleDef(v *ir.Value, op string) *ir.Node {
-	return f.soleProducer(v, []string{op})
+	return f.soleProducer(v, opIDOf(op))
 }
 
 // setInputs replaces n's inputs, keeping the use counts.
@@ -272,7 +305,8 @@ func (f *fuser) merge(n, p *ir.Node, op, domain, name string, inputs []*ir.Value
 	ch := append(append([]string(nil), f.chainOf(p)...), f.chainOf(n)...)
 	f.setInputs(n, inputs)
 	f.remove(p)
-	n.Op, n.Domain, n.Name = op, domain, name
+	n.SetOp(op, domain)
+	n.Name = name
 	n.Attrs = nil
 	n.SetAttrs(attrs...)
 	f.chain[n] = ch
@@ -757,7 +791,8 @@ func canonHardSwish(f *fuser, n, _ *ir.Node) bool {
 			f.remove(prod)
 		}
 		f.setInputs(n, []*ir.Value{x})
-		n.Op, n.Domain, n.Attrs = "HardSwish", "", nil
+		n.SetOp("HardSwish", "")
+		n.Attrs = nil
 		return true
 	}
 	return false

@@ -31,9 +31,18 @@ var ewOps = map[string]runtime.EwOp{
 	"LeakyRelu": runtime.EwLeakyRelu, "Softplus": runtime.EwSoftplus,
 }
 
+// ewOpByID is ewOps by interned op identity (all in the default domain).
+var ewOpByID = func() map[ir.OpID]runtime.EwOp {
+	m := make(map[ir.OpID]runtime.EwOp, len(ewOps))
+	for name, op := range ewOps {
+		m[ir.InternOp("", name)] = op
+	}
+	return m
+}()
+
 func ewFusable(n *ir.Node) bool {
-	op, ok := ewOps[n.Op]
-	if !ok || n.Domain != "" || len(n.Outputs) != 1 || n.Outputs[0] == nil || len(n.Inputs) != runtime.EwArity[op] {
+	op, ok := ewOpByID[n.OpID]
+	if !ok || len(n.Outputs) != 1 || n.Outputs[0] == nil || len(n.Inputs) != runtime.EwArity[op] {
 		return false
 	}
 	if n.Outputs[0].Type.DType != runtime.Float32 || n.Outputs[0].Type.Kind != ir.TensorKind {
@@ -68,7 +77,8 @@ func fuseElementwiseGraph(g *ir.Graph) error {
 		for _, in := range n.Inputs {
 			uses[in]++
 		}
-		for _, r := range n.Regions() {
+		for _, reg := range n.Regions {
+			r := reg.Graph
 			r.Walk(func(h *ir.Graph) {
 				for _, rn := range h.Nodes {
 					for _, in := range rn.Inputs {
@@ -225,7 +235,7 @@ func buildElementwise(g *ir.Graph, root *ir.Node, group map[*ir.Node]bool) *ir.N
 		ref[c] = addStep(runtime.EwConst, 0, 0, float64(runtime.Data[float32](c.Const)[0]), 0)
 	}
 	for _, n := range members {
-		op := ewOps[n.Op]
+		op := ewOpByID[n.OpID]
 		a, b := ref[n.Input(0)], 0
 		if runtime.EwArity[op] > 1 {
 			b = ref[n.Input(1)]

@@ -63,7 +63,7 @@ func CheckSupported(m *ir.Model) error {
 	var nodes []UnsupportedNode
 	m.Graph.Walk(func(g *ir.Graph) {
 		for _, n := range g.Nodes {
-			if ops.Lookup(n.Domain, n.Op) == nil {
+			if _, err := ops.Of(n); err != nil {
 				nodes = append(nodes, UnsupportedNode{Op: n.Op, Domain: n.Domain, Name: n.Name, Opset: m.Opsets[n.Domain]})
 			}
 		}
@@ -105,13 +105,17 @@ func inferNodes(g *ir.Graph, errs *[]error, lenient bool) {
 		}
 		if d.RegionInputs != nil {
 			d.RegionInputs(n)
-			for _, r := range n.Regions() {
+			for _, reg := range n.Regions {
+				r := reg.Graph
 				inferNodes(r, errs, lenient || n.Op == "If")
 			}
 		}
 		err = d.Infer(n)
 		if err != nil && lenient {
 			err = inferLoosely(d, n)
+		}
+		if aerr := n.AttrErr(); aerr != nil {
+			err = aerr
 		}
 		if err != nil {
 			*errs = append(*errs, err)

@@ -9,11 +9,15 @@ import (
 	"github.com/onnxc/onnxc/runtime"
 )
 
-func i64(vals ...int64) *runtime.Tensor {
-	t := runtime.New(runtime.Int64, len(vals))
-	copy(runtime.Data[int64](t), vals)
+func vector[T runtime.Elem](dt runtime.DType, vals ...T) *runtime.Tensor {
+	t := runtime.New(dt, len(vals))
+	copy(runtime.Data[T](t), vals)
 	return t
 }
+
+func i64(vals ...int64) *runtime.Tensor { return vector(runtime.Int64, vals...) }
+
+func f32(vals ...float32) *runtime.Tensor { return vector(runtime.Float32, vals...) }
 
 // build makes a model: x [N,3,4] -> Shape -> Gather(0) -> Concat with [-1] -> Reshape(x) -> y,
 // plus a dead Relu, and a constant Add that folds.
@@ -42,13 +46,13 @@ func TestPipeline(t *testing.T) {
 	}
 	text := m.String()
 	// The dead Relu is gone, the constant Add folded to 12, and the shape computation stays a
-	// run-time one because N is symbolic.
-	for _, want := range []string{"Shape(", "Reshape(", "[12]"} {
+	// run-time one because N is symbolic: one ShapeValue computing [N, -1, 12] from x's dims.
+	for _, want := range []string{`onnxc.ShapeValue(%0) {dtype=7, elems=["N" "-1" "12"]`, "Reshape("} {
 		if !strings.Contains(text, want) {
 			t.Errorf("IR lacks %q:\n%s", want, text)
 		}
 	}
-	for _, gone := range []string{"Relu", "Add("} {
+	for _, gone := range []string{"Relu", "Add(", "Shape(", "Gather(", "Concat("} {
 		if strings.Contains(text, gone) {
 			t.Errorf("IR still has %q:\n%s", gone, text)
 		}
@@ -118,5 +122,17 @@ func TestVerifierReportsAll(t *testing.T) {
 	}
 	if c := strings.Count(err.Error(), "not defined before use"); c != 2 {
 		t.Errorf("want 2 use-before-definition problems reported together, got %d: %v", c, err)
+	}
+}
+
+// A static shape beyond the run-time tensor limit is refused at compile time, naming the node.
+func TestHugeStaticTensorRefused(t *testing.T) {
+	m := ir.NewModel("huge")
+	g := m.Graph
+	y := g.NewNode("ConstantOfShape", "", "cos", []*ir.Value{g.AddConst("s", i64(1000000, 1000000))}, 1).Outputs[0]
+	g.Outputs = []*ir.Value{y}
+	err := passes.Run(m, passes.Options{Verify: true})
+	if err == nil || !strings.Contains(err.Error(), `ConstantOfShape node "cos": output float32[1000000,1000000] would take more than the limit`) {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -15,6 +15,9 @@ type WeightSpec struct {
 	// Off and Len are the byte range of the data; strings are stored as a uvarint length
 	// followed by the bytes, one after another.
 	Off, Len int
+	// ShapeOnly says the file holds no data for this tensor: every kernel that uses it reads a
+	// prepacked form instead (lowered.Kernel.Prepack), and needs only its type and shape.
+	ShapeOnly bool
 }
 
 // WeightAlign is the alignment of every tensor in a weights file, so that a future loader can
@@ -28,6 +31,10 @@ func LoadWeights(data string, specs []WeightSpec) ([]*Tensor, error) {
 	for i, s := range specs {
 		if s.Off < 0 || s.Len < 0 || s.Off+s.Len > len(data) {
 			return nil, fmt.Errorf("weights: tensor %d lies outside the weights file (%d bytes)", i, len(data))
+		}
+		if s.ShapeOnly {
+			ts[i] = &Tensor{DType: s.DType, Shape: append([]int(nil), s.Shape...)}
+			continue
 		}
 		t := New(s.DType, s.Shape...)
 		raw := data[s.Off : s.Off+s.Len]

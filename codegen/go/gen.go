@@ -61,6 +61,9 @@ type generator struct {
 	syms    []string
 	// packed are each node's prepacked operands (weights of their own), passed after its inputs.
 	packed map[*ir.Node][]*ir.Value
+	// shapeOnly are the constants that only kernels reading their prepacked forms use: the
+	// weights file keeps their shapes, not their data.
+	shapeOnly map[*ir.Value]bool
 }
 
 // prepack packs the constants that kernels read prepacked (lowered.Kernel.Prepack) into
@@ -93,7 +96,36 @@ func (gen *generator) prepack(addWeight func(*ir.Value, *runtime.Tensor)) error 
 			gen.packed[n] = append(gen.packed[n], pv)
 		}
 	}
+	gen.shapeOnly = gen.onlyReadPrepacked()
 	return nil
+}
+
+// onlyReadPrepacked finds the constants whose every use is an input that its kernel reads
+// prepacked, and that no graph returns.
+func (gen *generator) onlyReadPrepacked() map[*ir.Value]bool {
+	uses, packedUses := map[*ir.Value]int{}, map[*ir.Value]int{}
+	for _, n := range gen.nodes {
+		for _, in := range n.Inputs {
+			if in != nil && in.Const != nil {
+				uses[in]++
+			}
+		}
+		for _, p := range gen.kernel(n).Prepack {
+			packedUses[n.Input(p.Input)]++
+		}
+	}
+	gen.g.Walk(func(h *ir.Graph) {
+		for _, o := range h.Outputs {
+			uses[o]++ // never matched by a packed use: returned values keep their data
+		}
+	})
+	only := map[*ir.Value]bool{}
+	for v, k := range packedUses {
+		if k == uses[v] {
+			only[v] = true
+		}
+	}
+	return only
 }
 
 // numIns is the number of tensors a node's kernel takes: its inputs and prepacked operands.
@@ -132,7 +164,8 @@ func (gen *generator) run() (Files, error) {
 	}
 	gen.regions = map[*ir.Graph]int{}
 	for _, n := range gen.nodes {
-		for _, r := range n.Regions() {
+		for _, reg := range n.Regions {
+			r := reg.Graph
 			gen.regions[r] = len(gen.regions)
 		}
 	}
@@ -200,6 +233,10 @@ func (gen *generator) weightsFile() ([]byte, []runtime.WeightSpec, error) {
 			data = runtime.EncodeStrings(t.Strs)
 		} else {
 			data = t.Bytes()
+		}
+		if gen.shapeOnly[v] {
+			specs[i] = runtime.WeightSpec{DType: t.DType, Shape: t.Shape, ShapeOnly: true}
+			continue
 		}
 		specs[i] = runtime.WeightSpec{DType: t.DType, Shape: t.Shape, Off: len(blob), Len: len(data)}
 		blob = append(blob, data...)
@@ -337,12 +374,13 @@ func (gen *generator) modelType(f *jen.File, specs []runtime.WeightSpec) {
 	f.Var().Id("weightsData").String()
 	var rows []jen.Code
 	for _, s := range specs {
-		rows = append(rows, jen.Values(jen.Dict{
-			jen.Id("DType"): dtypeCode(s.DType),
-			jen.Id("Shape"): intSlice(s.Shape),
-			jen.Id("Off"):   jen.Lit(s.Off),
-			jen.Id("Len"):   jen.Lit(s.Len),
-		}))
+		d := jen.Dict{jen.Id("DType"): dtypeCode(s.DType), jen.Id("Shape"): intSlice(s.Shape)}
+		if s.ShapeOnly {
+			d[jen.Id("ShapeOnly")] = jen.True()
+		} else {
+			d[jen.Id("Off")], d[jen.Id("Len")] = jen.Lit(s.Off), jen.Lit(s.Len)
+		}
+		rows = append(rows, jen.Values(d))
 	}
 	f.Var().Id("weightSpecs").Op("=").Index().Qual(rtPath, "WeightSpec").Values(rows...)
 
@@ -608,8 +646,12 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		jen.Return(jen.Id("out"), jen.Err()),
 	)
 	f.Comment("RunInto runs the model once, writing into out's tensors (allocated when nil), so a caller that reuses out allocates nothing per run on static shapes.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("RunInto").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs"), jen.Id("out").Op("*").Id("Outputs")).Error().BlockFunc(func(b *jen.Group) {
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("RunInto").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs"), jen.Id("out").Op("*").Id("Outputs")).Params(jen.Err().Error()).BlockFunc(func(b *jen.Group) {
 		b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
+		// A tensor over the size limit (or a kernel bug) panics; the caller gets an error.
+		b.Defer().Func().Params().Block(jen.If(jen.Id("r").Op(":=").Recover(), jen.Id("r").Op("!=").Nil()).Block(
+			jen.Err().Op("=").Qual(rtPath, "PanicError").Call(jen.Id("r")),
+		)).Call()
 		if len(gen.syms) > 0 {
 			b.Id("bound").Op(":=").Index(jen.Lit(len(gen.syms))).Int().Values()
 			b.For(jen.Id("i").Op(":=").Range().Id("bound")).Block(jen.Id("bound").Index(jen.Id("i")).Op("=").Lit(-1))

@@ -76,7 +76,8 @@ func (p *plan) planGraph(g *ir.Graph) {
 	lastUse := map[*ir.Value]int{}
 	for i, n := range g.Nodes {
 		uses[i] = append(uses[i], n.Inputs...)
-		for _, r := range n.Regions() {
+		for _, reg := range n.Regions {
+			r := reg.Graph
 			uses[i] = append(uses[i], captures(r)...)
 		}
 		for _, in := range uses[i] {
@@ -154,7 +155,8 @@ func (p *plan) planGraph(g *ir.Graph) {
 	}
 	// Regions get their own slots and buffers.
 	for _, n := range g.Nodes {
-		for _, r := range n.Regions() {
+		for _, reg := range n.Regions {
+			r := reg.Graph
 			p.planGraph(r)
 		}
 	}

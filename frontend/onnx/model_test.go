@@ -199,7 +199,7 @@ func TestSubgraphs(t *testing.T) {
 	m := decodeOK(t, modelOf(7, 13, g))
 	outer := byName(m, "outer")
 	ifn := m.Graph.Nodes[1]
-	th, el := ifn.GetGraph("then_branch"), ifn.GetGraph("else_branch")
+	th, el := ifn.Region("then_branch"), ifn.Region("else_branch")
 	if th == nil || el == nil || th.Parent != m.Graph {
 		t.Fatal("If should have two regions nested in main")
 	}
@@ -210,7 +210,7 @@ func TestSubgraphs(t *testing.T) {
 		t.Errorf("else branch constant")
 	}
 	loop := m.Graph.Nodes[2]
-	lb := loop.GetGraph("body")
+	lb := loop.Region("body")
 	if len(lb.Inputs) != 3 || lb.Nodes[0].Inputs[0] != lb.Inputs[2] || lb.Nodes[0].Inputs[1] != outer {
 		t.Errorf("loop body inputs")
 	}

@@ -476,12 +476,12 @@ func TestScan8(t *testing.T) {
 		t.Fatalf("ops %s", got)
 	}
 	loop := m.Graph.Nodes[2]
-	lb := loop.GetGraph("body")
+	lb := loop.Region("body")
 	if len(lb.Inputs) != 2 || len(lb.Outputs) != 3 || len(loop.Outputs) != 2 {
 		t.Fatalf("loop body %d inputs %d outputs", len(lb.Inputs), len(lb.Outputs))
 	}
 	scan := lb.Nodes[len(lb.Nodes)-1]
-	if scan.Op != "Scan" || len(scan.Inputs) != 2 || scan.GetGraph("body").Parent != lb {
+	if scan.Op != "Scan" || len(scan.Inputs) != 2 || scan.Region("body").Parent != lb {
 		t.Fatalf("bad inner scan %v", scan.Describe())
 	}
 	attrIs(t, scan, "scan_input_directions", []int64{1})
