@@ -129,7 +129,11 @@ func (p *ewBlockPlan) emit(b *jen.Group, load func(j int, at jen.Code) jen.Code)
 								val = ewSpell[runtime.EwConst](p.steps[r-p.nIn], nil, nil)
 							case p.seg[r] == s && ewVec[p.steps[r-p.nIn].Op] == "":
 								st := p.steps[r-p.nIn]
-								val = ewSpell[st.Op](st, ref(st.A), ref(st.B))
+								var b jen.Code
+								if runtime.EwArity[st.Op] == 2 {
+									b = ref(st.B)
+								}
+								val = ewSpell[st.Op](st, ref(st.A), b)
 							default:
 								val = id("t", r).Index(jen.Id("k"))
 							}
