@@ -6,6 +6,7 @@ package compiler
 import (
 	"errors"
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
 	"sort"
@@ -152,6 +153,9 @@ func Compile(path string, opt Options) (*ir.Model, error) {
 func Generate(m *ir.Model, pkg, source string) (gogen.Files, error) {
 	if pkg == "" {
 		pkg = PackageName(source)
+	}
+	if !token.IsIdentifier(pkg) || pkg == "_" {
+		return nil, fmt.Errorf("package name %q is not a Go identifier (letters, digits and _, not a keyword)", pkg)
 	}
 	p, err := ops.LowerModel(m)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -287,6 +288,9 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	}
 	if err := compiler.PinShapes(m, sh); err != nil {
 		return err
+	}
+	if d := *dumpAfter; d != "" && d != "load" && d != "all" && !slices.Contains(passes.PassNames(), d) {
+		return fmt.Errorf("--dump-after %q: no such pass (load, %s, all)", d, strings.Join(passes.PassNames(), ", "))
 	}
 	if *dumpAfter == "load" {
 		// The IR as the frontend made it, before any pass.
