@@ -348,10 +348,10 @@ func gmPackA(dst []float32, a *gemmMat, b, i0, mc, p0, kc int, alpha float32) {
 			gmPackPanel(d, src[base+ip*a.rs:], a.rs, kc, alpha)
 			continue
 		}
-		for r := rows; r < gemmPM; r++ {
-			for p := 0; p < kc; p++ {
-				d[p*gemmPM+r] = 0
-			}
+		if rows < gemmPM {
+			// One sequential clear instead of kc strided stores per padding row: with few rows
+			// (a matrix-vector product) the padding is most of the panel.
+			clear(d)
 		}
 		for r := 0; r < rows; r++ {
 			o := base + (ip+r)*a.rs
