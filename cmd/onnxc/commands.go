@@ -245,6 +245,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 1, "threads per run")
 	runs := fs.Int("runs", 20, "timed runs")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
+	profKernels := fs.Bool("profile-kernels", false, "print a table of each kernel's time per run")
 	shapes := shapeFlags(fs)
 	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
@@ -257,6 +258,9 @@ func cmdBench(args []string, stdout io.Writer) error {
 			return err
 		}
 		cmdArgs = append(cmdArgs, "-cpuprofile", abs)
+	}
+	if *profKernels {
+		cmdArgs = append(cmdArgs, "-profile-kernels")
 	}
 	for _, s := range *shapes {
 		cmdArgs = append(cmdArgs, "-shape", s)

@@ -27,7 +27,7 @@ Usage:
   onnxc build --bin MODEL -o FILE [--shape ...]                  build a static binary
   onnxc run MODEL --input NAME=FILE ... [--output-dir DIR]       compile (cached) and run
   onnxc test DIR... [-q]                                         run backend-layout test cases
-  onnxc bench MODEL [--shape NAME=DIMS ...] [--threads T] [--runs R] [--cpuprofile FILE]
+  onnxc bench MODEL [--shape NAME=DIMS ...] [--threads T] [--runs R] [--cpuprofile FILE] [--profile-kernels]
   onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS]
   onnxc ops                                                      list supported ops
   onnxc version                                                  print onnxc's version

@@ -597,6 +597,7 @@ func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, st
 		b.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Lit(i)), jen.Err())),
 		)
+		b.Id("s").Dot("x").Dot("Tick").Call(jen.Lit(i))
 	}
 }
 
@@ -632,12 +633,15 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 	if len(inDefs) > 0 {
 		f.Var().Defs(inDefs...)
 	}
-	var descs []jen.Code
+	var descs, kernels []jen.Code
 	for _, n := range gen.nodes {
 		descs = append(descs, jen.Lit(n.Describe()))
+		kernels = append(kernels, jen.Lit(fmt.Sprintf("%-20s %s -> %s", gen.kernel(n).Entry, n.Describe(), outTypes(n))))
 	}
 	f.Comment("nodeNames describes each node for errors.")
 	f.Var().Id("nodeNames").Op("=").Index().String().Values(descs...)
+	f.Comment("Kernels names each node's kernel entry, node and output types, for runtime.ProfileKernels.")
+	f.Var().Id("Kernels").Op("=").Index().String().Values(kernels...)
 
 	f.Comment("Run runs the model once. Outputs are fresh tensors owned by the caller.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Run").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs")).Params(jen.Id("Outputs"), jen.Error()).Block(
@@ -677,6 +681,7 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		for i, v := range g.Inputs {
 			b.Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v])).Op("=").Op("*").Id("in").Dot(inFields[i])
 		}
+		b.Id("s").Dot("x").Dot("Tick").Call(jen.Lit(-1))
 		gen.emitNodes(b, g, params, starts)
 		for i, v := range g.Outputs {
 			field := jen.Id("out").Dot(outFields[i])
