@@ -6,8 +6,10 @@ package compiler
 import (
 	"errors"
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -154,6 +156,9 @@ func Generate(m *ir.Model, pkg, source string) (gogen.Files, error) {
 	if pkg == "" {
 		pkg = PackageName(source)
 	}
+	if !token.IsIdentifier(pkg) || pkg == "_" {
+		return nil, fmt.Errorf("package name %q is not a Go identifier (letters, digits and _, not a keyword)", pkg)
+	}
 	p, err := ops.LowerModel(m)
 	if err != nil {
 		return nil, err
@@ -178,25 +183,44 @@ func PackageName(path string) string {
 	return b.String()
 }
 
-// WritePackage writes files into dir atomically: each file goes to a temporary name in dir and
-// is renamed into place, so an interrupted build never leaves a half-written package.
+// WritePackage writes files into dir as one step: every file first goes to a temporary name
+// in dir, and only when all are written (a full disk fails here) are they renamed into place,
+// so a failed build never leaves a new model.go beside an old weights.bin.
 func WritePackage(dir string, files gogen.Files) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for name, data := range files {
-		if err := WriteFileAtomic(filepath.Join(dir, name), data, 0o644); err != nil {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	tmps := make([]string, 0, len(names))
+	defer func() {
+		for _, tmp := range tmps {
+			os.Remove(tmp) // gone already once renamed
+		}
+	}()
+	for _, name := range names {
+		tmp, err := writeTemp(filepath.Join(dir, name), files[name], 0o644)
+		if err != nil {
+			return err
+		}
+		tmps = append(tmps, tmp)
+	}
+	for i, name := range names {
+		if err := os.Rename(tmps[i], filepath.Join(dir, name)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// WriteFileAtomic writes data to a temporary file beside path and renames it into place.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+// writeTemp writes data to a new temporary file beside path and returns its name.
+func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return "", err
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
@@ -206,13 +230,24 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err == nil {
 		err = os.Chmod(tmp, perm)
 	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
 	if err != nil {
 		os.Remove(tmp)
+		return "", err
 	}
-	return err
+	return tmp, nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it into place.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := writeTemp(path, data, perm)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 func detectPaddle(path string) bool { return paddle.Detect(path) }

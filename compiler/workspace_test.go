@@ -26,3 +26,29 @@ func TestWorkspaceDropsStaleRuntimeFiles(t *testing.T) {
 		t.Errorf("runtime not written: %v", err)
 	}
 }
+
+// A package write that fails part way (here: a file, written after model.go, whose folder does not exist, as a full
+// disk fails a write) changes nothing: the old files stay and no temporary file is left.
+func TestWritePackageAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "model.go")
+	if err := os.WriteFile(old, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WritePackage(dir, map[string][]byte{"model.go": []byte("new"), "zz/weights.bin": []byte("w")})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if b, _ := os.ReadFile(old); string(b) != "old" {
+		t.Errorf("model.go is %q after a failed write", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left behind: %v", ents)
+	}
+	if err := WritePackage(dir, map[string][]byte{"model.go": []byte("new"), "weights.bin": []byte("w")}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(old); string(b) != "new" {
+		t.Errorf("model.go is %q", b)
+	}
+}

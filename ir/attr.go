@@ -71,17 +71,44 @@ type AttrError struct {
 }
 
 func (e *AttrError) Error() string {
-	return fmt.Sprintf("%s: attribute %q is not %s", e.Node.Describe(), e.Name, e.Want)
+	got := "absent"
+	if a, ok := e.Node.Attr(e.Name); ok {
+		got = a.Kind.String()
+	}
+	return fmt.Sprintf("%s: attribute %q is %s, want %s", e.Node.Describe(), e.Name, got, e.Want)
 }
 
 func (k AttrKind) String() string {
 	return [...]string{"?", "int", "float", "string", "tensor", "graph", "ints", "floats", "strings", "type"}[k]
 }
 
+// The typed getters return the attribute's value, or def when it is absent. An attribute of
+// another kind also gives def, and the node records the mismatch (AttrErr): inference and
+// lowering report it, so that a model's "perm" given as a string is an error that names the
+// node, not a silent default.
+
+// mismatch records the first attribute read as a kind it does not have.
+func (n *Node) mismatch(name string, want AttrKind) {
+	if n.attrErr == nil {
+		n.attrErr = &AttrError{Node: n, Name: name, Want: want}
+	}
+}
+
+// AttrErr is the first attribute that an op's definition read as a kind it does not have.
+func (n *Node) AttrErr() error {
+	if n.attrErr == nil {
+		return nil
+	}
+	return n.attrErr
+}
+
 // GetInt returns an int attribute or def when absent.
 func (n *Node) GetInt(name string, def int64) int64 {
-	if a, ok := n.Attr(name); ok && a.Kind == AttrInt {
-		return a.Int
+	if a, ok := n.Attr(name); ok {
+		if a.Kind == AttrInt {
+			return a.Int
+		}
+		n.mismatch(name, AttrInt)
 	}
 	return def
 }
@@ -95,49 +122,65 @@ func (n *Node) GetFloat(name string, def float64) float64 {
 		case AttrInt:
 			return float64(a.Int)
 		}
+		n.mismatch(name, AttrFloat)
 	}
 	return def
 }
 
 // GetString returns a string attribute or def when absent.
 func (n *Node) GetString(name, def string) string {
-	if a, ok := n.Attr(name); ok && a.Kind == AttrString {
-		return a.Str
+	if a, ok := n.Attr(name); ok {
+		if a.Kind == AttrString {
+			return a.Str
+		}
+		n.mismatch(name, AttrString)
 	}
 	return def
 }
 
 // GetInts returns an ints attribute or def when absent.
 func (n *Node) GetInts(name string, def []int64) []int64 {
-	if a, ok := n.Attr(name); ok && (a.Kind == AttrInts || a.Kind == AttrInt) {
-		if a.Kind == AttrInt {
+	if a, ok := n.Attr(name); ok {
+		switch a.Kind {
+		case AttrInts:
+			return a.Ints
+		case AttrInt:
 			return []int64{a.Int}
 		}
-		return a.Ints
+		n.mismatch(name, AttrInts)
 	}
 	return def
 }
 
 // GetFloats returns a floats attribute or def when absent.
 func (n *Node) GetFloats(name string, def []float64) []float64 {
-	if a, ok := n.Attr(name); ok && a.Kind == AttrFloats {
-		return a.Floats
+	if a, ok := n.Attr(name); ok {
+		if a.Kind == AttrFloats {
+			return a.Floats
+		}
+		n.mismatch(name, AttrFloats)
 	}
 	return def
 }
 
 // GetStrings returns a strings attribute or def when absent.
 func (n *Node) GetStrings(name string, def []string) []string {
-	if a, ok := n.Attr(name); ok && a.Kind == AttrStrings {
-		return a.Strings
+	if a, ok := n.Attr(name); ok {
+		if a.Kind == AttrStrings {
+			return a.Strings
+		}
+		n.mismatch(name, AttrStrings)
 	}
 	return def
 }
 
 // GetTensor returns a tensor attribute or nil.
 func (n *Node) GetTensor(name string) *runtime.Tensor {
-	if a, ok := n.Attr(name); ok && a.Kind == AttrTensor {
-		return a.Tensor
+	if a, ok := n.Attr(name); ok {
+		if a.Kind == AttrTensor {
+			return a.Tensor
+		}
+		n.mismatch(name, AttrTensor)
 	}
 	return nil
 }

@@ -178,6 +178,8 @@ type Node struct {
 	// OpID is (Domain, Op) interned: compare and index by it rather than by strings.
 	OpID  OpID
 	Graph *Graph
+	// attrErr is the first attribute read as the wrong kind (AttrErr).
+	attrErr *AttrError
 }
 
 // Region is a named nested graph of a node.

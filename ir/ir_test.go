@@ -96,3 +96,20 @@ func TestNodeOpIDAndRegions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Reading an attribute as a kind it does not have gives the default and records an error
+// that names the node and both kinds; ints also read a single int, floats an int.
+func TestAttrKindMismatch(t *testing.T) {
+	m := ir.NewModel("t")
+	n := m.Graph.NewNode("Transpose", "", "tr", nil, 1, ir.String("perm", "abc"), ir.Int("k", 2))
+	if got := n.GetInts("k", nil); len(got) != 1 || got[0] != 2 || n.GetFloat("k", 0) != 2 || n.AttrErr() != nil {
+		t.Fatalf("widening reads failed: %v %v", got, n.AttrErr())
+	}
+	if got := n.GetInts("perm", []int64{7}); len(got) != 1 || got[0] != 7 {
+		t.Fatalf("mismatched read gave %v, want the default", got)
+	}
+	err := n.AttrErr()
+	if err == nil || !strings.Contains(err.Error(), `Transpose node "tr": attribute "perm" is string, want ints`) {
+		t.Fatalf("AttrErr = %v", err)
+	}
+}

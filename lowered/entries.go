@@ -23,6 +23,7 @@ const (
 	ConcatFromSequence          // parameters: ConcatFromSequenceParams
 	ConstantOfShape             // parameters: ConstantOfShapeParams
 	Conv                        // parameters: ConvParams
+	ConvBlocked                 // parameters: ConvGeomParams
 	ConvDepthwise               // parameters: ConvGeomParams
 	ConvDirect                  // parameters: ConvGeomParams
 	ConvDot                     // parameters: ConvGeomParams
@@ -149,6 +150,7 @@ var entryNames = [numEntries]string{
 	ConcatFromSequence:    "ConcatFromSequence",
 	ConstantOfShape:       "ConstantOfShape",
 	Conv:                  "Conv",
+	ConvBlocked:           "ConvBlocked",
 	ConvDepthwise:         "ConvDepthwise",
 	ConvDirect:            "ConvDirect",
 	ConvDot:               "ConvDot",

@@ -97,6 +97,9 @@ const (
 	// PackGemmB: Groups K x N matrices (N x K when Trans) as the B operand (Gemm's and
 	// MatMul's constant weights).
 	PackGemmB
+	// PackConvBlocked: the M x K x N weights (output channels, input channels, kernel volume)
+	// of a ConvBlocked, in its tiles of output channel blocks (runtime.PackConvBlocked).
+	PackConvBlocked
 	// PackQGemmB: a K x N int8 matrix (N x K when Trans) as the B operand of the u8 x s8
 	// product of dynamic quantization, with its column sums.
 	PackQGemmB
@@ -110,6 +113,17 @@ type Prepack struct {
 	Groups  int
 	M, K, N int
 	Trans   bool
+}
+
+// Pack packs the constant t as p says, in the CPU backend's layout.
+func (p Prepack) Pack(t *runtime.Tensor) (*runtime.Tensor, error) {
+	switch p.Layout {
+	case PackConvBlocked:
+		return runtime.PackConvBlocked(t, p.M, p.K, p.N)
+	case PackQGemmB:
+		return runtime.PackQGemmOperand(t, p.K, p.N, p.Trans)
+	}
+	return runtime.PackGemmOperand(t, p.Layout == PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
 }
 
 // Graph is one graph's kernels in execution order.

@@ -322,8 +322,10 @@ func lowerConvParams(n *ir.Node, xi, wi int) (*runtime.ConvParams, error) {
 // lowerConv lowers Conv and FusedConv (with its activation act, alpha, beta). Float32 operands
 // with static channels, kernel and spatial dims get the entry of the algorithm that suits them,
 // the geometry resolved (runtime.ConvGeomParams): ConvDepthwise for one input channel per group,
-// ConvDot for at most runtime.ConvDotMaxOut output positions, ConvDirect for 3x3 kernels with
-// unit strides and dilations in one group, ConvPointwise for 1x1 kernels with unit strides and
+// ConvDot for at most runtime.ConvDotMaxOut output positions, ConvBlocked (weights prepacked)
+// for the other dense convolutions in one group of 1-D or 2-D windows with channels in multiples
+// of 16, but 1x1 ones with unit strides and no padding, ConvDirect for 3x3 kernels with unit
+// strides and dilations in one group, ConvPointwise for 1x1 kernels with unit strides and
 // no padding, ConvGemm (im2col GEMM) for the rest. Anything else runs the
 // general runtime.Conv, which decides when it runs.
 func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
@@ -345,6 +347,15 @@ func lowerConv(n *ir.Node, act runtime.Act, alpha, beta float32) (Call, error) {
 			fn = lowered.ConvDepthwise
 		case outVol <= runtime.ConvDotMaxOut:
 			fn = lowered.ConvDot
+		case !pointwise && n.Input(1).Const != nil && runtime.CvBlockedFits(g.C, g.M, g.Group, g.In):
+			kv := 1
+			for _, k := range g.Kernel {
+				kv *= k
+			}
+			g.PackedW = true
+			c := K(lowered.ConvBlocked, g)
+			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackConvBlocked, Groups: 1, M: g.M, K: g.C, N: kv}}
+			return c, nil
 		case direct:
 			fn = lowered.ConvDirect
 		case pointwise:

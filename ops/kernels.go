@@ -28,6 +28,7 @@ var refKernels = [...]any{
 	lowered.ConcatFromSequence:    runtime.ConcatFromSequence,
 	lowered.ConstantOfShape:       runtime.ConstantOfShape,
 	lowered.Conv:                  runtime.Conv,
+	lowered.ConvBlocked:           runtime.ConvBlocked,
 	lowered.ConvDepthwise:         runtime.ConvDepthwise,
 	lowered.ConvDirect:            runtime.ConvDirect,
 	lowered.ConvDot:               runtime.ConvDot,

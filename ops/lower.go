@@ -38,6 +38,9 @@ func LowerNode(n *ir.Node) (*lowered.Kernel, error) {
 		return nil, err
 	}
 	c, err := d.Lower(n)
+	if aerr := n.AttrErr(); aerr != nil {
+		err = aerr
+	}
 	if err != nil {
 		return nil, err
 	}

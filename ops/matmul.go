@@ -31,6 +31,25 @@ func init() {
 			return K(lowered.MatMul, &struct{}{}), nil
 		},
 	})
+	// onnxc.MatMulBias(A, B, bias) is MatMul(A, B) + bias for a constant float32 matrix B and
+	// a bias of one value per column (passes/fuse.go makes it from a Linear layer's MatMul and
+	// Add): the GEMM adds the bias as it stores C.
+	Register(&Def{
+		Op: "MatMulBias", Domain: FusedDomain, MinIn: 3, MaxIn: 3, MinOut: 1, MaxOut: 1,
+		Doc: "MatMul by a constant matrix plus a bias per column (made by fusion)",
+		Infer: func(n *ir.Node) error {
+			return mmInfer(n, InType(n, 0), InType(n, 1), runtime.Float32)
+		},
+		Lower: func(n *ir.Node) (Call, error) {
+			pk, ok := prepackB(n, 1, false)
+			if !ok || InType(n, 0).DType != runtime.Float32 || InType(n, 0).Rank() < 1 {
+				return Call{}, Errorf(n, "want float32 A and a constant float32 matrix B")
+			}
+			c := K(lowered.MatMulPackedB, &runtime.MatMulPackedParams{K: pk.K, N: pk.N, Bias: true})
+			c.Prepack = []lowered.Prepack{pk}
+			return c, nil
+		},
+	})
 	Register(&Def{
 		Op: "MatMulInteger", MinIn: 2, MaxIn: 4, MinOut: 1, MaxOut: 1,
 		Doc: "matmul of 8-bit integers less their zero points, in int32",

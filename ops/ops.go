@@ -101,10 +101,7 @@ func (c Call) Run(x *runtime.Exec, out, in []*runtime.Tensor) error {
 
 // PackConst packs a constant operand as p says, in the CPU backend's layout.
 func PackConst(t *runtime.Tensor, p lowered.Prepack) (*runtime.Tensor, error) {
-	if p.Layout == lowered.PackQGemmB {
-		return runtime.PackQGemmOperand(t, p.K, p.N, p.Trans)
-	}
-	return runtime.PackGemmOperand(t, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
+	return p.Pack(t)
 }
 
 // registry is indexed by interned op identity; nodes carry theirs, so finding a node's

@@ -39,7 +39,9 @@ func init() {
 				if err != nil {
 					return Call{}, err
 				}
-				return K(row.kernel, p), nil
+				c := K(row.kernel, p)
+				c.Prepack = rnPrepack(n, p, row.gates)
+				return c, nil
 			},
 		})
 	}
@@ -166,4 +168,31 @@ func inferRecurrent(n *ir.Node, gates int, defaults []string) error {
 		}
 	}
 	return nil
+}
+
+// rnPrepack prepacks constant float32 W and R (each direction's transpose, as the B operand of
+// the per-step products) when X is float32, and records it in p. GRU without
+// linear_before_reset multiplies by R's candidate rows separately, which need not start at a
+// panel, so it reads R as it is.
+func rnPrepack(n *ir.Node, p *runtime.RecurrentParams, gates int) []lowered.Prepack {
+	if InType(n, 0).DType != runtime.Float32 {
+		return nil
+	}
+	var pk []lowered.Prepack
+	for i, packed := range []*bool{&p.PackedW, &p.PackedR} {
+		if i == 1 && n.Op == "GRU" && !p.LinearBefore {
+			continue
+		}
+		w := n.Input(1 + i)
+		if w == nil || w.Const == nil || w.Const.DType != runtime.Float32 || len(w.Const.Shape) != 3 {
+			continue
+		}
+		dirs, gh, k := w.Const.Shape[0], w.Const.Shape[1], w.Const.Shape[2]
+		if dirs == 0 || gh == 0 || k == 0 || gh%gates != 0 {
+			continue
+		}
+		*packed = true
+		pk = append(pk, lowered.Prepack{Input: 1 + i, Layout: lowered.PackGemmB, Groups: dirs, K: k, N: gh, Trans: true})
+	}
+	return pk
 }

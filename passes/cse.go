@@ -24,8 +24,8 @@ import (
 // are left alone.
 func CSE(m *ir.Model) error {
 	seed := maphash.MakeSeed()
+	uses := ir.NewUses(m.Graph) // once for all graphs: per graph would be quadratic in the nesting
 	m.Graph.Walk(func(g *ir.Graph) {
-		uses := ir.NewUses(g)
 		cseConsts(g, uses, seed)
 		cseNodes(g, uses)
 	})

@@ -13,12 +13,15 @@ const maxFoldBytes = 64 << 20
 // Fold evaluates at compile time every node whose inputs are all constants (and ops like Shape
 // whose outputs follow from static types), with the ops' reference kernels, replacing their
 // outputs with constants. Each replacement can make more inputs constant and more types known,
-// so it alternates with inference until nothing changes. Then what is known only as
+// so it alternates with inference until nothing changes. An If whose condition becomes a
+// constant is replaced by the branch it takes (inlineIfs), and nodes that only copy their
+// input go (dropCopies). Then what is known only as
 // expressions of the symbolic input dims becomes ShapeValue kernels (shapeValues).
 func Fold(m *ir.Model) error {
 	x := runtime.NewExec(nil)
 	for {
-		changed := false
+		changed := inlineIfs(m.Graph)
+		changed = dropCopies(m.Graph) || changed
 		var err error
 		m.Graph.Walk(func(g *ir.Graph) {
 			if err != nil {

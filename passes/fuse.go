@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/ops"
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -880,6 +881,9 @@ func matMulAddToGemm(f *fuser, n, p *ir.Node) bool {
 		c = n.Inputs[0]
 	}
 	a, b := p.Inputs[0], p.Inputs[1]
+	if matMulBias(f, n, p, c) {
+		return true
+	}
 	if c == y || !floatF32or64(y) || a.Type.Rank() != 2 || b.Type.Rank() != 2 || c.Type.DType != y.Type.DType ||
 		!sameShape(y.Type, n.Outputs[0].Type) || c.Type.Rank() < 0 || c.Type.Rank() > 2 {
 		return false
@@ -895,5 +899,32 @@ func matMulAddToGemm(f *fuser, n, p *ir.Node) bool {
 		}
 	}
 	f.merge(n, p, "Gemm", "", p.Name, []*ir.Value{a, b, c}, nil)
+	return true
+}
+
+// matMulBias makes MatMul(a, B) + c, for A of rank 3 or more (Gemm takes matrices), B a
+// constant float32 matrix and c one value per column ([N], or [1, ..., 1, N]), one
+// onnxc.MatMulBias, whose GEMM adds c as it stores the product.
+func matMulBias(f *fuser, n, p *ir.Node, c *ir.Value) bool {
+	y := p.Outputs[0]
+	a, b := p.Inputs[0], p.Inputs[1]
+	if c == y || !isF32(y) || !isF32(a) || a.Type.Rank() < 3 || b.Const == nil || b.Const.DType != runtime.Float32 ||
+		len(b.Const.Shape) != 2 || c.Const == nil || !isF32(c) || !sameShape(y.Type, n.Outputs[0].Type) {
+		return false
+	}
+	cs := c.Const.Shape
+	if len(cs) == 0 || len(cs) > len(y.Type.Shape) || cs[len(cs)-1] != b.Const.Shape[1] {
+		return false
+	}
+	for _, d := range cs[:len(cs)-1] {
+		if d != 1 {
+			return false
+		}
+	}
+	bias := c
+	if len(cs) > 1 {
+		bias = n.Graph.AddConst(c.Name, f32Tensor(constF64(c), cs[len(cs)-1]))
+	}
+	f.merge(n, p, "MatMulBias", ops.FusedDomain, p.Name, []*ir.Value{a, b, bias}, nil)
 	return true
 }

@@ -235,11 +235,21 @@ var fuseCases = []struct {
 		remarks: []string{`fused MatMul+Add+Relu at node "fc"`},
 	},
 	{
-		name:  "batched matmul+add stays",
+		name:  "batched matmul+bias",
 		shape: []int{2, 5, 7},
 		build: func(b *fb, x *ir.Value) []*ir.Value {
 			y := b.node("MatMul", "fc", []*ir.Value{x, b.rand(-1, 1, 7, 3)})
-			return []*ir.Value{b.node("Add", "", []*ir.Value{y, b.rand(-1, 1, 3)})}
+			return []*ir.Value{b.node("Add", "", []*ir.Value{b.rand(-1, 1, 1, 1, 3), y})}
+		},
+		ops:     []string{"onnxc.MatMulBias"},
+		remarks: []string{`fused MatMul+Add at node "fc"`},
+	},
+	{
+		name:  "batched matmul+add of a matrix stays",
+		shape: []int{2, 5, 7},
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			y := b.node("MatMul", "fc", []*ir.Value{x, b.rand(-1, 1, 7, 3)})
+			return []*ir.Value{b.node("Add", "", []*ir.Value{y, b.rand(-1, 1, 5, 3)})}
 		},
 		ops: []string{"MatMul", "Add"},
 	},

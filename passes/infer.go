@@ -114,6 +114,9 @@ func inferNodes(g *ir.Graph, errs *[]error, lenient bool) {
 		if err != nil && lenient {
 			err = inferLoosely(d, n)
 		}
+		if aerr := n.AttrErr(); aerr != nil {
+			err = aerr
+		}
 		if err != nil {
 			*errs = append(*errs, err)
 			continue

@@ -124,3 +124,15 @@ func TestVerifierReportsAll(t *testing.T) {
 		t.Errorf("want 2 use-before-definition problems reported together, got %d: %v", c, err)
 	}
 }
+
+// A static shape beyond the run-time tensor limit is refused at compile time, naming the node.
+func TestHugeStaticTensorRefused(t *testing.T) {
+	m := ir.NewModel("huge")
+	g := m.Graph
+	y := g.NewNode("ConstantOfShape", "", "cos", []*ir.Value{g.AddConst("s", i64(1000000, 1000000))}, 1).Outputs[0]
+	g.Outputs = []*ir.Value{y}
+	err := passes.Run(m, passes.Options{Verify: true})
+	if err == nil || !strings.Contains(err.Error(), `ConstantOfShape node "cos": output float32[1000000,1000000] would take more than the limit`) {
+		t.Fatalf("got %v", err)
+	}
+}

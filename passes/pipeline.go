@@ -5,8 +5,10 @@ package passes
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
 )
 
 // Pass is one step of the pipeline.
@@ -104,6 +106,9 @@ func Run(m *ir.Model, opt Options) error {
 		if err := runPass(p, m); err != nil {
 			return err
 		}
+		if err := checkSizes(m); err != nil { // inference and folding make shapes static
+			return err
+		}
 		if opt.Verify {
 			if err := ir.Verify(m, p.Typed); err != nil {
 				return fmt.Errorf("IR invalid after pass %s: %w", p.Name, err)
@@ -117,6 +122,42 @@ func Run(m *ir.Model, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// checkSizes refuses, at compile time, a model with a tensor whose static shape exceeds the
+// run-time limit (runtime.MaxTensorBytes): a ConstantOfShape, Expand or Range of absurd size
+// would otherwise build and then fail, or kill the process, on every run.
+func checkSizes(m *ir.Model) error {
+	var err error
+	m.Graph.Walk(func(g *ir.Graph) {
+		for _, n := range g.Nodes {
+			for _, o := range n.Outputs {
+				if err != nil || o == nil {
+					continue
+				}
+				shape, ok := o.Type.StaticShape()
+				if !ok {
+					continue
+				}
+				if bytes, ok := tensorBytes(o.Type.DType, shape); !ok || bytes > runtime.MaxTensorBytes {
+					err = fmt.Errorf("%s: output %s would take more than the limit of %d bytes per tensor (runtime.MaxTensorBytes)", n.Describe(), o.Type, runtime.MaxTensorBytes)
+				}
+			}
+		}
+	})
+	return err
+}
+
+// tensorBytes is the storage of a tensor; ok is false when it overflows int64.
+func tensorBytes(dt runtime.DType, shape []int) (int64, bool) {
+	n := int64(max(dt.Size(), 1))
+	for _, d := range shape {
+		if d < 0 || (d > 0 && n > math.MaxInt64/int64(d)) {
+			return 0, false
+		}
+		n *= int64(d)
+	}
+	return n, true
 }
 
 // runPass turns a panic inside a pass into an error that names the pass, so that no panic

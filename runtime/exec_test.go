@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // countJob counts, per index, how often a parallel loop visited it.
@@ -179,5 +181,33 @@ func TestPoolSerial(t *testing.T) {
 	p.For(0, 1<<20, func(lo, hi int) { calls++ })
 	if calls != 1 {
 		t.Errorf("body called %d times, want 1", calls)
+	}
+}
+
+// TestSpinRecv checks that a spinning receive gets a value sent during the spin, one sent after
+// it (when it has parked), and the close of its channel.
+func TestSpinRecv(t *testing.T) {
+	for _, delay := range []time.Duration{0, poolSpin / 4, 3 * poolSpin} {
+		c := make(chan int, 1)
+		go func() {
+			time.Sleep(delay)
+			c <- 7
+			close(c)
+		}()
+		if v, ok := spinRecv(c, poolSpin); v != 7 || !ok {
+			t.Fatalf("delay %v: got %d, %v", delay, v, ok)
+		}
+		if _, ok := spinRecv(c, poolSpin); ok {
+			t.Fatalf("delay %v: a closed channel gave a value", delay)
+		}
+	}
+	if v, ok := spinRecv(func() chan int { c := make(chan int, 1); c <- 3; return c }(), 0); v != 3 || !ok {
+		t.Fatal("no spin: lost the value")
+	}
+	// A pool with more threads than GOMAXPROCS parks at once instead of holding Ps.
+	p := NewPool(runtime.GOMAXPROCS(0) + 1)
+	defer p.Close()
+	if p.spin != 0 {
+		t.Fatal("an oversubscribed pool spins")
 	}
 }

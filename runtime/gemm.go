@@ -31,7 +31,14 @@ const (
 )
 
 // Scratch slots used by the GEMM driver; kernels that call it use slots below gemmSlotBase.
-const gemmSlotBase = 24
+const (
+	gemmSlotBase    = 24
+	gemmSlotSharedA = gemmSlotBase + 1
+)
+
+// gemmSharedA bounds the size of an A (all batches) that a job packs once for all its column
+// tiles: 1 MB, which stays in L2 while the tiles read it.
+const gemmSharedA = 1 << 18
 
 // gemmMaxBatchDims bounds the batch dims a gemmMat can broadcast over.
 const gemmMaxBatchDims = 8
@@ -169,6 +176,18 @@ func (j *sgemmJob) run(x *Exec) {
 	tm := (j.m + rows - 1) / rows
 	tn := (j.n + nc - 1) / nc
 	tiles := j.batches * tm * tn
+	if tn > 1 && j.packA.data == nil && j.batches*j.m*j.k <= gemmSharedA {
+		// Every column tile would pack the same rows of A (a transformer's 64 tokens against
+		// its weights are split over columns only): pack A once, whole, and let the tiles read
+		// it as a prepacked operand.
+		jj := *j
+		size := PackedGemmALen(1, j.m, j.k)
+		pa := ScratchOf[float32](x, gemmSlotSharedA, j.batches*size)
+		panels := size / (gemmPM * j.k)
+		parFor(gmPool(x), j.batches*panels, gemmPM*j.k, gmPackAJob{dst: pa, a: j.a, m: j.m, k: j.k, panels: panels, alpha: j.alpha})
+		jj.packA, jj.alpha = gemmPacked{data: pa, mod: j.batches}, 1
+		j = &jj
+	}
 	kc := min(gemmKC, j.k)
 	aSize := mc * kc
 	bSize := nc * kc
@@ -325,10 +344,14 @@ func gmPackA(dst []float32, a *gemmMat, b, i0, mc, p0, kc int, alpha float32) {
 			}
 			continue
 		}
-		for r := rows; r < gemmPM; r++ {
-			for p := 0; p < kc; p++ {
-				d[p*gemmPM+r] = 0
-			}
+		if a.cs == 1 && rows == gemmPM {
+			gmPackPanel(d, src[base+ip*a.rs:], a.rs, kc, alpha)
+			continue
+		}
+		if rows < gemmPM {
+			// One sequential clear instead of kc strided stores per padding row: with few rows
+			// (a matrix-vector product) the padding is most of the panel.
+			clear(d)
 		}
 		for r := 0; r < rows; r++ {
 			o := base + (ip+r)*a.rs
@@ -348,6 +371,46 @@ func gmPackA(dst []float32, a *gemmMat, b, i0, mc, p0, kc int, alpha float32) {
 			}
 			for p := 0; p < kc; p++ {
 				d[p*gemmPM+r] = alpha * src[o+p*a.cs]
+			}
+		}
+	}
+}
+
+// gmPackAJob packs panels lo..hi of A, counted over all batches, into dst in the prepacked
+// layout (PackedGemmALen per batch).
+type gmPackAJob struct {
+	dst          []float32
+	a            gemmMat
+	m, k, panels int
+	alpha        float32
+}
+
+func (g gmPackAJob) run(lo, hi int) {
+	for t := lo; t < hi; t++ {
+		b, q := t/g.panels, t%g.panels
+		d := g.dst[(b*g.panels+q)*gemmPM*g.k:]
+		gmPackA(d[:gemmPM*g.k], &g.a, b, q*gemmPM, min(gemmPM, g.m-q*gemmPM), 0, g.k, g.alpha)
+	}
+}
+
+// gmPackPanel packs a full panel of gemmPM rows of depth kc, row r at src[r*rs:], times
+// alpha, into d (d[p*gemmPM+r]). It writes each depth step's gemmPM values together and reads
+// the rows in step, which runs several times faster than a row at a time.
+func gmPackPanel(d, src []float32, rs, kc int, alpha float32) {
+	r0 := src[:kc]
+	r1, r2, r3 := src[rs:][:len(r0)], src[2*rs:][:len(r0)], src[3*rs:][:len(r0)]
+	r4, r5, r6 := src[4*rs:][:len(r0)], src[5*rs:][:len(r0)], src[6*rs:][:len(r0)]
+	r7, r8, r9 := src[7*rs:][:len(r0)], src[8*rs:][:len(r0)], src[9*rs:][:len(r0)]
+	r10, r11 := src[10*rs:][:len(r0)], src[11*rs:][:len(r0)]
+	d = d[:len(r0)*gemmPM]
+	for p := range r0 {
+		q := (*[gemmPM]float32)(d[p*gemmPM:])
+		q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
+		q[4], q[5], q[6], q[7] = r4[p], r5[p], r6[p], r7[p]
+		q[8], q[9], q[10], q[11] = r8[p], r9[p], r10[p], r11[p]
+		if alpha != 1 {
+			for r := range q {
+				q[r] *= alpha
 			}
 		}
 	}

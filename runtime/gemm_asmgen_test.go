@@ -98,8 +98,16 @@ func gemmGenAVX512() []byte {
 					p("\tVMOVUPS %d(DI)(R10*1), Z%d", bstep*u, breg+1)
 				}
 				for r := 0; r < mr; r++ {
+					if nv == 1 {
+						p("\tVFMADD231PS.BCST %d(SI), Z%d, Z%d", astep*u+4*r, breg, set*mr+r)
+						continue
+					}
+					// Two FMAs read each A value: broadcast it once into a register rather
+					// than load it in both.
+					areg := 28 + r%4
+					p("\tVBROADCASTSS %d(SI), Z%d", astep*u+4*r, areg)
 					for v := 0; v < nv; v++ {
-						p("\tVFMADD231PS.BCST %d(SI), Z%d, Z%d", astep*u+4*r, breg+v, set*mr*nv+nv*r+v)
+						p("\tVFMADD231PS Z%d, Z%d, Z%d", areg, breg+v, set*mr*nv+nv*r+v)
 					}
 				}
 			}

@@ -58,6 +58,11 @@ func (e *gemmEpilogue) apply(c []float32, ldc, b, i0, j0, mr, nr int) {
 					row[q] += bias + rr[q]
 				}
 			}
+		case cb != nil && e.rowBias == nil:
+			// A Linear layer's bias: the vector add, then the columns it leaves.
+			for q := arithVec(BinaryAdd, row, row, cb); q < len(row); q++ {
+				row[q] += cb[q]
+			}
 		case cb != nil:
 			for q := range row {
 				row[q] += bias + cb[q]

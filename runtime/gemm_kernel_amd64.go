@@ -112,19 +112,19 @@ var sgemmKernelsZ = [gemmPM + 1]sgemmKernelZ{nil,
 // 32 columns (two B panels) at a time; the A panel stays in L1 while B streams from L2.
 func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps int, c []float32, ldc int, store bool, ep *gemmEpilogue, b, i0, j0 int) {
 	const nr32 = 2 * gemmPN
-	for ir := 0; ir < mc; ir += gemmPM {
-		mr := min(gemmPM, mc-ir)
-		kern := sgemmKernelsZ[mr]
-		ap := pa[ir/gemmPM*aps:]
-		_ = ap[kc*gemmPM-1]
-		for jr := 0; jr < nc; jr += nr32 {
-			nr := min(nr32, nc-jr)
-			bp := pb[jr/gemmPN*bps:]
-			last := kc*gemmPN - 1
-			if nr > gemmPN {
-				last += bps
-			}
-			_ = bp[last]
+	for jr := 0; jr < nc; jr += nr32 {
+		nr := min(nr32, nc-jr)
+		bp := pb[jr/gemmPN*bps:]
+		last := kc*gemmPN - 1
+		if nr > gemmPN {
+			last += bps
+		}
+		_ = bp[last]
+		for ir := 0; ir < mc; ir += gemmPM {
+			mr := min(gemmPM, mc-ir)
+			kern := sgemmKernelsZ[mr]
+			ap := pa[ir/gemmPM*aps:]
+			_ = ap[kc*gemmPM-1]
 			co := ir*ldc + jr
 			_ = c[co+(mr-1)*ldc+nr-1]
 			kern(kc, &ap[0], &bp[0], bps, &c[co], ldc, nr, store)

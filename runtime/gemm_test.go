@@ -468,3 +468,26 @@ func BenchmarkSgemmEpilogue(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSgemmSmallM runs the products of a d384 transformer encoder at 64 tokens: few rows
+// against constant (prepacked) weights, where packing A and the split over threads matter more
+// than for square products.
+func BenchmarkSgemmSmallM(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	for _, s := range [][3]int{{64, 384, 1152}, {64, 384, 1536}, {64, 1536, 384}} {
+		m, k, n := s[0], s[1], s[2]
+		a, c := gmRand(r, m*k), make([]float32, m*n)
+		packed := PackGemmB(gmRand(r, k*n), 1, k, n, false)
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%dx%dx%d/threads=%d", m, k, n, threads), func(b *testing.B) {
+				pool := NewPool(threads)
+				defer pool.Close()
+				x := NewExec(pool)
+				for i := 0; i < b.N; i++ {
+					sgemmPackedB(x, false, m, n, k, 1, a, k, packed, c, n, false, nil)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

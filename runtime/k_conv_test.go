@@ -783,14 +783,20 @@ func TestConvDirect(t *testing.T) {
 		if err := ConvDirect(x, p, []*Tensor{y}, in); err != nil {
 			t.Fatal(err)
 		}
-		for i := range want {
-			v := float64(want[i])
-			if zs != nil {
-				v += float64(zs[i])
-			}
-			want[i] = float32(actNaive(name, nil, v))
-		}
+		cvtActZ(want, zs, name, nil)
 		gmClose(t, fmt.Sprintf("case %d: x %v w %v pads %v act %q z %v", it, xs, ws, pads, name, zs != nil), Data[float32](y), want, 1e-5)
+	}
+}
+
+// cvtActZ turns the reference convolution want into act(want + zs) (zs optional), the
+// activation named name with parameters prm.
+func cvtActZ(want, zs []float32, name string, prm []float32) {
+	for i := range want {
+		v := float64(want[i])
+		if zs != nil {
+			v += float64(zs[i])
+		}
+		want[i] = float32(actNaive(name, prm, v))
 	}
 }
 

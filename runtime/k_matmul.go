@@ -294,7 +294,12 @@ func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
 			y = Data[float32](Y)
 		}
 		acc := false
-		if cst != nil {
+		var bias []float32
+		switch {
+		case cst != nil && packed != nil && cst[0] == 0 && cst[1] == 1 && p.Beta == 1:
+			// A bias per column (a Linear layer's) is added as the GEMM stores C.
+			bias, _ = cvF32(x, C, mmSlotC)
+		case cst != nil:
 			c, _ := cvF32(x, C, mmSlotC)
 			gmFillBias(y, m, n, c, cst, float32(p.Beta))
 			acc = true
@@ -303,7 +308,7 @@ func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
 			if packed.DType != Float32 || packed.Len() != PackedGemmBLen(1, k, n) {
 				return fmt.Errorf("prepacked weights have %d values, want %d", packed.Len(), PackedGemmBLen(1, k, n))
 			}
-			sgemmPackedB(x, p.TransA, m, n, k, float32(p.Alpha), a, lda, Data[float32](packed), y, n, acc)
+			sgemmPackedB(x, p.TransA, m, n, k, float32(p.Alpha), a, lda, Data[float32](packed), y, n, acc, bias)
 		} else {
 			sgemm(x, p.TransA, p.TransB, m, n, k, float32(p.Alpha), a, lda, b, ldb, y, n, acc)
 		}

@@ -5,9 +5,11 @@ import "fmt"
 // Products by constant weights prepacked at compile time (PackGemmB): the packed panels come
 // after the node's inputs and the GEMM reads them in place instead of packing B on every run.
 
-// sgemmPackedB computes C (m x n, row stride ldc) (+)= alpha * op(A) * B, B prepacked.
-func sgemmPackedB(x *Exec, transA bool, m, n, k int, alpha float32, a []float32, lda int, pb []float32, c []float32, ldc int, acc bool) {
+// sgemmPackedB computes C (m x n, row stride ldc) (+)= alpha * op(A) * B + bias, B
+// prepacked, bias (nil: none) one value per column, added as C is stored.
+func sgemmPackedB(x *Exec, transA bool, m, n, k int, alpha float32, a []float32, lda int, pb []float32, c []float32, ldc int, acc bool, bias []float32) {
 	j := sgemmJob{m: m, n: n, k: k, batches: 1, alpha: alpha, c: gemmView(c, ldc, 1, 0), acc: acc}
+	j.ep.colBias = bias
 	j.a = gemmView(a, lda, 1, 0)
 	if transA {
 		j.a.rs, j.a.cs = 1, lda
@@ -16,14 +18,26 @@ func sgemmPackedB(x *Exec, transA bool, m, n, k int, alpha float32, a []float32,
 	j.run(x)
 }
 
-// MatMulPackedParams configures MatMulPackedB: B is a constant K x N matrix.
-type MatMulPackedParams struct{ K, N int }
+// MatMulPackedParams configures MatMulPackedB: B is a constant K x N matrix. With Bias, input
+// 2 is a bias of N values added to every row (onnxc.MatMulBias, a Linear layer's MatMul + Add).
+type MatMulPackedParams struct {
+	K, N int
+	Bias bool
+}
 
 // MatMulPackedB is float32 MatMul of A [..., M, K] (or [K]) by a constant K x N matrix, given
-// as input 1 and, prepacked, as input 2. All of A's rows go through one GEMM.
+// as input 1 and, prepacked, as the last input, plus the bias when p.Bias. All of A's rows go
+// through one GEMM, which adds the bias as it stores them.
 func MatMulPackedB(x *Exec, p *MatMulPackedParams, out, in []*Tensor) error {
 	defer x.Release(x.Mark())
-	A, packed := in[0], in[2]
+	A, packed := in[0], in[len(in)-1]
+	var bias []float32
+	if p.Bias {
+		if in[2].DType != Float32 || in[2].Len() != p.N {
+			return fmt.Errorf("bias is %s with %d values, want float32 with %d", in[2].DType, in[2].Len(), p.N)
+		}
+		bias = Data[float32](in[2])
+	}
 	r := len(A.Shape)
 	if A.DType != Float32 || r == 0 || A.Shape[r-1] != p.K {
 		return fmt.Errorf("matmul of %s %v by a %dx%d matrix", A.DType, A.Shape, p.K, p.N)
@@ -48,6 +62,6 @@ func MatMulPackedB(x *Exec, p *MatMulPackedParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
-	sgemmPackedB(x, false, rows, p.N, p.K, 1, Data[float32](A), p.K, Data[float32](packed), Data[float32](Y), p.N, false)
+	sgemmPackedB(x, false, rows, p.N, p.K, 1, Data[float32](A), p.K, Data[float32](packed), Data[float32](Y), p.N, false, bias)
 	return nil
 }

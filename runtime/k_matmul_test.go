@@ -271,5 +271,15 @@ func TestGemmRandom(t *testing.T) {
 			}
 			gmClose(t, name+" "+dt.String(), mmtF32(mmtF64(y)), mmtF32(want), 1e-5)
 		}
+		// B prepacked, as the compiler lowers constant weights (a bias per column then runs
+		// in the GEMM's epilogue).
+		pp := *p
+		pp.PackedB = true
+		packed := PackGemmB(Data[float32](B), 1, k, n, transB)
+		y := New(Float32)
+		if err := Gemm(NewExec(nil), &pp, []*Tensor{y}, append(append([]*Tensor(nil), in...), FromFloat32([]int{len(packed)}, packed))); err != nil {
+			t.Fatalf("%s prepacked: %v", name, err)
+		}
+		gmClose(t, name+" prepacked", mmtF32(mmtF64(y)), mmtF32(want), 1e-5)
 	}
 }

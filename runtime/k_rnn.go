@@ -23,6 +23,13 @@ type RecurrentParams struct {
 	Clip         float32 // when > 0, gate pre-activations are clipped to [-Clip, Clip]
 	LinearBefore bool    // GRU linear_before_reset
 	InputForget  bool    // LSTM input_forget: the forget gate is 1 - the input gate
+	// PackedW and PackedR say that W (R) is a float32 constant whose prepacked form, each
+	// direction's transpose packed as PackGemmB, follows the node's inputs (W's before R's),
+	// so that the products by it read the panels in place instead of packing them every call;
+	// the original's data is then not read (a compiled model stores only its shape). GRU
+	// without linear_before_reset reads R's candidate rows as they are, so its R is never
+	// packed.
+	PackedW, PackedR bool
 }
 
 // Recurrent directions (RecurrentParams.Direction).
@@ -166,12 +173,17 @@ func rnApply[T float32 | float64](a *rnAct, v []T, clip float64) {
 }
 
 // rnMatMulT computes C = A · Bᵀ for row-major A (m x k, row stride lda), B (n x k, row stride
-// ldb) and C (m x n, row stride ldc).
-func rnMatMulT[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+// ldb) and C (m x n, row stride ldc). When packed is not nil it is B's PackGemmB form (of
+// Bᵀ, over B's first n rows) and b is not read.
+func rnMatMulT[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T, ldb int, packed []float32, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if af, ok := any(a).([]float32); ok {
+		if packed != nil {
+			sgemmPackedB(x, false, m, n, k, 1, af, lda, packed, any(c).([]float32), ldc, false, nil)
+			return
+		}
 		sgemm(x, false, true, m, n, k, 1, af, lda, any(b).([]float32), ldb, any(c).([]float32), ldc, false)
 		return
 	}
@@ -199,6 +211,13 @@ const (
 )
 
 func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in []*Tensor) error {
+	var packW, packR *Tensor
+	if p.PackedR {
+		packR, in = in[len(in)-1], in[:len(in)-1]
+	}
+	if p.PackedW {
+		packW, in = in[len(in)-1], in[:len(in)-1]
+	}
 	X, W, R := in[0], in[1], in[2]
 	if len(X.Shape) != 3 || len(W.Shape) != 3 || len(R.Shape) != 3 {
 		return fmt.Errorf("recurrent op: X %v, W %v, R %v must be 3D", X.Shape, W.Shape, R.Shape)
@@ -226,10 +245,27 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	if R.Shape[0] != dirs || R.Shape[1] != G*H || R.Shape[2] != H {
 		return fmt.Errorf("recurrent op: R %v, want [%d %d %d]", R.Shape, dirs, G*H, H)
 	}
+	var pw, pr []float32
+	if packW != nil {
+		if packW.DType != Float32 || packW.Len() != PackedGemmBLen(dirs, I, G*H) {
+			return fmt.Errorf("recurrent op: prepacked W has %d values, want %d", packW.Len(), PackedGemmBLen(dirs, I, G*H))
+		}
+		pw = Data[float32](packW)
+	}
+	if packR != nil {
+		if cell == rnCellGRU && !p.LinearBefore {
+			return fmt.Errorf("recurrent op: GRU without linear_before_reset reads R unpacked")
+		}
+		if packR.DType != Float32 || packR.Len() != PackedGemmBLen(dirs, H, G*H) {
+			return fmt.Errorf("recurrent op: prepacked R has %d values, want %d", packR.Len(), PackedGemmBLen(dirs, H, G*H))
+		}
+		pr = Data[float32](packR)
+	}
 	if len(p.Activations) != nf*dirs || len(p.Alphas) != nf*dirs || len(p.Betas) != nf*dirs {
 		return fmt.Errorf("recurrent op: %d activations for %d directions, want %d", len(p.Activations), dirs, nf*dirs)
 	}
-	acts := make([]rnAct, nf*dirs)
+	var actBuf [6]rnAct // nf*dirs <= 3*2; on the stack, so that a warm run allocates nothing
+	acts := actBuf[:nf*dirs]
 	for i, name := range p.Activations {
 		name = strings.ToLower(name)
 		if _, ok := RNNActivationArity[name]; !ok {
@@ -237,15 +273,11 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		}
 		acts[i] = rnAct{name, float64(p.Alphas[i]), float64(p.Betas[i])}
 	}
-	stateShape := func(t *Tensor, what string) error {
-		want := []int{dirs, B, H}
-		if p.Layout == 1 {
-			want = []int{B, dirs, H}
-		}
-		if !slices.Equal(t.Shape, want) || t.DType != X.DType {
-			return fmt.Errorf("recurrent op: %s %s%v, want %s%v", what, t.DType, t.Shape, X.DType, want)
-		}
-		return nil
+	var stShape [3]int
+	if p.Layout == 1 {
+		stShape = [3]int{B, dirs, H}
+	} else {
+		stShape = [3]int{dirs, B, H}
 	}
 	bias, lens, h0, c0, peep := atIn(in, 3), atIn(in, 4), atIn(in, 5), atIn(in, 6), atIn(in, 7)
 	if cell != rnCellLSTM {
@@ -257,25 +289,25 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	if peep != nil && (!slices.Equal(peep.Shape, []int{dirs, 3 * H}) || peep.DType != X.DType) {
 		return fmt.Errorf("recurrent op: P %s%v, want [%d %d]", peep.DType, peep.Shape, dirs, 3*H)
 	}
-	for _, st := range []struct {
-		t    *Tensor
-		what string
-	}{{h0, "initial_h"}, {c0, "initial_c"}} {
-		if st.t != nil {
-			if err := stateShape(st.t, st.what); err != nil {
-				return err
-			}
+	for i, st := range [2]*Tensor{h0, c0} {
+		if st != nil && (!slices.Equal(st.Shape, stShape[:]) || st.DType != X.DType) {
+			return fmt.Errorf("recurrent op: %s %s%v, want %s%v", [2]string{"initial_h", "initial_c"}[i], st.DType, st.Shape, X.DType, stShape)
 		}
 	}
-	seq := make([]int, B)
+	defer x.Release(x.Mark())
+	seq := x.Ints(B)
 	for b := range seq {
 		seq[b] = S
 	}
 	if lens != nil {
+		if lens.DType != Int32 && lens.DType != Int64 {
+			return fmt.Errorf("recurrent op: sequence_lens of %s, want int32", lens.DType)
+		}
 		if lens.Len() != B {
 			return fmt.Errorf("recurrent op: sequence_lens %v for batch %d", lens.Shape, B)
 		}
-		for b, v := range rnInts(lens) {
+		for b := range seq {
+			v := rnIntAt(lens, b)
 			if v < 0 || v > int64(S) {
 				return fmt.Errorf("recurrent op: sequence length %d outside [0, %d]", v, S)
 			}
@@ -294,27 +326,30 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	if len(out) > 2 && cell == rnCellLSTM {
 		Yct = out[2]
 	}
-	yShape := []int{S, dirs, B, H}
-	stShape := []int{dirs, B, H}
+	yShape := [4]int{S, dirs, B, H}
 	if p.Layout == 1 {
-		yShape = []int{B, S, dirs, H}
-		stShape = []int{B, dirs, H}
+		yShape = [4]int{B, S, dirs, H}
 	}
 	var y, yh, yc []T
 	if Yt != nil {
-		y = atOut[T](x, Yt, dt, rnSlotY, S*dirs*B*H, yShape...)
+		y = atOut[T](x, Yt, dt, rnSlotY, S*dirs*B*H, yShape[:]...)
 		clear(y) // steps past a sequence's length stay zero
 	}
 	if Yht != nil {
-		yh = atOut[T](x, Yht, dt, rnSlotYh, dirs*B*H, stShape...)
+		yh = atOut[T](x, Yht, dt, rnSlotYh, dirs*B*H, stShape[:]...)
 	}
 	if Yct != nil {
-		yc = atOut[T](x, Yct, dt, rnSlotYc, dirs*B*H, stShape...)
+		yc = atOut[T](x, Yct, dt, rnSlotYc, dirs*B*H, stShape[:]...)
 	}
 
 	xd := atLoad[T](x, X, rnSlotX)
-	wd := atLoad[T](x, W, rnSlotW)
-	rd := atLoad[T](x, R, rnSlotR)
+	var wd, rd []T // read only where not prepacked: a prepacked original may have no data
+	if pw == nil {
+		wd = atLoad[T](x, W, rnSlotW)
+	}
+	if pr == nil {
+		rd = atLoad[T](x, R, rnSlotR)
+	}
 	var bd, pd, h0d, c0d []T
 	if bias != nil {
 		bd = atLoad[T](x, bias, rnSlotB)
@@ -362,11 +397,22 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	}
 	for d := 0; d < dirs; d++ {
 		rev := p.Direction == RNNReverse || d == 1
-		Wd := wd[d*GH*I : (d+1)*GH*I]
-		Rd := rd[d*GH*H : (d+1)*GH*H]
+		// Direction d's weights, or their prepacked panels.
+		var Wd, Rd []T
+		var Wp, Rp []float32
+		if pw != nil {
+			Wp = pw[d*PackedGemmBLen(1, I, GH) : (d+1)*PackedGemmBLen(1, I, GH)]
+		} else {
+			Wd = wd[d*GH*I : (d+1)*GH*I]
+		}
+		if pr != nil {
+			Rp = pr[d*PackedGemmBLen(1, H, GH) : (d+1)*PackedGemmBLen(1, H, GH)]
+		} else {
+			Rd = rd[d*GH*H : (d+1)*GH*H]
+		}
 		act := acts[d*nf : (d+1)*nf]
 		// xw = X · Wdᵀ plus the biases that sit outside any gate product.
-		rnMatMulT(x, S*B, GH, I, xd, I, Wd, I, xw, GH)
+		rnMatMulT(x, S*B, GH, I, xd, I, Wd, I, Wp, xw, GH)
 		if bd != nil {
 			wb := bd[d*2*GH : d*2*GH+GH]
 			rb := bd[d*2*GH+GH : (d+1)*2*GH]
@@ -411,7 +457,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 			}
 			switch cell {
 			case rnCellRNN:
-				rnMatMulT(x, B, H, H, h, H, Rd, H, hr, H)
+				rnMatMulT(x, B, H, H, h, H, Rd, H, Rp, hr, H)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -425,7 +471,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					copy(h[b*H:(b+1)*H], g)
 				}
 			case rnCellLSTM:
-				rnMatMulT(x, B, GH, H, h, H, Rd, H, hr, GH)
+				rnMatMulT(x, B, GH, H, h, H, Rd, H, Rp, hr, GH)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -473,7 +519,8 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 				if p.LinearBefore {
 					nr = GH
 				}
-				rnMatMulT(x, B, nr, H, h, H, Rd, H, hr, GH)
+				// The first nr columns of the packed Rᵀ are its leading panels.
+				rnMatMulT(x, B, nr, H, h, H, Rd, H, Rp, hr, GH)
 				for b := 0; b < B; b++ {
 					rh := tmp[b*H : (b+1)*H]
 					if k >= seq[b] {
@@ -503,7 +550,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					}
 				}
 				if !p.LinearBefore {
-					rnMatMulT(x, B, H, H, tmp, H, Rd[2*H*H:], H, tmp2, H)
+					rnMatMulT(x, B, H, H, tmp, H, Rd[2*H*H:], H, nil, tmp2, H)
 				}
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
@@ -555,16 +602,10 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 	return nil
 }
 
-// rnInts reads an int32 or int64 tensor as int64.
-func rnInts(t *Tensor) []int64 {
-	v := make([]int64, t.Len())
-	switch t.DType {
-	case Int64:
-		copy(v, Data[int64](t))
-	case Int32:
-		for i, e := range Data[int32](t) {
-			v[i] = int64(e)
-		}
+// rnIntAt is element i of an int32 or int64 tensor.
+func rnIntAt(t *Tensor, i int) int64 {
+	if t.DType == Int32 {
+		return int64(Data[int32](t)[i])
 	}
-	return v
+	return Data[int64](t)[i]
 }

@@ -267,11 +267,34 @@ func TestRecurrentRandom(t *testing.T) {
 					copy(wantC[stIdx(d, b):], c)
 				}
 			}
-			attClose(t, name+" Y", attGet(out[0]), wantY, 1e-5)
-			attClose(t, name+" Y_h", attGet(out[1]), wantH, 1e-5)
-			if cell == rnCellLSTM {
-				attClose(t, name+" Y_c", attGet(out[2]), wantC, 1e-5)
+			check := func(name string, out []*Tensor) {
+				attClose(t, name+" Y", attGet(out[0]), wantY, 1e-5)
+				attClose(t, name+" Y_h", attGet(out[1]), wantH, 1e-5)
+				if cell == rnCellLSTM {
+					attClose(t, name+" Y_c", attGet(out[2]), wantC, 1e-5)
+				}
 			}
+			check(name, out)
+			if dt != Float32 {
+				continue
+			}
+			// The same with W and R prepacked, as compiled models pass them: the originals keep
+			// their shapes but not their data (WeightSpec.ShapeOnly).
+			pp := *p
+			packed := append([]*Tensor(nil), in...)
+			pp.PackedW = true
+			packed = append(packed, FromFloat32([]int{PackedGemmBLen(dirs, I, G*H)}, PackGemmB(Data[float32](W), dirs, I, G*H, true)))
+			packed[1] = &Tensor{DType: W.DType, Shape: W.Shape}
+			if cell != rnCellGRU || p.LinearBefore {
+				pp.PackedR = true
+				packed = append(packed, FromFloat32([]int{PackedGemmBLen(dirs, H, G*H)}, PackGemmB(Data[float32](R), dirs, H, G*H, true)))
+				packed[2] = &Tensor{DType: R.DType, Shape: R.Shape}
+			}
+			out = []*Tensor{{}, {}, {}}
+			if err := kernels[cell](NewExec(nil), &pp, out, packed); err != nil {
+				t.Fatal(name, "packed:", err)
+			}
+			check(name+" packed", out)
 		}
 	}
 }

@@ -25,6 +25,50 @@ type Tensor struct {
 	None bool
 }
 
+// MaxTensorBytes bounds one tensor's storage. A model whose Expand, ConstantOfShape or Range
+// asks for more at run time (a hostile one, or one given absurd inputs) fails with a
+// *TooLargeError, which the generated Run returns, instead of the process dying out of memory.
+// Programs that need bigger tensors may raise it before running.
+var MaxTensorBytes int64 = 16 << 30
+
+// TooLargeError is a tensor that would exceed MaxTensorBytes (or whose size overflows).
+type TooLargeError struct {
+	DType DType
+	Shape []int
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("a %s%v tensor would exceed the limit of %d bytes (runtime.MaxTensorBytes)", e.DType, e.Shape, MaxTensorBytes)
+}
+
+// checkedSize is the element count of shape; it panics with a *TooLargeError when the
+// tensor's bytes overflow or exceed MaxTensorBytes, and for negative dims.
+func checkedSize(dt DType, shape []int) int {
+	n, size := int64(1), int64(max(dt.Size(), 1))
+	if dt == String {
+		size = 16 // a string header
+	}
+	for _, d := range shape {
+		if d < 0 || (d > 0 && n > MaxTensorBytes/size/int64(d)) {
+			panic(&TooLargeError{DType: dt, Shape: append([]int(nil), shape...)})
+		}
+		n *= int64(d)
+	}
+	return int(n)
+}
+
+// PanicError turns a panic recovered in a generated Run into its error: a *TooLargeError as
+// it is, anything else as an internal error.
+func PanicError(r any) error {
+	if e, ok := r.(*TooLargeError); ok {
+		return e
+	}
+	if e, ok := r.(error); ok {
+		return fmt.Errorf("internal error: %w", e)
+	}
+	return fmt.Errorf("internal error: %v", r)
+}
+
 // Buffer is raw tensor storage, aligned for every element type.
 type Buffer struct{ words []uint64 }
 
@@ -87,7 +131,7 @@ func (t *Tensor) Resize(dt DType, shape ...int) {
 		t.Shape = make([]int, len(shape))
 	}
 	copy(t.Shape, shape)
-	n := NumElems(shape)
+	n := checkedSize(dt, shape)
 	if dt == String {
 		if cap(t.Strs) < n {
 			t.Strs = make([]string, n)

@@ -427,8 +427,8 @@ func (s *tensorScan) decode(b []byte) (*Tensor, error) {
 		if uint64(len(s.raw)) != uint64(StoredLen(dt, n)) {
 			return nil, fmt.Errorf("raw_data has %d bytes, want %d for %s%v", len(s.raw), StoredLen(dt, n), dt, s.dims)
 		}
-	} else if c := s.counts[want]; c != n && !(dt.Bits() < 8 && c == StoredLen(dt, n)) {
-		return nil, fmt.Errorf("%s holds %d values, want %d for %s%v", fieldNames[want], c, n, dt, s.dims)
+	} else if c, w := s.counts[want], storedCount(dt, n); c != w {
+		return nil, fmt.Errorf("%s holds %d values, want %d for %s%v", fieldNames[want], c, w, dt, s.dims)
 	}
 	t := New(dt, s.dims...)
 	if n == 0 {
@@ -454,6 +454,15 @@ func (s *tensorScan) decode(b []byte) (*Tensor, error) {
 }
 
 // fillPacked reads the int32_data of a packed 4- or 2-bit tensor into packed, one byte each.
+// storedCount is how many values the typed data field holds for n elements: one each, except
+// for types narrower than a byte, whose int32_data holds the packed bytes.
+func storedCount(dt DType, n int) int {
+	if dt.Bits() < 8 {
+		return StoredLen(dt, n)
+	}
+	return n
+}
+
 func fillPacked(packed, b []byte, dt DType) error {
 	i := 0
 	p := pbuf{b: b}
@@ -471,6 +480,9 @@ func fillPacked(packed, b []byte, dt DType) error {
 		err = eachRepeated(&p, wt, encVarint, func(v uint64) error {
 			if x := int64(v); x < 0 || x > math.MaxUint8 {
 				return fmt.Errorf("packed %s byte %d at %d is out of range", dt, x, i)
+			}
+			if i >= len(packed) {
+				return fmt.Errorf("more packed %s bytes than the shape holds (%d)", dt, len(packed))
 			}
 			packed[i] = byte(v)
 			i++

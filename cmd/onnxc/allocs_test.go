@@ -9,22 +9,29 @@ import (
 )
 
 // TestNoAllocsWhenWarmThreads extends TestGoGenerate's TestNoAllocsWhenWarm to the thread pool:
-// a warm RunInto on real models (cls, and PP-OCRv4 rec when fetched) allocates nothing at 1, 2
-// and 4 threads. The generated app's test counts allocations with a memory profile of the warm
-// runs, so a failure names the allocating functions.
+// a warm RunInto on real models (cls, and when fetched PP-OCRv4 rec, silero VAD with its If
+// regions and LSTMs, and hello_deepa's small GEMMs) allocates nothing at 1, 2 and 4 threads.
+// The generated app's test counts allocations with a memory profile of the warm runs, so a
+// failure names the allocating functions.
 func TestNoAllocsWhenWarmThreads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds real models")
 	}
 	app := t.TempDir()
+	// inputs is the Go expression of the model's Inputs fields, from the app's helpers.
 	models := []struct {
-		pkg, file, shape string
-		flags            []string
+		pkg, file string
+		shapes    []string
+		inputs    string
+		flags     []string // more build flags
 	}{
-		{"cls", abs(t, filepath.Join(quickstart, "cls.onnx")), "x=1x3x48x192", nil},
-		{"rec", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), "x=1x3x48x320", nil},
-		// The int8 kernels (quantized per run into the Exec's scratch).
-		{"recint8", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), "x=1x3x48x320", []string{"--quantize", "dynamic"}},
+		{"cls", abs(t, filepath.Join(quickstart, "cls.onnx")), []string{"x=1x3x48x192"}, "X: random(1, 3, 48, 192)", nil},
+		{"rec", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), []string{"x=1x3x48x320"}, "X: random(1, 3, 48, 320)", nil},
+		// The int8 kernels (A quantized per run into the Exec's scratch).
+		{"recint8", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), []string{"x=1x3x48x320"}, "X: random(1, 3, 48, 320)", []string{"--quantize", "dynamic"}},
+		{"silero", abs(t, "../../testdata/models/silero_vad_v5.onnx"), []string{"input=1x512", "state=2x1x128"},
+			"Input: random(1, 512), State: random(2, 1, 128), Sr: scalarInt64(16000)", nil},
+		{"deepa", abs(t, "../../testdata/models/hello_deepa.onnx"), []string{"onnx::Flatten_0=1x25x96"}, "OnnxFlatten0: random(1, 25, 96)", nil},
 	}
 	var imports, cases []string
 	for _, m := range models {
@@ -35,18 +42,22 @@ func TestNoAllocsWhenWarmThreads(t *testing.T) {
 			t.Logf("skipping %s: %s is missing (run scripts/fetch-models.sh)", m.pkg, m.file)
 			continue
 		}
-		if out, errOut, code := onnxc(t, app, append([]string{"build", m.file, "-o", m.pkg, "-pkg", m.pkg, "--shape", m.shape}, m.flags...)...); code != 0 {
+		args := []string{"build", m.file, "-o", m.pkg, "-pkg", m.pkg}
+		for _, s := range m.shapes {
+			args = append(args, "--shape", s)
+		}
+		args = append(args, m.flags...)
+		if out, errOut, code := onnxc(t, app, args...); code != 0 {
 			t.Fatalf("onnxc build %s: %s%s", m.pkg, out, errOut)
 		}
 		imports = append(imports, `	"example.com/app/`+m.pkg+`"`)
-		dims := strings.ReplaceAll(strings.TrimPrefix(m.shape, "x="), "x", ", ")
 		cases = append(cases, `	t.Run("`+m.pkg+`", func(t *testing.T) {
 		for _, threads := range []int{1, 2, 4} {
 			m, err := `+m.pkg+`.New(`+m.pkg+`.WithThreads(threads))
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := `+m.pkg+`.Inputs{X: random(`+dims+`)}
+			in := `+m.pkg+`.Inputs{`+m.inputs+`}
 			var out `+m.pkg+`.Outputs
 			check(t, threads, func() error { return m.RunInto(context.Background(), in, &out) })
 			m.Close()
@@ -76,6 +87,12 @@ func random(shape ...int) *runtime.Tensor {
 	for i := range runtime.Data[float32](x) {
 		runtime.Data[float32](x)[i] = rng.Float32()
 	}
+	return x
+}
+
+func scalarInt64(v int64) *runtime.Tensor {
+	x := runtime.New(runtime.Int64)
+	runtime.Data[int64](x)[0] = v
 	return x
 }
 

@@ -469,3 +469,34 @@ func TestTestCommand(t *testing.T) {
 		t.Errorf("last line %q, want \"2 passed, 1 failed\"", last)
 	}
 }
+
+// What a user types by mistake or to learn the tool gets an answer they can act on.
+func TestCLIHelpAndMistakes(t *testing.T) {
+	model := filepath.Join(quickstart, "cls.onnx")
+	cases := []struct {
+		args           []string
+		code           int
+		stdout, stderr string // substrings
+	}{
+		{[]string{"build", "-h"}, 0, "-pkg string", ""},
+		{[]string{"run", "--help"}, 0, "-input", ""},
+		{[]string{"bench", "-h"}, 0, "-threads", ""},
+		{[]string{"inspect", "-h"}, 0, "-dump-after", ""},
+		{[]string{"test", "-h"}, 0, "Usage of onnxc test", ""},
+		{[]string{"version"}, 0, "onnxc ", ""},
+		{[]string{"biuld", model}, 2, "", `unknown command "biuld"; did you mean "build"?`},
+		{[]string{"frobnicate"}, 2, "", "Usage:"},
+		{[]string{"build", "--nosuch", model}, 1, "", "flag provided but not defined: -nosuch"},
+		{[]string{"build", model, "-pkg", "my-pkg", "-o", t.TempDir()}, 1, "", `package name "my-pkg" is not a Go identifier`},
+		{[]string{"inspect", model, "--dump-after", "nosuch"}, 1, "", `--dump-after "nosuch": no such pass`},
+	}
+	for _, c := range cases {
+		stdout, stderr, code := onnxc(t, ".", c.args...)
+		if code != c.code || !strings.Contains(stdout, c.stdout) || !strings.Contains(stderr, c.stderr) {
+			t.Errorf("onnxc %v: exit %d, stdout %q, stderr %q; want exit %d, %q, %q", c.args, code, stdout, stderr, c.code, c.stdout, c.stderr)
+		}
+		if len(stderr) > 2000 {
+			t.Errorf("onnxc %v: %d bytes of error", c.args, len(stderr))
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -250,6 +251,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 1, "threads per run")
 	runs := fs.Int("runs", 20, "timed runs")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
+	profKernels := fs.Bool("profile-kernels", false, "print a table of each kernel's time per run")
 	shapes := shapeFlags(fs)
 	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
@@ -262,6 +264,9 @@ func cmdBench(args []string, stdout io.Writer) error {
 			return err
 		}
 		cmdArgs = append(cmdArgs, "-cpuprofile", abs)
+	}
+	if *profKernels {
+		cmdArgs = append(cmdArgs, "-profile-kernels")
 	}
 	for _, s := range *shapes {
 		cmdArgs = append(cmdArgs, "-shape", s)
@@ -294,6 +299,9 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	}
 	if err := compiler.PinShapes(m, sh); err != nil {
 		return err
+	}
+	if d := *dumpAfter; d != "" && d != "load" && d != "all" && !slices.Contains(passes.PassNames(), d) {
+		return fmt.Errorf("--dump-after %q: no such pass (load, %s, all)", d, strings.Join(passes.PassNames(), ", "))
 	}
 	if *dumpAfter == "load" {
 		// The IR as the frontend made it, before any pass.

@@ -16,8 +16,12 @@ import (
 // a loop of its own in the generated package, with the program's steps spelled as Go
 // expressions over float32 locals. Every spelling computes what runtime.EwEval does, rounded to
 // float32 after each step (compiler's TestFusedElementwiseMatchesTable checks it bit for bit).
-// The unfused Exp, Sigmoid, Tanh and Erf kernels use vecmath.go's approximations instead, so
-// for those four a fused loop and the single-op kernels agree within 2 ulp, not bit for bit.
+// Exp, Sigmoid, Tanh and Erf are the exception: a scalar float64 call per element would cost
+// more than the rest of the loop (GELU's erf was a quarter of a transformer's run), so a
+// program with them runs in blocks of ewBlock elements, each such step one call of the
+// vectorized runtime.VecExp, VecSigmoid, VecTanh or VecErf on the block, the other steps
+// scalar loops between the calls. Those four are then within 2 ulp of EwEval, as the unfused
+// kernels, which run the same vecmath.go functions.
 
 // ewSpell spells one step: a and b are the operands' Go expressions.
 var ewSpell = [runtime.EwOpCount]func(s runtime.EwStep, a, b jen.Code) jen.Code{
@@ -28,16 +32,14 @@ var ewSpell = [runtime.EwOpCount]func(s runtime.EwStep, a, b jen.Code) jen.Code{
 	runtime.EwDiv:   func(_ runtime.EwStep, a, b jen.Code) jen.Code { return jen.Add(a).Op("/").Add(b) },
 	runtime.EwNeg:   func(_ runtime.EwStep, a, _ jen.Code) jen.Code { return jen.Op("-").Add(a) },
 	runtime.EwAbs:   viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Abs").Call(x) }),
-	runtime.EwExp:   viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Exp").Call(x) }),
+	runtime.EwExp:   ewBlockOp,
 	runtime.EwLog:   viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Log").Call(x) }),
 	runtime.EwSqrt:  viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Sqrt").Call(x) }),
 	runtime.EwReciprocal: func(_ runtime.EwStep, a, _ jen.Code) jen.Code {
 		return jen.Lit(1).Op("/").Add(a)
 	},
 	runtime.EwRelu:    func(_ runtime.EwStep, a, _ jen.Code) jen.Code { return jen.Qual(rtPath, "EwReluOf").Call(a) },
-	runtime.EwSigmoid: viaF64(func(x jen.Code) jen.Code { return jen.Qual(rtPath, "EwSigmoidOf").Call(x) }),
-	runtime.EwTanh:    viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Tanh").Call(x) }),
-	runtime.EwErf:     viaF64(func(x jen.Code) jen.Code { return jen.Qual("math", "Erf").Call(x) }),
+	runtime.EwSigmoid: ewBlockOp, runtime.EwTanh: ewBlockOp, runtime.EwErf: ewBlockOp,
 	runtime.EwHardSigmoid: func(s runtime.EwStep, a, _ jen.Code) jen.Code {
 		return jen.Float32().Call(jen.Qual(rtPath, "EwHardSigmoidOf").Call(jen.Float64().Call(a), f64Lit(s.Alpha), f64Lit(s.Beta)))
 	},
@@ -50,6 +52,17 @@ var ewSpell = [runtime.EwOpCount]func(s runtime.EwStep, a, b jen.Code) jen.Code{
 	},
 	runtime.EwSoftplus: viaF64(func(x jen.Code) jen.Code { return jen.Qual(rtPath, "EwSoftplusOf").Call(x) }),
 }
+
+// ewVec names the vectorized runtime function of the ops that run a block at a time.
+var ewVec = [runtime.EwOpCount]string{runtime.EwExp: "VecExp", runtime.EwSigmoid: "VecSigmoid", runtime.EwTanh: "VecTanh", runtime.EwErf: "VecErf"}
+
+// ewBlockOp stands in ewSpell for the ops of ewVec, which are never spelled per element.
+func ewBlockOp(runtime.EwStep, jen.Code, jen.Code) jen.Code {
+	panic("gogen: block op spelled per element")
+}
+
+// ewBlock is how many elements a blocked loop computes per vectorized call.
+const ewBlock = 128
 
 // ewCost is a rough count of operations per element for the parallel-for threshold.
 var ewCost = [runtime.EwOpCount]int{runtime.EwExp: 20, runtime.EwLog: 20, runtime.EwSigmoid: 20, runtime.EwTanh: 20, runtime.EwErf: 20, runtime.EwSoftplus: 30}
@@ -99,6 +112,7 @@ const (
 	ewFull     ewInput = iota // one value per output element
 	ewScalarIn                // one value
 	ewPerChan                 // one value per index of the channel axis
+	ewChanRow                 // one value per index of the channel axis, the output's last
 )
 
 func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.ElementwiseParams) error {
@@ -120,7 +134,18 @@ func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.Elementw
 		}
 		chans = int(out.Shape[p.Axis].N)
 	}
-	field := func(j int) string { return [...]string{"i", "s", "c"}[kind[j]] + fmt.Sprint(j) }
+	// With the channel axis last (a bias over features), a row is the chans elements of one
+	// position and a per-channel input is read along it like a full one, so that the loop
+	// keeps going over whole rows.
+	lastAxis := rows && out.RankKnown && p.Axis == len(out.Shape)-1
+	if lastAxis {
+		for j := range kind {
+			if kind[j] == ewPerChan {
+				kind[j] = ewChanRow
+			}
+		}
+	}
+	field := func(j int) string { return [...]string{"i", "s", "c", "c"}[kind[j]] + fmt.Sprint(j) }
 	name := fmt.Sprintf("ew%d", i)
 	fields := []jen.Code{jen.Id("d").Index().Float32()}
 	if rows {
@@ -142,19 +167,19 @@ func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.Elementw
 	}
 	// body emits the element loop over d, reading full inputs from locals of the same names
 	// and per-channel values from locals cN.
+	load := func(j int, at jen.Code) jen.Code {
+		switch kind[j] {
+		case ewScalarIn:
+			return jen.Id("j").Dot(field(j))
+		case ewPerChan:
+			return jen.Id(field(j))
+		}
+		return jen.Id(field(j)).Index(at) // ewFull, ewChanRow
+	}
 	body := func(b *jen.Group) {
 		b.For(jen.Id("k").Op(":=").Range().Id("d")).BlockFunc(func(l *jen.Group) {
 			for j := range n.Inputs {
-				var v jen.Code
-				switch kind[j] {
-				case ewFull:
-					v = jen.Id(field(j)).Index(jen.Id("k"))
-				case ewScalarIn:
-					v = jen.Id("j").Dot(field(j))
-				case ewPerChan:
-					v = jen.Id(field(j))
-				}
-				l.Id(fmt.Sprintf("v%d", j)).Op(":=").Add(v)
+				l.Id(fmt.Sprintf("v%d", j)).Op(":=").Add(load(j, jen.Id("k")))
 			}
 			for s, st := range p.Steps {
 				ref := func(r int) jen.Code { return jen.Id(fmt.Sprintf("v%d", r)) }
@@ -162,6 +187,10 @@ func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.Elementw
 			}
 			l.Id("d").Index(jen.Id("k")).Op("=").Id(fmt.Sprintf("v%d", len(n.Inputs)+len(p.Steps)-1))
 		})
+	}
+	blocked := ewBlocked(kind, field, p.Steps)
+	if blocked != nil {
+		body = func(b *jen.Group) { blocked.emit(b, load) }
 	}
 	// Re-slicing full inputs to len(d) lets the compiler drop the bounds checks in the loop.
 	slices := func(b *jen.Group, lo, hi jen.Code) {
@@ -175,6 +204,13 @@ func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.Elementw
 	f.Comment(fmt.Sprintf("%s is the fused elementwise loop of %s.", name, n.Describe()))
 	f.Type().Id(name).Struct(fields...)
 	f.Func().Params(jen.Id("j").Id(name)).Id("Run").Params(jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(func(b *jen.Group) {
+		if blocked != nil && len(blocked.arrays) > 0 {
+			var arrs []jen.Code
+			for _, v := range blocked.arrays {
+				arrs = append(arrs, jen.Id(fmt.Sprintf("a%d", v)))
+			}
+			b.Var().List(arrs...).Index(jen.Lit(ewBlock)).Float32()
+		}
 		if !rows {
 			slices(b, jen.Id("lo"), jen.Id("hi"))
 			body(b)
@@ -184,8 +220,11 @@ func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.Elementw
 			rb.Id("base").Op(":=").Id("r").Op("*").Id("j").Dot("inner")
 			slices(rb, jen.Id("base"), jen.Id("base").Op("+").Id("j").Dot("inner"))
 			for j := range n.Inputs {
-				if kind[j] == ewPerChan {
+				switch kind[j] {
+				case ewPerChan:
 					rb.Id(field(j)).Op(":=").Id("j").Dot(field(j)).Index(jen.Id("r").Op("%").Lit(chans))
+				case ewChanRow:
+					rb.Id(field(j)).Op(":=").Id("j").Dot(field(j)).Index(jen.Empty(), jen.Len(jen.Id("d")))
 				}
 			}
 			body(rb)
@@ -195,12 +234,16 @@ func (gen *generator) ewFunc(f *jen.File, i int, n *ir.Node, p *runtime.Elementw
 		shape := jen.Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Shape")
 		b.Id("n").Op(":=").Id("in").Index(jen.Lit(p.ShapeFrom)).Dot("Len").Call()
 		for j := range n.Inputs {
-			want := [...]jen.Code{jen.Id("n"), jen.Lit(1), jen.Lit(chans)}[kind[j]]
+			want := [...]jen.Code{jen.Id("n"), jen.Lit(1), jen.Lit(chans), jen.Lit(chans)}[kind[j]]
 			b.If(jen.Id("in").Index(jen.Lit(j)).Dot("DType").Op("!=").Qual(rtPath, "Float32").Op("||").Id("in").Index(jen.Lit(j)).Dot("Len").Call().Op("!=").Add(want)).Block(
 				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("input %d is %%s with %%d elements, want float32 with %%d", j)),
 					jen.Id("in").Index(jen.Lit(j)).Dot("DType"), jen.Id("in").Index(jen.Lit(j)).Dot("Len").Call(), want)))
 		}
-		if rows {
+		if lastAxis {
+			b.If(jen.Len(shape.Clone()).Op("!=").Lit(p.Axis + 1).Op("||").Add(shape.Clone()).Index(jen.Lit(p.Axis)).Op("!=").Lit(chans)).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("output shape %%v does not end in dim %d of %d", p.Axis, chans)), shape.Clone())))
+			b.Id("inner").Op(":=").Lit(chans)
+		} else if rows {
 			b.If(jen.Len(shape.Clone()).Op("<=").Lit(p.Axis).Op("||").Add(shape.Clone()).Index(jen.Lit(p.Axis)).Op("!=").Lit(chans)).Block(
 				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("output shape %%v has no dim %d of %d", p.Axis, chans)), shape.Clone())))
 			b.Id("inner").Op(":=").Lit(1)

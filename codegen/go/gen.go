@@ -85,7 +85,7 @@ func (gen *generator) prepack(addWeight func(*ir.Value, *runtime.Tensor)) error 
 			k.p.Input = 0 // the same constant packed the same way, whichever input it is
 			pv, ok := done[k]
 			if !ok {
-				t, err := packConst(v.Const, p)
+				t, err := p.Pack(v.Const)
 				if err != nil {
 					return fmt.Errorf("%s: %w", n.Describe(), err)
 				}
@@ -98,14 +98,6 @@ func (gen *generator) prepack(addWeight func(*ir.Value, *runtime.Tensor)) error 
 	}
 	gen.shapeOnly = gen.onlyReadPrepacked()
 	return nil
-}
-
-// packConst packs a constant in the runtime's layout for p.
-func packConst(t *runtime.Tensor, p lowered.Prepack) (*runtime.Tensor, error) {
-	if p.Layout == lowered.PackQGemmB {
-		return runtime.PackQGemmOperand(t, p.K, p.N, p.Trans)
-	}
-	return runtime.PackGemmOperand(t, p.Layout == lowered.PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
 }
 
 // onlyReadPrepacked finds the constants whose every use is an input that its kernel reads
@@ -605,6 +597,7 @@ func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, st
 		b.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Lit(i)), jen.Err())),
 		)
+		b.Id("s").Dot("x").Dot("Tick").Call(jen.Lit(i))
 	}
 }
 
@@ -640,12 +633,15 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 	if len(inDefs) > 0 {
 		f.Var().Defs(inDefs...)
 	}
-	var descs []jen.Code
+	var descs, kernels []jen.Code
 	for _, n := range gen.nodes {
 		descs = append(descs, jen.Lit(n.Describe()))
+		kernels = append(kernels, jen.Lit(fmt.Sprintf("%-20s %s -> %s", gen.kernel(n).Entry, n.Describe(), outTypes(n))))
 	}
 	f.Comment("nodeNames describes each node for errors.")
 	f.Var().Id("nodeNames").Op("=").Index().String().Values(descs...)
+	f.Comment("Kernels names each node's kernel entry, node and output types, for runtime.ProfileKernels.")
+	f.Var().Id("Kernels").Op("=").Index().String().Values(kernels...)
 
 	f.Comment("Run runs the model once. Outputs are fresh tensors owned by the caller.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Run").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs")).Params(jen.Id("Outputs"), jen.Error()).Block(
@@ -654,8 +650,12 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		jen.Return(jen.Id("out"), jen.Err()),
 	)
 	f.Comment("RunInto runs the model once, writing into out's tensors (allocated when nil), so a caller that reuses out allocates nothing per run on static shapes.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("RunInto").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs"), jen.Id("out").Op("*").Id("Outputs")).Error().BlockFunc(func(b *jen.Group) {
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("RunInto").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("in").Id("Inputs"), jen.Id("out").Op("*").Id("Outputs")).Params(jen.Err().Error()).BlockFunc(func(b *jen.Group) {
 		b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
+		// A tensor over the size limit (or a kernel bug) panics; the caller gets an error.
+		b.Defer().Func().Params().Block(jen.If(jen.Id("r").Op(":=").Recover(), jen.Id("r").Op("!=").Nil()).Block(
+			jen.Err().Op("=").Qual(rtPath, "PanicError").Call(jen.Id("r")),
+		)).Call()
 		if len(gen.syms) > 0 {
 			b.Id("bound").Op(":=").Index(jen.Lit(len(gen.syms))).Int().Values()
 			b.For(jen.Id("i").Op(":=").Range().Id("bound")).Block(jen.Id("bound").Index(jen.Id("i")).Op("=").Lit(-1))
@@ -681,6 +681,7 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		for i, v := range g.Inputs {
 			b.Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v])).Op("=").Op("*").Id("in").Dot(inFields[i])
 		}
+		b.Id("s").Dot("x").Dot("Tick").Call(jen.Lit(-1))
 		gen.emitNodes(b, g, params, starts)
 		for i, v := range g.Outputs {
 			field := jen.Id("out").Dot(outFields[i])

@@ -45,6 +45,7 @@ func run() error {
 	runs := flag.Int("runs", 1, "run this many times and print timings")
 	bench := flag.Bool("bench", false, "run on random inputs (see -shape) and print timings")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
+	profKernels := flag.Bool("profile-kernels", false, "print each kernel's time per run (after a warm-up run)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [-input NAME=FILE ...] [NAME=FILE ...] [-output-dir DIR] [-runs N] [-threads T]\n", filepath.Base(os.Args[0]))
 		fmt.Fprintf(os.Stderr, "inputs: %s\noutputs: %s\n", strings.Join(model.InputNames, ", "), strings.Join(model.OutputNames, ", "))
@@ -52,6 +53,10 @@ func run() error {
 	}
 	flag.Parse()
 	inputs = append(inputs, flag.Args()...)
+	var prof *rt.KernelProfile
+	if *profKernels {
+		prof = rt.ProfileKernels(model.Kernels)
+	}
 	m, err := model.New(model.WithThreads(*threads))
 	if err != nil {
 		return err
@@ -113,6 +118,12 @@ func run() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if prof != nil {
+		if _, err := m.RunTensors(ctx, ins); err != nil {
+			return err
+		}
+		prof.Reset()
+	}
 	for i := 0; i < max(*runs, 1); i++ {
 		start := time.Now()
 		outs, err = m.RunTensors(ctx, ins)
@@ -120,11 +131,17 @@ func run() error {
 			return err
 		}
 		times = append(times, float64(time.Since(start).Nanoseconds())/1e6)
+		if prof != nil {
+			prof.EndRun()
+		}
 	}
 	if *runs > 1 || *bench {
 		sort.Float64s(times)
 		p90 := times[min(len(times)-1, (len(times)*9)/10)]
 		fmt.Printf("runs=%d median_ms=%.4f p90_ms=%.4f min_ms=%.4f threads=%d\n", len(times), times[len(times)/2], p90, times[0], *threads)
+	}
+	if prof != nil {
+		prof.Write(os.Stdout)
 	}
 	for k, t := range outs {
 		name := model.OutputNames[k]

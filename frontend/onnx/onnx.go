@@ -74,6 +74,7 @@ type importer struct {
 	m      *ir.Model
 	funcs  map[string]*onnxpb.FunctionProto
 	calls  int // numbers inlined calls of unnamed nodes, for fresh value names
+	free   freeNameCache
 	dtypes map[*ir.Value]runtime.DType
 }
 
@@ -298,7 +299,10 @@ func fits(t ir.Type, data *runtime.Tensor) bool {
 
 // nodes imports a node list in topological order.
 func (c *ctx) nodes(nps []*onnxpb.NodeProto, g *ir.Graph, sc *scope) error {
-	ordered, err := topoOrder(nps)
+	if c.imp.free == nil {
+		c.imp.free = freeNameCache{}
+	}
+	ordered, err := topoOrder(nps, c.imp.free)
 	if err != nil {
 		return err
 	}
@@ -429,7 +433,7 @@ func (c *ctx) region(gp *onnxpb.GraphProto, attrName string, g *ir.Graph, sc *sc
 // topoOrder returns the nodes in an order where each is after the producers of the values it
 // uses (including values its subgraphs use). Files are supposed to be sorted already, and then
 // the list is returned as is; otherwise the sort is stable.
-func topoOrder(nps []*onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
+func topoOrder(nps []*onnxpb.NodeProto, free freeNameCache) ([]*onnxpb.NodeProto, error) {
 	producer := map[string]int{}
 	for i, np := range nps {
 		for _, o := range np.Output {
@@ -441,7 +445,7 @@ func topoOrder(nps []*onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 	deps := make([][]int, len(nps))
 	sorted := true
 	for i, np := range nps {
-		for _, u := range usedNames(np, nil) {
+		for _, u := range usedNames(np, nil, free) {
 			if j, ok := producer[u]; ok && j != i {
 				deps[i] = append(deps[i], j)
 				if j > i {
@@ -492,7 +496,7 @@ func topoOrder(nps []*onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 
 // usedNames appends the value names np uses: its inputs and the names its subgraphs take from
 // outside them.
-func usedNames(np *onnxpb.NodeProto, names []string) []string {
+func usedNames(np *onnxpb.NodeProto, names []string, free freeNameCache) []string {
 	for _, in := range np.Input {
 		if in != "" {
 			names = append(names, in)
@@ -504,14 +508,22 @@ func usedNames(np *onnxpb.NodeProto, names []string) []string {
 			gs = append([]*onnxpb.GraphProto{a.G}, gs...)
 		}
 		for _, g := range gs {
-			names = append(names, freeNames(g)...)
+			names = append(names, free.of(g)...)
 		}
 	}
 	return names
 }
 
-// freeNames are the names g uses but does not define.
-func freeNames(g *onnxpb.GraphProto) []string {
+// freeNameCache holds each subgraph's free names, computed once: every level of nested
+// regions sorts its nodes by what their subgraphs use, and recomputing the inner levels'
+// names at each level made importing deeply nested Ifs cubic in the depth.
+type freeNameCache map[*onnxpb.GraphProto][]string
+
+// of returns the names g uses but does not define, each once.
+func (free freeNameCache) of(g *onnxpb.GraphProto) []string {
+	if names, ok := free[g]; ok {
+		return names
+	}
 	defined := map[string]bool{}
 	for _, vi := range g.Input {
 		defined[vi.GetName()] = true
@@ -529,16 +541,18 @@ func freeNames(g *onnxpb.GraphProto) []string {
 	}
 	var used []string
 	for _, n := range g.Node {
-		used = usedNames(n, used)
+		used = usedNames(n, used, free)
 	}
 	for _, o := range g.Output {
 		used = append(used, o.GetName())
 	}
-	free := used[:0]
+	names := []string{}
 	for _, u := range used {
 		if !defined[u] {
-			free = append(free, u)
+			defined[u] = true // once
+			names = append(names, u)
 		}
 	}
-	return free
+	free[g] = names
+	return names
 }

@@ -1,0 +1,267 @@
+package runtime
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Blocked convolution (ConvBlocked): the dense convolution of classification backbones (3x3 and
+// strided convs at 64-512 channels), computed over channel blocks of 16, one ZMM register. The
+// input is reordered once per call into a zero-padded blocked copy ([C/16][H+pads][W+pads][16]),
+// so that no tap needs a bounds check, and the weights are prepacked at compile time
+// (PackConvBlocked) so that each tap's weights for a tile of output blocks are consecutive.
+// A micro-kernel (k_conv_blocked_amd64.s, generated) holds up to cvBlkNB blocks of output
+// channels times cvBlkNP output pixels in registers and, per input channel, loads the tile's
+// weight vectors once and broadcasts each pixel's input value: 24 FMAs for 10 loads. Output
+// pixels are taken in NCHW order across rows, in chunks of balanced sizes (at most cvBlkNP),
+// whatever the output width. The store adds the bias and the summand Z, applies the
+// activation and scatters each pixel's 16 channels straight into the NCHW output: the blocked
+// layout stays inside the kernel, and no reorder pass runs on the output. CPUs without AVX-512
+// (and purego builds) run the im2col GEMM on the original weights.
+
+const (
+	cvBlk   = 16 // channels per block
+	cvBlkNB = 4  // most output blocks per micro-kernel call
+	cvBlkNP = 6  // most output pixels per micro-kernel call
+)
+
+// Scratch slots of the blocked convolution: the padded blocked input, the taps' offsets.
+const (
+	cvSlotBlk     = cvSlotGenericCol + 3
+	cvSlotBlkTaps = cvSlotGenericCol + 4
+)
+
+// cvBlkOff turns the micro-kernels off (tests of the fallback).
+var cvBlkOff bool
+
+// cvBlkArgs is a micro-kernel call's operands; the assembly reads it at these offsets.
+type cvBlkArgs struct {
+	src     *float32      // 0: the image's padded blocked input
+	pix     [cvBlkNP]int  // 8: each pixel's first input value, in bytes from src
+	offs    *int64        // 56: the taps' offsets in bytes (input block, ky, kx)
+	ntap    int           // 64
+	w       *float32      // 72: the tile's packed weights
+	dst     *float32      // 80: output channel 0 of the tile at the first pixel (NCHW)
+	z       *float32      // 88: Z at the same place, or nil
+	bias    *float32      // 96: the tile's bias (nb*16 values)
+	idx     *[cvBlk]int32 // 104: lane i's offset in the output, i*OH*OW
+	act     *dwAct        // 112
+	bstride int           // 120: bytes between output blocks
+}
+
+var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.bstride)-120]
+
+// ConvBlocked is a float32 convolution in one group with 2-D (or 1-D) windows, any kernel,
+// strides, dilations and padding, input and output channels multiples of 16, and the weights
+// prepacked (PackConvBlocked, the last input): the blocked kernel where the CPU has AVX-512, else
+// the im2col GEMM.
+func ConvBlocked(x *Exec, p *ConvGeomParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
+	if !p.PackedW || len(in) < 3 {
+		return fmt.Errorf("ConvBlocked needs its weights prepacked")
+	}
+	packed, in := in[len(in)-1], in[:len(in)-1]
+	cd, y, bias, z, act, err := cvStatic(p, out, in)
+	if err != nil {
+		return err
+	}
+	if !cvBlockedFits(&cd.w, cd.c, cd.m, cd.g) {
+		return fmt.Errorf("conv parameters %+v do not suit the blocked kernel", *p)
+	}
+	if packed.DType != Float32 || packed.Len() != cd.m*cd.c*cd.w.kVol() {
+		return fmt.Errorf("prepacked weights (%d values) do not fit this convolution", packed.Len())
+	}
+	if len(y) == 0 {
+		return nil
+	}
+	xs := Data[float32](in[0])
+	if !cvBlkHas() {
+		cd.gemmAct(x, false, xs, Data[float32](in[1]), bias, y, z, &act)
+		return nil
+	}
+	cd.blocked(x, xs, Data[float32](packed), bias, y, z, &act)
+	return nil
+}
+
+// CvBlockedFits reports whether ConvBlocked computes a convolution of c input and m output
+// channels in g groups with spatial dims in (one or two of them): c a multiple of 16 or below
+// 16 (a stem convolution of an image's few channels), m a multiple of 16.
+func CvBlockedFits(c, m, g int, in []int) bool {
+	return g == 1 && (c%cvBlk == 0 || c < cvBlk) && m%cvBlk == 0 && c > 0 && m > 0 && (len(in) == 1 || len(in) == 2)
+}
+
+// cvBlkLanes returns the channels of an input block (16, or all c when fewer) and the input
+// channels per tap of the micro-kernel (16, or 1: then a tap is one channel at one kernel
+// position and the padded input is [H][W][c]).
+func cvBlkLanes(c int) (cl, lanes int) {
+	if c%cvBlk == 0 {
+		return cvBlk, cvBlk
+	}
+	return c, 1
+}
+
+// cvBlockedFits is CvBlockedFits for a resolved window (the depth dim unused).
+func cvBlockedFits(w *cvWin, c, m, g int) bool {
+	return CvBlockedFits(c, m, g, w.in[1:]) && w.in[0] == 1 && w.k[0] == 1 && w.pb[0] == 0 && w.pe[0] == 0
+}
+
+// PackConvBlocked packs the weights [m][c][kvol] of a ConvBlocked: per tile of cvBlkNB output
+// blocks (fewer in the last), per tap, per input channel of the tap, the tile's output
+// channels. A tap is an input block and a kernel position when c is a multiple of 16 (w[o][ib*16
+// +i][k] at tile base + ((ib*kvol+k)*16+i)*nb*16 + o - tile's first channel), else one channel
+// at a kernel position (w[o][ic][k] at tile base + (k*c+ic)*nb*16 + o - first channel).
+func PackConvBlocked(t *Tensor, m, c, kvol int) (*Tensor, error) {
+	if t.DType != Float32 || t.Len() != m*c*kvol || !CvBlockedFits(c, m, 1, []int{1}) {
+		return nil, fmt.Errorf("prepacking %s%v as blocked conv weights [%d %d %d]", t.DType, t.Shape, m, c, kvol)
+	}
+	w := Data[float32](t)
+	p := make([]float32, len(w))
+	mb := m / cvBlk
+	for t0 := 0; t0 < mb; t0 += cvBlkNB {
+		nb := min(cvBlkNB, mb-t0)
+		base := t0 * cvBlk * c * kvol
+		for o := 0; o < nb*cvBlk; o++ {
+			for ic := 0; ic < c; ic++ {
+				for k := 0; k < kvol; k++ {
+					e := k*c + ic // the tap-channel's index in the tile
+					if c%cvBlk == 0 {
+						e = (ic/cvBlk*kvol+k)*cvBlk + ic%cvBlk
+					}
+					p[base+e*nb*cvBlk+o] = w[((t0*cvBlk+o)*c+ic)*kvol+k]
+				}
+			}
+		}
+	}
+	return FromFloat32([]int{len(p)}, p), nil
+}
+
+// blocked computes y = act(conv + bias + z) with the blocked micro-kernels.
+func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation) {
+	w := &cd.w
+	H, W := w.in[1], w.in[2]
+	Hp, Wp := H+w.pb[1]+w.pe[1], W+w.pb[2]+w.pe[2]
+	cl, lanes := cvBlkLanes(cd.c)
+	cb, kh, kw := cd.c/cl, w.k[1], w.k[2]
+	plane := Hp * Wp * cl
+	pool := gmPool(x)
+	src := ScratchOf[float32](x, cvSlotBlk, cd.n*cb*plane)
+	var pidx [cvBlk]int32
+	for i := range pidx {
+		pidx[i] = int32(i * H * W)
+	}
+	parFor(pool, cd.n*cb, H*W*cl, cvBlkPackJob{cd: *cd, xs: xs, src: src, hp: Hp, wp: Wp, cl: cl, idx: pidx})
+	// Taps in the packed weights' order: input block, ky, kx, or ky, kx, channel.
+	ntap := cd.c / lanes * kh * kw
+	offs := ScratchOf[int64](x, cvSlotBlkTaps, ntap+cd.m)
+	for ky := 0; ky < kh; ky++ {
+		for kx := 0; kx < kw; kx++ {
+			o := ky*w.d[1]*Wp + kx*w.d[2]
+			for ib := 0; ib < cb; ib++ {
+				if lanes == 1 {
+					for ic := 0; ic < cd.c; ic++ {
+						offs[(ky*kw+kx)*cd.c+ic] = int64((o*cl + ic) * 4)
+					}
+					continue
+				}
+				offs[(ib*kh+ky)*kw+kx] = int64((ib*Hp*Wp + o) * cl * 4)
+			}
+		}
+	}
+	if bias == nil {
+		// A zero bias, in the taps' scratch past the offsets (as many bits as m floats).
+		zb := offs[ntap:]
+		clear(zb)
+		bias = unsafe.Slice((*float32)(unsafe.Pointer(&zb[0])), cd.m)
+	}
+	da, post := dwActOf(act)
+	ohw := w.out[1] * w.out[2]
+	j := cvBlkJob{cd: *cd, src: src, pw: pw, bias: bias, y: y, z: z, offs: offs[:ntap], da: da,
+		plane: plane, wp: Wp, cl: cl, lanes: lanes, ohw: ohw, chunks: (ohw + cvBlkNP - 1) / cvBlkNP, tiles: (cd.m/cvBlk + cvBlkNB - 1) / cvBlkNB}
+	for i := range j.idx {
+		j.idx[i] = int32(i * ohw)
+	}
+	parFor(pool, cd.n*j.tiles*j.chunks, cvBlkNP*cvBlkNB*cvBlk*cd.c*kh*kw, j)
+	if post {
+		act.apply(x, y, nil)
+	}
+}
+
+// cvBlkPackJob copies the input planes lo..hi (image-major, 16 channels each) into the padded
+// blocked buffer.
+type cvBlkPackJob struct {
+	cd      cvConv
+	xs, src []float32
+	hp, wp  int
+	cl      int // channels per block
+	idx     [cvBlk]int32
+}
+
+func (j cvBlkPackJob) run(lo, hi int) {
+	w := &j.cd.w
+	H, W, pt, pl := w.in[1], w.in[2], w.pb[1], w.pb[2]
+	cl := j.cl
+	plane := j.hp * j.wp * cl
+	for q := lo; q < hi; q++ {
+		d := j.src[q*plane : (q+1)*plane]
+		s := j.xs[q*cl*H*W : (q+1)*cl*H*W]
+		clear(d[:pt*j.wp*cl])
+		clear(d[(pt+H)*j.wp*cl:])
+		for iy := 0; iy < H; iy++ {
+			row := d[(pt+iy)*j.wp*cl : (pt+iy+1)*j.wp*cl]
+			clear(row[:pl*cl])
+			clear(row[(pl+W)*cl:])
+			cvBlkPackRow(row[pl*cl:(pl+W)*cl], s[iy*W:], &j.idx, cl)
+		}
+	}
+}
+
+// cvBlkJob runs the micro-kernel on items lo..hi: (image, tile of output blocks, chunk of
+// cvBlkNP output pixels), chunks fastest, so that a thread's items share the tile's weights.
+type cvBlkJob struct {
+	cd                  cvConv
+	src, pw, bias, y, z []float32
+	offs                []int64
+	da                  dwAct
+	idx                 [cvBlk]int32
+	plane, wp, ohw      int
+	cl, lanes           int // see cvBlkLanes
+	chunks, tiles       int
+}
+
+func (j cvBlkJob) run(lo, hi int) {
+	cd, w := &j.cd, &j.cd.w
+	OW, sy, sx := w.out[2], w.s[1], w.s[2]
+	cb, mb, kk := cd.c/j.cl, cd.m/cvBlk, cd.c*w.kVol()
+	last := j.offs[len(j.offs)-1]
+	a := cvBlkArgs{offs: &j.offs[0], ntap: len(j.offs), idx: &j.idx, act: &j.da, bstride: cvBlk * j.ohw * 4}
+	for it := lo; it < hi; it++ {
+		c, t, n := it%j.chunks, it/j.chunks%j.tiles, it/j.chunks/j.tiles
+		// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of
+		// one or two pixels would load the tile's weights for few FMAs.
+		base, rem := j.ohw/j.chunks, j.ohw%j.chunks
+		f0, np := c*base+min(c, rem), base
+		if c < rem {
+			np++
+		}
+		nb := min(cvBlkNB, mb-t*cvBlkNB)
+		src := j.src[n*cb*j.plane : (n+1)*cb*j.plane]
+		for q := 0; q < np; q++ {
+			oy, ox := (f0+q)/OW, (f0+q)%OW
+			a.pix[q] = (oy*sy*j.wp + ox*sx) * j.cl * 4
+		}
+		// Every load of the kernel stays inside the image's buffer (a pixel's farthest tap).
+		if a.pix[np-1]/4+int(last)/4+j.lanes > len(src) {
+			panic("cvBlkJob: tap outside the input")
+		}
+		m0 := t * cvBlkNB * cvBlk
+		o := (n*cd.m+m0)*j.ohw + f0
+		_ = j.y[o+(nb*cvBlk-1)*j.ohw+np-1]
+		a.src, a.w, a.dst, a.bias = &src[0], &j.pw[m0*kk], &j.y[o], &j.bias[m0]
+		_ = j.pw[(m0+nb*cvBlk)*kk-1]
+		a.z = nil
+		if j.z != nil {
+			a.z = &j.z[o]
+		}
+		cvBlkRun(nb, np, j.lanes, &a)
+	}
+}
