@@ -20,13 +20,14 @@ func sgemmKernel2x4Go(kc int, ap, bp, c []float32, ldc int, store bool) {
 	_ = ap[(kc-1)*gemmPM+1]
 	_ = bp[(kc-1)*gemmPN+3]
 	_ = c[ldc+3]
-	pa := unsafe.Pointer(unsafe.SliceData(ap))
-	pb := unsafe.Pointer(unsafe.SliceData(bp))
+	// Pointers are computed from the step, never advanced past the panels (checkptr).
+	pa0 := unsafe.Pointer(unsafe.SliceData(ap))
+	pb0 := unsafe.Pointer(unsafe.SliceData(bp))
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	p := 0
 	for ; p+2 <= kc; p += 2 {
-		a := (*[gemmPM + 2]float32)(pa)
-		b := (*[gemmPN + 4]float32)(pb)
+		a := (*[gemmPM + 2]float32)(unsafe.Add(pa0, 4*gemmPM*p))
+		b := (*[gemmPN + 4]float32)(unsafe.Add(pb0, 4*gemmPN*p))
 		// Indexed loads, not locals: the products of a step are scheduled before their adds,
 		// and locals for all twelve inputs would spill.
 		c00 += a[0]*b[0] + a[gemmPM]*b[gemmPN]
@@ -37,12 +38,10 @@ func sgemmKernel2x4Go(kc int, ap, bp, c []float32, ldc int, store bool) {
 		c11 += a[1]*b[1] + a[gemmPM+1]*b[gemmPN+1]
 		c12 += a[1]*b[2] + a[gemmPM+1]*b[gemmPN+2]
 		c13 += a[1]*b[3] + a[gemmPM+1]*b[gemmPN+3]
-		pa = unsafe.Add(pa, 8*gemmPM)
-		pb = unsafe.Add(pb, 8*gemmPN)
 	}
 	if p < kc {
-		a := (*[2]float32)(pa)
-		b := (*[4]float32)(pb)
+		a := (*[2]float32)(unsafe.Add(pa0, 4*gemmPM*p))
+		b := (*[4]float32)(unsafe.Add(pb0, 4*gemmPN*p))
 		c00 += a[0] * b[0]
 		c01 += a[0] * b[1]
 		c02 += a[0] * b[2]

@@ -18,12 +18,13 @@ func sgemmKernel2x4Go(kc int, ap, bp, c []float32, ldc int, store bool) {
 	_ = ap[(kc-1)*gemmPM+1]
 	_ = bp[(kc-1)*gemmPN+3]
 	_ = c[ldc+3]
-	pa := unsafe.Pointer(unsafe.SliceData(ap))
-	pb := unsafe.Pointer(unsafe.SliceData(bp))
+	// Pointers are computed from the step, never advanced past the panels (checkptr).
+	pa0 := unsafe.Pointer(unsafe.SliceData(ap))
+	pb0 := unsafe.Pointer(unsafe.SliceData(bp))
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	for p := 0; p < kc; p++ {
-		a := (*[2]float32)(pa)
-		b := (*[4]float32)(pb)
+		a := (*[2]float32)(unsafe.Add(pa0, 4*gemmPM*p))
+		b := (*[4]float32)(unsafe.Add(pb0, 4*gemmPN*p))
 		a0, a1 := a[0], a[1]
 		c00 += a0 * b[0]
 		c01 += a0 * b[1]
@@ -33,8 +34,6 @@ func sgemmKernel2x4Go(kc int, ap, bp, c []float32, ldc int, store bool) {
 		c11 += a1 * b[1]
 		c12 += a1 * b[2]
 		c13 += a1 * b[3]
-		pa = unsafe.Add(pa, 4*gemmPM)
-		pb = unsafe.Add(pb, 4*gemmPN)
 	}
 	r0 := c[:4:4]
 	r1 := c[ldc : ldc+4 : ldc+4]
