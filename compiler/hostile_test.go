@@ -34,14 +34,12 @@ func TestHostileModels(t *testing.T) {
 		{"external_symlink.onnx", "leaves the model's folder through a symbolic link"},
 	}
 	link := t.TempDir() // a symlink in the model's folder that points out of it
-	for _, f := range []string{"external_symlink.onnx"} {
-		data, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(link, f), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	data, err := os.ReadFile(filepath.Join(dir, "external_symlink.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(link, "external_symlink.onnx"), data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.Symlink("/etc/passwd", filepath.Join(link, "link.bin")); err != nil {
 		t.Fatal(err)
