@@ -248,11 +248,7 @@ func (s *mmSpec) store(f *ptx.Func, a string, row, col ptx.Expr, py, pbias, pc, 
 		v = f.Reg(ptx.F32)
 		f.Op("mul.f32 %s, %s, %s", v, a, ptx.Float(s.alpha))
 	}
-	add := func(base string, off ptx.Expr, scale float32) {
-		x, r := f.LoadF32(base, off, nil), f.Reg(ptx.F32)
-		f.Op("fma.rn.f32 %s, %s, %s, %s", r, x, ptx.Float(scale), v)
-		v = r
-	}
+	add := func(base string, off ptx.Expr, scale float32) { v = emitAddLoad(f, v, base, off, scale) }
 	if s.bias != nil {
 		add(pbias, s.bias.off(b, m, n), 1)
 	}
@@ -271,4 +267,30 @@ func (s *mmSpec) store(f *ptx.Func, a string, row, col ptx.Expr, py, pbias, pc, 
 // entryName makes a PTX entry name for a kernel: the lowered entry and a variant.
 func entryName(entry fmt.Stringer, variant string) string {
 	return fmt.Sprintf("onnxc_%s_%s", entry, variant)
+}
+
+// emitAddLoad returns a register with v + scale*base[off].
+func emitAddLoad(f *ptx.Func, v, base string, off ptx.Expr, scale float32) string {
+	x, r := f.LoadF32(base, off, nil), f.Reg(ptx.F32)
+	f.Op("fma.rn.f32 %s, %s, %s, %s", r, x, ptx.Float(scale), v)
+	return r
+}
+
+// Kernels with one thread per output element run ewThreads threads per block.
+const ewThreads = 256
+
+// ewIndex is the output element of the thread.
+func ewIndex() ptx.Expr { return ptx.Add(ptx.Mul(ptx.V("bx"), ptx.C(ewThreads)), ptx.V("tid")) }
+
+// ewBegin starts a kernel of one thread per element of total: the threads past the end exit.
+func ewBegin(f *ptx.Func, total int) {
+	f.Threads()
+	end := f.Label()
+	f.Op("@!%s bra %s", ptx.Lt(ewIndex(), ptx.C(total)).Emit(f), end)
+	f.Deferred(end)
+}
+
+// ewLaunch is the launch of a kernel of one thread per element of total.
+func ewLaunch(f *ptx.Func, total int, args []Arg) Launch {
+	return Launch{Entry: f.Name(), Grid: [3]int{max((total+ewThreads-1)/ewThreads, 1), 1, 1}, Block: [3]int{ewThreads, 1, 1}, Args: args}
 }

@@ -35,6 +35,8 @@ type Func struct {
 	body   strings.Builder
 	n      [numKinds]int
 	labels int
+	// tail are labels placed just before the final ret.
+	tail []string
 	// binds maps variable names (V) to the registers that hold them.
 	binds map[string]string
 }
@@ -135,6 +137,9 @@ func (f *Func) Text() string {
 		b.WriteString(d + "\n")
 	}
 	b.WriteString(f.body.String())
+	for _, l := range f.tail {
+		fmt.Fprintf(&b, "%s:\n", l)
+	}
 	b.WriteString("\tret;\n}\n")
 	return b.String()
 }
@@ -178,3 +183,6 @@ func (f *Func) R(e Expr) string {
 	}
 	return v
 }
+
+// Deferred places label l at the end of the function, before its ret.
+func (f *Func) Deferred(l string) { f.tail = append(f.tail, l) }
