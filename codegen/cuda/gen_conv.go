@@ -50,7 +50,11 @@ func convGeomOf(k *lowered.Kernel) *cvGeom {
 // inputAt is the offset of the input element that kernel position r (a linear index into the
 // kernel dims) of output position n (into the output dims) reads in channel plane ch, and
 // whether it is inside the input (not padding).
-func (g *cvGeom) inputAt(ch, n, r ptx.Expr) (ptx.Expr, ptx.Cond) {
+func (g *cvGeom) inputAt(ch, n, r ptx.Expr) (ptx.Expr, ptx.Cond) { return g.windowAt(ch, n, r, false) }
+
+// windowAt is inputAt, but with padded the condition says whether the position is inside the
+// padded input (what an average pool with count_include_pad counts).
+func (g *cvGeom) windowAt(ch, n, r ptx.Expr, padded bool) (ptx.Expr, ptx.Cond) {
 	nsp := len(g.In)
 	lin, stride := ptx.C(0), 1
 	var ok []ptx.Cond
@@ -67,8 +71,13 @@ func (g *cvGeom) inputAt(ch, n, r ptx.Expr) (ptx.Expr, ptx.Cond) {
 		kd := ptx.Rem(r, ptx.C(g.Kernel[d]))
 		n, r = ptx.Div(n, ptx.C(g.Out[d])), ptx.Div(r, ptx.C(g.Kernel[d]))
 		i := ptx.Sum(ptx.Mul(o, ptx.C(g.Strides[d])), ptx.C(-g.Pads[d]), ptx.Mul(kd, ptx.C(g.Dilations[d])))
-		if g.Pads[d] > 0 || g.Dilations[d]*(g.Kernel[d]-1) > 0 || (g.Out[d]-1)*g.Strides[d]+(g.Kernel[d]-1)*g.Dilations[d] >= g.In[d] {
-			ok = append(ok, ptx.Within(i, g.In[d]))
+		lo, hi := 0, g.In[d]
+		if padded {
+			lo, hi = -g.Pads[d], g.In[d]+g.Pads[nsp+d]
+		}
+		// The bounds are tested only where some window reaches past them.
+		if -g.Pads[d] < lo || (g.Out[d]-1)*g.Strides[d]-g.Pads[d]+(g.Kernel[d]-1)*g.Dilations[d] >= hi {
+			ok = append(ok, ptx.And(ptx.Ge(i, ptx.C(lo)), ptx.Lt(i, ptx.C(hi))))
 		}
 		lin = ptx.Add(lin, ptx.Mul(i, ptx.C(stride)))
 		stride *= g.In[d]
