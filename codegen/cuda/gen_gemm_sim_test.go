@@ -29,6 +29,10 @@ func randInputs(k *lowered.Kernel, rng *rand.Rand) []*runtime.Tensor {
 		if o.Value == nil {
 			continue
 		}
+		if o.Value.Const != nil {
+			in[i] = o.Value.Const
+			continue
+		}
 		d, _ := staticF32(o)
 		in[i] = runtime.New(runtime.Float32, d[0]...)
 		for j := range runtime.Data[float32](in[i]) {
