@@ -191,7 +191,7 @@ func ewKernel(k *lowered.Kernel, t Target, dims []int, ins []access, steps []run
 		}
 	}
 	n := volume(dims)
-	acc := append([]access{rowMajor(dims)}, ins...)
+	acc := append([]access{contiguous(dims)}, ins...)
 	sd, sa := simplify(dims, acc)
 	if n == 0 || !fits(sd, sa) {
 		return nil, false, Unsupported{"empty or over 2^31 elements"}
@@ -250,7 +250,7 @@ func genElementwise(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 			a.strides[p.Axis] = 1
 			ins = append(ins, a)
 		case volume(d) == volume(dims):
-			ins = append(ins, rowMajor(dims))
+			ins = append(ins, contiguous(dims))
 		case volume(d) == 1:
 			ins = append(ins, access{strides: make([]int, len(dims))})
 		default:
@@ -276,7 +276,7 @@ func genUnary(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 		return nil, false, Unsupported{fmt.Sprintf("unary op %d on %s", p.Op, k.In[0].DType)}
 	}
 	dims := staticDims(k.Out[0])
-	return ewKernel(k, t, dims, []access{rowMajor(dims)}, []runtime.EwStep{{Op: op, A: 0, Alpha: p.Alpha, Beta: p.Beta}})
+	return ewKernel(k, t, dims, []access{contiguous(dims)}, []runtime.EwStep{{Op: op, A: 0, Alpha: p.Alpha, Beta: p.Beta}})
 }
 
 var binaryOps = map[int]runtime.EwOp{

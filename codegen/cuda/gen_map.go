@@ -17,8 +17,8 @@ type access struct {
 	strides []int
 }
 
-// rowMajor is the contiguous access of a tensor of shape dims.
-func rowMajor(dims []int) access {
+// contiguous is the contiguous access of a tensor of shape dims.
+func contiguous(dims []int) access {
 	s := make([]int, len(dims))
 	n := 1
 	for d := len(dims) - 1; d >= 0; d-- {
@@ -35,7 +35,7 @@ func broadcast(in, out []int) (access, bool) {
 		return access{}, false
 	}
 	a := access{strides: make([]int, len(out))}
-	own := rowMajor(in)
+	own := contiguous(in)
 	for k := range in {
 		d := len(out) - len(in) + k
 		switch {
@@ -93,7 +93,7 @@ func volume(dims []int) int {
 
 // isIdentity says a reads element i at thread i.
 func (a access) isIdentity(dims []int) bool {
-	return a.base == 0 && slices.Equal(a.strides, rowMajor(dims).strides)
+	return a.base == 0 && slices.Equal(a.strides, contiguous(dims).strides)
 }
 
 // maxOffset is the largest element offset a reads, or -1 for none.

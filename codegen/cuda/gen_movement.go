@@ -188,7 +188,7 @@ func boxesOf(src []int64, dims []int, inputs int) (boxes []box, covered int, ok 
 		}
 		count[j]++
 	}
-	outAcc := rowMajor(dims)
+	outAcc := contiguous(dims)
 	mask := int64(1)<<probeShift - 1
 	at := func(c []int) int64 {
 		off := 0
@@ -260,7 +260,7 @@ func fillKernel(name string, n, size int, value *runtime.Tensor) (*ptxFunc, erro
 		return nil, fmt.Errorf("no %d-byte elements", size)
 	}
 	dims := []int{n}
-	return mapKernel(name, dims, []access{rowMajor(dims)}, []int{size}, func(f *ptxFunc, addr []string) {
+	return mapKernel(name, dims, []access{contiguous(dims)}, []int{size}, func(f *ptxFunc, addr []string) {
 		v := f.reg(rt.cls)
 		f.op("mov.%s %s, %d", rt.cls.typ[1:], v, bits)
 		storeRaw(f, size, addr[0], v)
