@@ -200,6 +200,11 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // cudaModule writes a scratch module holding the generated package (at m/) and main, with
 // this repository as github.com/onnxc/onnxc.
 func cudaModule(t *testing.T, files map[string][]byte, main string) string {
+	return cudaModuleWith(t, map[string]map[string][]byte{"m": files}, main)
+}
+
+// cudaModuleWith writes several packages, by folder.
+func cudaModuleWith(t *testing.T, pkgs map[string]map[string][]byte, main string) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -221,8 +226,10 @@ func cudaModule(t *testing.T, files map[string][]byte, main string) string {
 	}
 	write("go.mod", []byte("module cudatest\n\ngo 1.26.0\n\nrequire github.com/onnxc/onnxc v0.0.0\n\nreplace github.com/onnxc/onnxc => "+root+"\n"))
 	write("go.sum", sum)
-	for name, data := range files {
-		write(filepath.Join("m", name), data)
+	for dir, files := range pkgs {
+		for name, data := range files {
+			write(filepath.Join(dir, name), data)
+		}
 	}
 	write(filepath.Join("cmd", "main.go"), []byte(main))
 	return dir
@@ -265,10 +272,16 @@ func TestCUDAPackageBuilds(t *testing.T) {
 	if err != nil || !strings.Contains(out, "built without the cuda tag") {
 		t.Fatalf("without the cuda tag: %v\n%s", err, out)
 	}
+	buildCUDA(t, dir, filepath.Join(dir, "bin"))
+}
+
+// buildCUDA builds dir's ./cmd with the cuda tag into bin.
+func buildCUDA(t *testing.T, dir, bin string) {
+	t.Helper()
 	inc := needTool(t, "cuda.h", filepath.Join(cudaDir(), "include", "cuda.h"))
 	lib := needTool(t, "the libcuda stub", filepath.Join(cudaDir(), "lib", "libcuda.so"))
 	env := []string{"CGO_ENABLED=1", "CGO_CFLAGS=-I" + filepath.Dir(inc), "CGO_LDFLAGS=-L" + filepath.Dir(lib)}
-	if out, err := goCmd(t, dir, env, "build", "-tags", "cuda", "-o", filepath.Join(dir, "bin"), "./cmd"); err != nil {
+	if out, err := goCmd(t, dir, env, "build", "-tags", "cuda", "-o", bin, "./cmd"); err != nil {
 		t.Fatalf("go build -tags cuda: %v\n%s", err, out)
 	}
 }

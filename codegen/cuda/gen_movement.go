@@ -61,16 +61,59 @@ func first(int) []int { return []int{0} }
 // probeShift separates the input number from the position in a probe value.
 const probeShift = 40
 
+// outMap is how one output is made: filled with the constant first when some of its elements
+// come from no input, then one copy per box (simplified, fits checked).
+type outMap struct {
+	fill  bool
+	boxes []box
+}
+
 func genMovement(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
+	maps, fill, err := movementMaps(k)
+	if err != nil {
+		return nil, false, err
+	}
+	size := k.Out[0].DType.Size()
+	var funcs []*ptxFunc
+	var launches []Launch
+	for o, m := range maps {
+		if m.fill {
+			n := volume(staticDims(k.Out[o]))
+			name := fmt.Sprintf("fill%d", o)
+			f, err := fillKernel(name, n, size, fill)
+			if err != nil {
+				return nil, false, Unsupported{err.Error()}
+			}
+			funcs = append(funcs, f)
+			launches = append(launches, launch1D(name, n, Arg{Kind: ArgOut, Index: o}))
+		}
+		for _, b := range m.boxes {
+			name := fmt.Sprintf("copy%d_%d", o, len(launches))
+			f, err := copyKernel(name, b.dims, b.out, b.in, size)
+			if err != nil {
+				return nil, false, Unsupported{err.Error()}
+			}
+			funcs = append(funcs, f)
+			launches = append(launches, launch1D(name, volume(b.dims), Arg{Kind: ArgOut, Index: o}, Arg{Kind: ArgIn, Index: b.input}))
+		}
+	}
+	if len(launches) == 0 {
+		return nil, false, Unsupported{"empty output"}
+	}
+	return &Kernel{PTX: module(t, funcs...), Launches: launches}, true, nil
+}
+
+// movementMaps probes k's reference kernel and cuts each output's map into boxes; fill is
+// constant Pad's value.
+func movementMaps(k *lowered.Kernel) (maps []outMap, fill *runtime.Tensor, err error) {
 	mk := movementKernels[k.Entry]
 	data := mk.data(len(k.In))
 	size := k.In[data[0]].DType.Size()
 	for _, j := range data {
 		if k.In[j].DType.Size() != size || k.In[j].DType == runtime.String {
-			return nil, false, Unsupported{"inputs of different or string types"}
+			return nil, nil, Unsupported{"inputs of different or string types"}
 		}
 	}
-	var fill *runtime.Tensor // constant Pad's value
 	in := make([]*runtime.Tensor, len(k.In))
 	isData := map[int]bool{}
 	for _, j := range data {
@@ -86,7 +129,7 @@ func genMovement(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 		switch {
 		case isData[j] || o.Value == nil:
 		case o.Value.Const == nil:
-			return nil, false, Unsupported{fmt.Sprintf("input %d is not a constant", j)}
+			return nil, nil, Unsupported{fmt.Sprintf("input %d is not a constant", j)}
 		case k.Entry == lowered.Pad && j == 2:
 			fill = o.Value.Const
 			in[j] = runtime.New(runtime.Int64) // the probe's fill: 0, no input's value
@@ -96,7 +139,7 @@ func genMovement(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 	}
 	if k.Entry == lowered.Pad {
 		if p := k.Params.(*runtime.PadParams); p.Mode != "constant" && p.Mode != "" {
-			return nil, false, Unsupported{"Pad mode " + p.Mode}
+			return nil, nil, Unsupported{"Pad mode " + p.Mode}
 		}
 		if fill == nil {
 			fill = runtime.New(k.In[0].DType)
@@ -109,49 +152,31 @@ func genMovement(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 	x := runtime.NewExec(runtime.NewPool(1))
 	defer x.Pool.Close()
 	if err := mk.run(x, k.Params, out, in); err != nil {
-		return nil, false, fmt.Errorf("probe: %w", err)
+		return nil, nil, fmt.Errorf("probe: %w", err)
 	}
-	var funcs []*ptxFunc
-	var launches []Launch
 	for o, res := range out {
 		dims := staticDims(k.Out[o])
 		if res.DType != runtime.Int64 || volume(res.Shape) != volume(dims) {
-			return nil, false, fmt.Errorf("probe output %d is %s %v, want %v", o, res.DType, res.Shape, dims)
+			return nil, nil, fmt.Errorf("probe output %d is %s %v, want %v", o, res.DType, res.Shape, dims)
 		}
 		boxes, covered, ok := boxesOf(runtime.Data[int64](res), dims, len(k.In))
 		if !ok {
-			return nil, false, Unsupported{"not an affine map of its inputs"}
+			return nil, nil, Unsupported{"not an affine map of its inputs"}
 		}
-		if covered < volume(dims) {
-			if fill == nil {
-				return nil, false, Unsupported{"output elements from no input"}
-			}
-			name := fmt.Sprintf("fill%d", o)
-			f, err := fillKernel(name, volume(dims), size, fill)
-			if err != nil {
-				return nil, false, Unsupported{err.Error()}
-			}
-			funcs = append(funcs, f)
-			launches = append(launches, launch1D(name, volume(dims), Arg{Kind: ArgOut, Index: o}))
+		m := outMap{fill: covered < volume(dims)}
+		if m.fill && fill == nil {
+			return nil, nil, Unsupported{"output elements from no input"}
 		}
 		for _, b := range boxes {
 			bd, acc := simplify(b.dims, []access{b.out, b.in})
 			if !fits(bd, acc) {
-				return nil, false, Unsupported{"over 2^31 elements"}
+				return nil, nil, Unsupported{"over 2^31 elements"}
 			}
-			name := fmt.Sprintf("copy%d_%d", o, len(launches))
-			f, err := copyKernel(name, bd, acc[0], acc[1], size)
-			if err != nil {
-				return nil, false, Unsupported{err.Error()}
-			}
-			funcs = append(funcs, f)
-			launches = append(launches, launch1D(name, volume(bd), Arg{Kind: ArgOut, Index: o}, Arg{Kind: ArgIn, Index: b.input}))
+			m.boxes = append(m.boxes, box{input: b.input, dims: bd, out: acc[0], in: acc[1]})
 		}
+		maps = append(maps, m)
 	}
-	if len(launches) == 0 {
-		return nil, false, Unsupported{"empty output"}
-	}
-	return &Kernel{PTX: module(t, funcs...), Launches: launches}, true, nil
+	return maps, fill, nil
 }
 
 // box is the part of an output that one input fills: dims is its extent, out addresses it in
