@@ -143,7 +143,7 @@ var cudaNodeOps = []string{
 	"test_add", "test_sub", "test_mul", "test_div", "test_max", "test_min", "test_prelu", "test_pow",
 	"test_abs", "test_neg", "test_exp", "test_log", "test_sqrt", "test_reciprocal", "test_relu",
 	"test_sigmoid", "test_hardsigmoid", "test_hardswish", "test_tanh", "test_erf", "test_softplus",
-	"test_leakyrelu", "test_transpose", "test_concat", "test_slice", "test_split", "test_expand",
+	"test_leakyrelu", "test_cast", "test_sum", "test_mean", "test_transpose", "test_concat", "test_slice", "test_split", "test_expand",
 	"test_tile", "test_gather_", "test_depthtospace", "test_spacetodepth", "test_constant_pad",
 	"test_reshape", "test_squeeze", "test_unsqueeze", "test_flatten", "test_identity",
 }
