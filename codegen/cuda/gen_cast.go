@@ -89,13 +89,9 @@ func genVariadic(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 		return nil, false, Unsupported{fmt.Sprintf("variadic op %d on %s", p.Op, k.In[0].DType)}
 	}
 	dims := staticDims(k.Out[0])
-	var ins []access
-	for j, in := range k.In {
-		a, ok := broadcast(staticDims(in), dims)
-		if !ok {
-			return nil, false, fmt.Errorf("input %d of shape %v does not broadcast to %v", j, staticDims(in), dims)
-		}
-		ins = append(ins, a)
+	ins, err := broadcastInputs(k, dims)
+	if err != nil {
+		return nil, false, err
 	}
 	// The inputs folded in order, as the CPU kernel folds them (up to which input it takes
 	// first, which changes a sum's rounding only).

@@ -290,13 +290,9 @@ func genBinary(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 		return nil, false, Unsupported{fmt.Sprintf("binary op %d on %s", p.Op, k.In[0].DType)}
 	}
 	dims := staticDims(k.Out[0])
-	var ins []access
-	for j, in := range k.In {
-		a, ok := broadcast(staticDims(in), dims)
-		if !ok {
-			return nil, false, fmt.Errorf("input %d of shape %v does not broadcast to %v", j, staticDims(in), dims)
-		}
-		ins = append(ins, a)
+	ins, err := broadcastInputs(k, dims)
+	if err != nil {
+		return nil, false, err
 	}
 	steps := []runtime.EwStep{{Op: binaryOps[p.Op], A: 0, B: 1}}
 	if op, ok := binaryOps[p.Op]; ok {
@@ -333,4 +329,17 @@ func staticDims(o lowered.Operand) []int {
 		d[i] = int(x.N)
 	}
 	return d
+}
+
+// broadcastInputs are the numpy-broadcast maps of k's inputs over the output's dims.
+func broadcastInputs(k *lowered.Kernel, dims []int) ([]access, error) {
+	var ins []access
+	for j, in := range k.In {
+		a, ok := broadcast(staticDims(in), dims)
+		if !ok {
+			return nil, fmt.Errorf("input %d of shape %v does not broadcast to %v", j, staticDims(in), dims)
+		}
+		ins = append(ins, a)
+	}
+	return ins, nil
 }
