@@ -147,9 +147,9 @@ func (m *Model) prepare(s *Step) error {
 		for i, a := range l.Args {
 			switch a.Kind {
 			case ArgIn:
-				args[i] = uint64(m.ptr[s.In[a.Index]])
+				args[i] = m.tensorPtr(s.In[a.Index])
 			case ArgOut:
-				args[i] = uint64(m.ptr[s.Out[a.Index]])
+				args[i] = m.tensorPtr(s.Out[a.Index])
 			case ArgScratch:
 				args[i] = uint64(m.scratch[a.Index])
 			case ArgPrepacked:
@@ -169,6 +169,14 @@ func (m *Model) prepare(s *Step) error {
 	}
 	m.steps = append(m.steps, st)
 	return nil
+}
+
+// tensorPtr is tensor t's device address, 0 for an absent operand (-1).
+func (m *Model) tensorPtr(t int) uint64 {
+	if t < 0 {
+		return 0
+	}
+	return uint64(m.ptr[t])
 }
 
 // hostTensor is the host side of tensor t for a CPU step: the host weight, or a tensor of its
