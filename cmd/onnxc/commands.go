@@ -278,6 +278,8 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	stats := fs.Bool("stats", false, "print node and kernel counts and an op histogram instead of the IR")
 	dumpAfter := fs.String("dump-after", "", "print the IR after this pass (load: as the frontend made it; "+strings.Join(passes.PassNames(), ", ")+"; or all)")
+	dotFile := fs.String("dot", "", "write the graph after the pipeline to FILE as Graphviz DOT (- for stdout)")
+	svgFile := fs.String("svg", "", "draw the graph after the pipeline into FILE as SVG (runs Graphviz's dot)")
 	shapes := shapeFlags(fs)
 	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
@@ -287,6 +289,9 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	path, err := oneModel(pos)
 	if err != nil {
 		return err
+	}
+	if *dotFile != "" || *svgFile != "" {
+		return inspectGraph(path, *shapes, quant, *dotFile, *svgFile, stdout)
 	}
 	m, err := compiler.LoadForInspect(path)
 	if err != nil {
