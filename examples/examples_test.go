@@ -5,6 +5,7 @@ package examples
 import (
 	"archive/tar"
 	"compress/gzip"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -148,5 +149,55 @@ func rotatePNG(t *testing.T, src, dst string) {
 	defer w.Close()
 	if err := png.Encode(w, out); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVAD builds the VAD example and checks the segments it finds in the shipped WAV file,
+// whose two sentences sit at 1.000-2.628 s and 4.128-5.525 s (see examples/vad/README.md).
+func TestVAD(t *testing.T) {
+	needModels(t, "silero_vad_v5.onnx")
+	bin := build(t, "vad")
+	out, err := exec.Command(bin, filepath.Join("vad", "testdata", "speech.wav")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("vad: %v\n%s", err, out)
+	}
+	t.Logf("vad:\n%s", out)
+	type span struct{ start, end float64 }
+	var segs []span
+	for _, line := range strings.Fields(string(out)) {
+		var s span
+		if _, err := fmt.Sscanf(line, "%f-%f", &s.start, &s.end); err != nil || s.end <= s.start {
+			t.Fatalf("vad printed %q, want START-END lines", line)
+		}
+		segs = append(segs, s)
+	}
+	const tol = 0.1 // seconds: about three chunks
+	for _, speech := range []span{{1.000, 2.628}, {4.128, 5.525}} {
+		var in []span
+		covered := 0.0
+		for _, s := range segs {
+			if s.end > speech.start-tol && s.start < speech.end+tol {
+				in = append(in, s)
+				covered += min(s.end, speech.end) - max(s.start, speech.start)
+			}
+		}
+		if len(in) == 0 {
+			t.Errorf("no segment in the speech at %v", speech)
+			continue
+		}
+		if d := in[0].start - speech.start; d < -tol || d > tol {
+			t.Errorf("speech at %v: the first segment starts at %.2f", speech, in[0].start)
+		}
+		if d := in[len(in)-1].end - speech.end; d < -tol || d > tol {
+			t.Errorf("speech at %v: the last segment ends at %.2f", speech, in[len(in)-1].end)
+		}
+		if covered < 0.8*(speech.end-speech.start) {
+			t.Errorf("speech at %v: segments cover only %.2f s of it", speech, covered)
+		}
+	}
+	for _, s := range segs {
+		if s.start < 1.0-tol || (s.start > 2.628+tol && s.start < 4.128-tol) || s.end > 5.525+tol || (s.end > 2.628+tol && s.end < 4.128-tol) {
+			t.Errorf("segment %v lies in silence", s)
+		}
 	}
 }
