@@ -33,13 +33,46 @@ func needModels(t *testing.T, names ...string) {
 	}
 }
 
-// build runs go generate and a static go build in an example's folder, as its README says,
-// and returns the binary.
-func build(t *testing.T, dir string) string {
+// build runs go generate and a static go build of an example, as its README says, and returns
+// the binary. It works on a copy of the example's folder, so that the test writes nothing into
+// the checkout: the copy sits two levels below a link to the checkout's testdata (where its
+// go:generate lines find the models), its replace names the checkout, and its go.sum gets the
+// checkout's entries (the test has no network to fetch them, should onnxc's dependencies move).
+func build(t *testing.T, example string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), filepath.Base(dir))
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	if err := os.Symlink(filepath.Join(root, "testdata"), filepath.Join(tmp, "testdata")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "examples", example)
+	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	for _, gen := range []string{"det", "cls", "rec", "silero"} { // generated in place by a user's run
+		os.RemoveAll(filepath.Join(dir, gen))
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "go.sum"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write(sum)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(tmp, example+"-bin")
 	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOPROXY=off", "CGO_ENABLED=0")
-	for _, args := range [][]string{{"generate", "./..."}, {"vet", "./..."}, {"build", "-o", bin, "."}} {
+	for _, args := range [][]string{{"mod", "edit", "-replace", "github.com/onnxc/onnxc=" + root}, {"generate", "./..."}, {"vet", "./..."}, {"build", "-o", bin, "."}} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir, cmd.Env = dir, env
 		if out, err := cmd.CombinedOutput(); err != nil {
