@@ -136,10 +136,11 @@ func (p *progress) draw() {
 	if !p.bar || p.name == "" {
 		return
 	}
+	// The bar fills with the phases done, the current one not yet.
 	const width = 20
 	filled := 0
 	if len(p.phases) > 0 {
-		filled = width * (p.cur + 1) / len(p.phases)
+		filled = width * max(p.cur, 0) / len(p.phases)
 	}
 	fmt.Fprintf(p.w, "\r\033[Konnxc [%s%s] %d/%d %s %.1fs", strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
 		p.cur+1, len(p.phases), p.name, time.Since(p.start).Seconds())

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -63,5 +65,26 @@ func TestProgressBar(t *testing.T) {
 	}
 	if strings.Count(out, "2/3 passes") < 2 {
 		t.Errorf("the clock did not redraw the bar: %q", out)
+	}
+}
+
+// TestProgressOnTerminal runs build --bin on a pseudo-terminal (util-linux's script), where
+// the bar shows on stderr and is erased before the result is printed.
+func TestProgressOnTerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("no script(1) to make a terminal")
+	}
+	bin := filepath.Join(t.TempDir(), "cls")
+	cmd := exec.Command("script", "-qec", onnxcBin+" build --bin "+filepath.Join(quickstart, "cls.onnx")+" -o "+bin, "/dev/null")
+	cmd.Env = append(os.Environ(), "ONNXC_CACHE="+filepath.Join(os.TempDir(), "onnxc-cli-cache"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	s := string(out)
+	for _, want := range []string{"onnxc [", "] 1/5 load", "] 5/5 go build", "\r\033[Kwrote " + bin} {
+		if !strings.Contains(s, want) {
+			t.Errorf("terminal output lacks %q: %q", want, s)
+		}
 	}
 }
