@@ -33,8 +33,8 @@ func needModels(t *testing.T, names ...string) {
 	}
 }
 
-// build runs go generate and a static go build of an example, as its README says, and returns
-// the binary. It works on a copy of the example's folder, so that the test writes nothing into
+// build runs go generate, the example's own tests and a static go build of an example, as its
+// README says, and returns the binary. It works on a copy of the example's folder, so that the test writes nothing into
 // the checkout: the copy sits two levels below a link to the checkout's testdata (where its
 // go:generate lines find the models), its replace names the checkout, and its go.sum gets the
 // checkout's entries (the test has no network to fetch them, should onnxc's dependencies move).
@@ -72,7 +72,7 @@ func build(t *testing.T, example string) string {
 	}
 	bin := filepath.Join(tmp, example+"-bin")
 	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOPROXY=off", "CGO_ENABLED=0")
-	for _, args := range [][]string{{"mod", "edit", "-replace", "github.com/onnxc/onnxc=" + root}, {"generate", "./..."}, {"vet", "./..."}, {"build", "-o", bin, "."}} {
+	for _, args := range [][]string{{"mod", "edit", "-replace", "github.com/onnxc/onnxc=" + root}, {"generate", "./..."}, {"vet", "./..."}, {"test", "-count=1", "./..."}, {"build", "-o", bin, "."}} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir, cmd.Env = dir, env
 		if out, err := cmd.CombinedOutput(); err != nil {
