@@ -154,3 +154,33 @@ func goEnv(t *testing.T, name string) string {
 	}
 	return string(out)
 }
+
+// TestBinCrossCompile: build --bin honours GOOS and GOARCH, so a static binary for another
+// machine needs no more than the environment; the arm64 one runs under qemu-user.
+func TestBinCrossCompile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles the runtime")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "cls-arm64")
+	cmd := exec.Command(onnxcBin, "build", "--bin", filepath.Join(quickstart, "cls.onnx"), "-o", bin)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "ONNXC_CACHE="+filepath.Join(os.TempDir(), "onnxc-cli-cache"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("GOARCH=arm64 build --bin: %v\n%s", err, out)
+	}
+	if _, err := exec.LookPath("qemu-aarch64"); err != nil {
+		if os.Getenv("ONNXC_REQUIRE_ORT") != "" {
+			t.Fatal("qemu-aarch64 is not installed (the test set-up installs it)")
+		}
+		t.Skip("no qemu-aarch64 to run the arm64 binary")
+	}
+	out := filepath.Join(dir, "out")
+	run := exec.Command("qemu-aarch64", bin, "-input", "x="+filepath.Join(quickstart, "test_data_set_0", "input_0.pb"), "-output-dir", out)
+	if msg, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, msg)
+	}
+	want := readPB(t, filepath.Join(quickstart, "test_data_set_0", "output_0.pb"))
+	if err := rt.Compare(want, readPB(t, filepath.Join(out, "softmax_0.tmp_0.pb")), 1e-3, 1e-4); err != nil {
+		t.Fatal(err)
+	}
+}
