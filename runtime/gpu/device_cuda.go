@@ -66,7 +66,9 @@ func Open(p *Program, files fs.FS, w []*runtime.Tensor, dev, threads int) (m *Mo
 			m = nil
 		}
 	}()
-	if m.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
+	// A blocking stream: the synchronous copies (cuMemcpyHtoD/DtoH, on the legacy default
+	// stream) are ordered with its launches, so no launch reads an input still in flight.
+	if m.stream, err = cu.MakeStream(cu.DefaultStream); err != nil {
 		return nil, fmt.Errorf("cuda: stream: %w", err)
 	}
 	for _, name := range p.Modules {
