@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,14 +42,8 @@ func genCheck(t *testing.T, k *lowered.Kernel) {
 			if ptxas == "" {
 				continue
 			}
-			dir := t.TempDir()
-			src := filepath.Join(dir, "k.ptx")
-			if err := os.WriteFile(src, []byte(g.PTX), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out, err := exec.Command(ptxas, "-arch", "sm_"+itoa(sm), "-o", filepath.Join(dir, "k.cubin"), src).CombinedOutput()
-			if err != nil {
-				t.Fatalf("ptxas sm_%d tf32 %v: %v\n%s\n%s", sm, tf32, err, out, numbered(g.PTX))
+			if err := ptxasAssemble(ptxas, sm, g.PTX, t.TempDir()); err != nil {
+				t.Fatalf("tf32 %v: %v\n%s", tf32, err, numbered(g.PTX))
 			}
 		}
 	}
@@ -56,6 +51,25 @@ func genCheck(t *testing.T, k *lowered.Kernel) {
 		t.Log("ptxas not found (set ONNXC_PTXAS): modules generated but not assembled")
 	}
 }
+
+// ptxasAssemble assembles the module src for sm_<sm> in dir with ptxas.
+func ptxasAssemble(ptxas string, sm int, src, dir string) error {
+	f := filepath.Join(dir, "k.ptx")
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		return err
+	}
+	out, err := exec.Command(ptxas, "-arch", "sm_"+itoa(sm), "-o", filepath.Join(dir, "k.cubin"), f).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ptxas sm_%d: %v\n%s", sm, err, out)
+	}
+	return nil
+}
+
+// Exported to the external model test.
+var (
+	PtxasPath     = genPtxasPath
+	PtxasAssemble = ptxasAssemble
+)
 
 func itoa(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10)) }
 
