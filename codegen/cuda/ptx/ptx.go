@@ -46,7 +46,9 @@ type Func struct {
 }
 
 // NewFunc starts the entry function name.
-func NewFunc(name string) *Func { return &Func{name: name, binds: map[string]string{}, memo: map[Expr]string{}} }
+func NewFunc(name string) *Func {
+	return &Func{name: name, binds: map[string]string{}, memo: map[Expr]string{}}
+}
 
 // Name is the entry's name.
 func (f *Func) Name() string { return f.name }
