@@ -72,6 +72,7 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	bin := fs.Bool("bin", false, "build a statically linked binary that runs the model")
 	shapes := shapeFlags(fs)
 	quant := addQuantFlags(fs)
+	target := addTargetFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -82,6 +83,18 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	}
 	if *pkg == "" {
 		*pkg = compiler.PackageName(path)
+	}
+	if isCUDA, t, err := target.cuda(); err != nil || isCUDA {
+		if err == nil && *bin {
+			err = fmt.Errorf("--bin is not supported with --target cuda")
+		}
+		if err != nil {
+			return err
+		}
+		if *out == "" {
+			*out = *pkg
+		}
+		return buildCUDA(path, *shapes, quant, *pkg, *out, t, stdout)
 	}
 	_, files, err := compileFiles(path, *shapes, quant, *pkg)
 	if err != nil {
@@ -280,11 +293,16 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	dumpAfter := fs.String("dump-after", "", "print the IR after this pass (load: as the frontend made it; "+strings.Join(passes.PassNames(), ", ")+"; or all)")
 	shapes := shapeFlags(fs)
 	quant := addQuantFlags(fs)
+	target := addTargetFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	path, err := oneModel(pos)
+	if err != nil {
+		return err
+	}
+	isCUDA, cudaTarget, err := target.cuda()
 	if err != nil {
 		return err
 	}
@@ -322,6 +340,14 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if *dumpAfter != "" {
+		return nil
+	}
+	if isCUDA {
+		r, err := compiler.PlaceCUDA(m, cudaTarget)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		printPlacement(stdout, r)
 		return nil
 	}
 	if !*stats {

@@ -56,14 +56,6 @@ func (cc convCase) lower() *lowered.Kernel {
 	return k
 }
 
-func ones(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = 1
-	}
-	return s
-}
-
 func convCases() map[string]convCase {
 	g := lowered.ConvGemm
 	return map[string]convCase{

@@ -124,3 +124,11 @@ func genGlobalPool(k *lowered.Kernel, t Target, p *runtime.PoolParams, dims []in
 	plan.storeLane0(f, py, v)
 	return &Kernel{PTX: ptx.Module(t.SM, f), Launches: []Launch{plan.launch(f, []Arg{{Kind: ArgIn, Index: 0}, {Kind: ArgOut, Index: 0}})}}, true, nil
 }
+
+func ones(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}
