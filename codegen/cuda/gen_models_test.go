@@ -29,7 +29,7 @@ func TestModelKernels(t *testing.T) {
 	}
 	ptxas := cuda.PtxasPath()
 	if ptxas == "" {
-		t.Log("ptxas not found (set ONNXC_PTXAS): kernels generated, not assembled")
+		cuda.NoPtxas(t)
 	}
 	for _, md := range models {
 		t.Run(md.file, func(t *testing.T) {
