@@ -17,7 +17,8 @@ func init() {
 func mmGen(spec func(k *lowered.Kernel, t Target) *mmSpec) Generator {
 	return func(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
 		s := spec(k, t)
-		if s == nil {
+		// Batches go in grid.z, M tiles in grid.y, both at most 65535.
+		if s == nil || s.batch > 65535 || s.grid()[1] > 65535 {
 			return nil, false, nil
 		}
 		return s.kernel(t), true, nil

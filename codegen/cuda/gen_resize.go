@@ -3,6 +3,7 @@ package cuda
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/onnxc/onnxc/codegen/cuda/ptx"
@@ -63,7 +64,7 @@ func resizeTables(k *lowered.Kernel) (*rzTables, bool) {
 		}
 		in[0] = probe
 		out := []*runtime.Tensor{runtime.New(runtime.Float32)}
-		if err := runtime.Resize(runtime.NewExec(nil), p, out, in); err != nil || !intsEqual(out[0].Shape, t.out) {
+		if err := runtime.Resize(runtime.NewExec(nil), p, out, in); err != nil || !slices.Equal(out[0].Shape, t.out) {
 			return nil, false
 		}
 		od, oinner := runtime.Data[float32](out[0]), numel(t.out[ax+1:])
@@ -82,19 +83,7 @@ func resizeTables(k *lowered.Kernel) (*rzTables, bool) {
 	return t, true
 }
 
-func intsEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// rzCoords is the output coordinate along each axis of element idx.
+// coords is the output coordinate along each axis of element idx.
 func (t *rzTables) coords(idx ptx.Expr) []ptx.Expr {
 	c := make([]ptx.Expr, len(t.out))
 	for ax := len(t.out) - 1; ax >= 0; ax-- {

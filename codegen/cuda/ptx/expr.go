@@ -74,10 +74,14 @@ func apply(op byte, x, y int64) int64 {
 func (e binop) Eval(env Env) int64 { return apply(e.op, e.a.Eval(env), e.b.Eval(env)) }
 
 func (e binop) Emit(f *Func) string {
+	if r, ok := f.memo[e]; ok {
+		return r
+	}
 	// The first operand of most instructions must be a register.
 	a, b := f.R(e.a), e.b.Emit(f)
 	r := f.Reg(B32)
 	f.Op("%s %s, %s, %s", binInstr[e.op], r, a, b)
+	f.memo[e] = r
 	return r
 }
 

@@ -37,12 +37,18 @@ type Func struct {
 	labels int
 	// tail are labels placed just before the final ret.
 	tail []string
+	// memo holds the registers of expressions already emitted in the current basic block:
+	// cleared at every label and branch, so a register is reused only where its definition
+	// ran on every path (the loop counters, changed in place, change just before a branch).
+	memo map[Expr]string
 	// binds maps variable names (V) to the registers that hold them.
 	binds map[string]string
 }
 
 // NewFunc starts the entry function name.
-func NewFunc(name string) *Func { return &Func{name: name, binds: map[string]string{}} }
+func NewFunc(name string) *Func {
+	return &Func{name: name, binds: map[string]string{}, memo: map[Expr]string{}}
+}
 
 // Name is the entry's name.
 func (f *Func) Name() string { return f.name }
@@ -58,6 +64,9 @@ func (f *Func) Op(format string, a ...any) {
 	f.body.WriteString("\t")
 	fmt.Fprintf(&f.body, format, a...)
 	f.body.WriteString(";\n")
+	if strings.Contains(format, "bra ") {
+		clear(f.memo)
+	}
 }
 
 // Label returns a fresh label; Place puts it at the current position.
@@ -67,7 +76,10 @@ func (f *Func) Label() string {
 }
 
 // Place puts label l here.
-func (f *Func) Place(l string) { fmt.Fprintf(&f.body, "%s:\n", l) }
+func (f *Func) Place(l string) {
+	fmt.Fprintf(&f.body, "%s:\n", l)
+	clear(f.memo)
+}
 
 // Shared declares a static shared-memory array of n bytes and returns its name.
 func (f *Func) Shared(name string, bytes int) string {
@@ -76,7 +88,10 @@ func (f *Func) Shared(name string, bytes int) string {
 }
 
 // Bind makes variable name (V(name)) stand for register reg.
-func (f *Func) Bind(name, reg string) { f.binds[name] = reg }
+func (f *Func) Bind(name, reg string) {
+	f.binds[name] = reg
+	clear(f.memo)
+}
 
 // Special binds variable name to a fresh register holding the special register sreg (%tid.x).
 func (f *Func) Special(name, sreg string) {
