@@ -38,6 +38,7 @@ const (
 	DequantizeLinear            // parameters: DequantizeLinearParams
 	Det                         // parameters: struct{}
 	Dropout                     // parameters: struct{}
+	DynQuantConv                // parameters: DynQuantConvParams
 	DynQuantMatMul              // parameters: DynQuantMatMulParams
 	DynamicQuantizeLinear       // parameters: struct{}
 	Einsum                      // parameters: EinsumParams
@@ -165,6 +166,7 @@ var entryNames = [numEntries]string{
 	DequantizeLinear:      "DequantizeLinear",
 	Det:                   "Det",
 	Dropout:               "Dropout",
+	DynQuantConv:          "DynQuantConv",
 	DynQuantMatMul:        "DynQuantMatMul",
 	DynamicQuantizeLinear: "DynamicQuantizeLinear",
 	Einsum:                "Einsum",

@@ -43,6 +43,7 @@ var refKernels = [...]any{
 	lowered.DequantizeLinear:      runtime.DequantizeLinear,
 	lowered.Det:                   runtime.Det,
 	lowered.Dropout:               runtime.Dropout,
+	lowered.DynQuantConv:          runtime.DynQuantConv,
 	lowered.DynQuantMatMul:        runtime.DynQuantMatMul,
 	lowered.DynamicQuantizeLinear: runtime.DynamicQuantizeLinear,
 	lowered.Einsum:                runtime.Einsum,

@@ -26,8 +26,9 @@ import (
 
 // QuantizeOptions are quantize_dynamic's knobs.
 type QuantizeOptions struct {
-	// OpTypes are the op types to quantize: "MatMul" and "Gemm" (which covers FusedGemm); nil
-	// means both.
+	// OpTypes are the op types to quantize: "MatMul", "Gemm" (which covers FusedGemm) and
+	// "Conv" (which covers FusedConv); nil means MatMul and Gemm, as quantize_dynamic's
+	// default does.
 	OpTypes []string
 	// PerChannel quantizes the weights per output column instead of per tensor.
 	PerChannel bool
@@ -57,7 +58,7 @@ type QuantizeRemark struct {
 const matMulBiasOp = ops.FusedDomain + ".MatMulBias"
 
 // quantizable are the op types the pass knows, with their kernel support.
-var quantizable = map[string]bool{"MatMul": true, "Gemm": true}
+var quantizable = map[string]bool{"MatMul": true, "Gemm": true, "Conv": true}
 
 // Quantize runs dynamic quantization (opt nil: only the pre-quantized chains).
 func Quantize(m *ir.Model, opt *QuantizeOptions) error {
@@ -67,7 +68,7 @@ func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 		}
 		for _, t := range opt.OpTypes {
 			if !quantizable[t] {
-				return fmt.Errorf("quantize: op type %s is not supported (MatMul, Gemm)", t)
+				return fmt.Errorf("quantize: op type %s is not supported (MatMul, Gemm, Conv)", t)
 			}
 		}
 	}
@@ -102,7 +103,10 @@ func (q *quantizer) node(n *ir.Node) {
 		op = "MatMul"
 	case "Gemm", msFusedGemm:
 		op = "Gemm"
-	case "Conv", msFusedConv, "Attention", "LSTM", "GRU", "Gather":
+	case "Conv", msFusedConv:
+		q.conv(n)
+		return
+	case "Attention", "LSTM", "GRU", "Gather":
 		q.remark(n, op, false, "op type not supported by the quantizer yet")
 		return
 	default:
@@ -149,7 +153,7 @@ func (q *quantizer) node(n *ir.Node) {
 	if bias != nil {
 		ins = append(ins, q.g.AddConst(n.Name+" (bias)", runtime.FromFloat32([]int{nn}, bias)))
 	}
-	q.become(anchor, n.Name, ins, attrs)
+	q.become(anchor, n.Name, "DynQuantMatMul", ins, attrs)
 	why := "per tensor"
 	if q.opt.PerChannel {
 		why = "per channel"
@@ -161,12 +165,15 @@ func (q *quantizer) node(n *ir.Node) {
 func (q *quantizer) skip(n *ir.Node, op string) string {
 	o := q.opt
 	switch {
-	case len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
+	case len(o.OpTypes) == 0 && op == "Conv", len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
 		return "op type not selected"
 	case slices.Contains(o.Exclude, n.Name):
 		return "excluded by name"
 	case len(o.Include) > 0 && !slices.Contains(o.Include, n.Name):
 		return "not among the included names"
+	}
+	if op == "Conv" {
+		return ""
 	}
 	a, b := n.Input(0), n.Input(1)
 	switch {
@@ -238,22 +245,26 @@ func (q *quantizer) biasAdd(y *ir.Value, n int) (*ir.Node, []float32) {
 	return add, bias
 }
 
-// become makes node n (in place, keeping its output) a DynQuantMatMul on ins, with the
-// activation that is y's one use, if any and none is given, fused.
-func (q *quantizer) become(n *ir.Node, name string, ins []*ir.Value, attrs []ir.Attr) {
-	if act := q.activationAfter(n.Outputs[0]); act != nil && len(attrs) == 0 {
+// become makes node n (in place, keeping its output) an op (DynQuantMatMul, DynQuantConv) on
+// ins, with the activation that is y's one use, if any and none is given, fused.
+func (q *quantizer) become(n *ir.Node, name, op string, ins []*ir.Value, attrs []ir.Attr) {
+	if act := q.activationAfter(n.Outputs[0]); act != nil && !hasActivation(attrs) {
 		a, alpha, beta, _ := runtime.ActivationOf(act.Op, nil)
-		attrs = []ir.Attr{ir.Int("activation", int64(a)),
-			ir.Float("act_alpha", act.GetFloat("alpha", float64(alpha))), ir.Float("act_beta", act.GetFloat("beta", float64(beta)))}
+		attrs = append(attrs, ir.Int("activation", int64(a)),
+			ir.Float("act_alpha", act.GetFloat("alpha", float64(alpha))), ir.Float("act_beta", act.GetFloat("beta", float64(beta))))
 		n = act // n is left without uses
 	}
 	q.uses.RemoveNode(n)
 	n.Inputs = ins
 	q.uses.AddNode(n)
-	n.SetOp("DynQuantMatMul", ops.FusedDomain)
+	n.SetOp(op, ops.FusedDomain)
 	n.Name = name
 	n.Attrs = nil
 	n.SetAttrs(attrs...)
+}
+
+func hasActivation(attrs []ir.Attr) bool {
+	return slices.ContainsFunc(attrs, func(a ir.Attr) bool { return a.Name == "activation" })
 }
 
 // activationAfter returns y's one use when it is an activation the epilogue runs whose

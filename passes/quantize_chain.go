@@ -53,7 +53,7 @@ func (q *quantizer) chain(n *ir.Node) {
 	if bias != nil {
 		ins = append(ins, q.g.AddConst(n.Name+" (bias)", runtime.FromFloat32([]int{nn}, bias)))
 	}
-	q.become(last, n.Name, ins, nil)
+	q.become(last, n.Name, "DynQuantMatMul", ins, nil)
 	if q.opt != nil {
 		q.remark(n, "MatMulInteger", true, "pre-quantized DynamicQuantizeLinear/MatMulInteger chain")
 	}

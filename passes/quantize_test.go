@@ -173,3 +173,58 @@ func TestQuantizeChain(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeConv quantizes a 3x3 Conv + Relu, a 1x1 Conv with a bias and a residual Add
+// and a depthwise Conv (which stays float32), only when Conv is among the op types.
+func TestQuantizeConv(t *testing.T) {
+	build := func() (*ir.Model, *runtime.Tensor) {
+		m := ir.NewModel("qconv")
+		b := &fb{g: m.Graph, rng: rand.New(rand.NewSource(4))}
+		x := m.Graph.AddInput("x", ir.StaticType(runtime.Float32, 1, 8, 10, 12))
+		y := b.node("Conv", "c3", []*ir.Value{x, b.rand(-1, 1, 16, 8, 3, 3), b.rand(-1, 1, 16)}, ir.Ints("pads", 1, 1, 1, 1))
+		y = b.node("Relu", "", []*ir.Value{y})
+		d := b.node("Conv", "dw", []*ir.Value{y, b.rand(-1, 1, 16, 1, 3, 3)}, ir.Ints("pads", 1, 1, 1, 1), ir.Int("group", 16))
+		z := b.node("Conv", "c1", []*ir.Value{d, b.rand(-1, 1, 16, 16, 1, 1), b.rand(-1, 1, 16)})
+		z = b.node("Add", "", []*ir.Value{z, y})
+		m.Graph.Outputs = []*ir.Value{z}
+		in := runtime.New(runtime.Float32, 1, 8, 10, 12)
+		for i := range runtime.Data[float32](in) {
+			runtime.Data[float32](in)[i] = b.rng.Float32()*2 - 1
+		}
+		return m, in
+	}
+	m, in := build()
+	if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := runtime.Data[float32](qtRun(t, m, in)[0])
+	for _, tc := range []struct {
+		ops []string
+		n   int // DynQuantConv nodes
+	}{{nil, 0}, {[]string{"MatMul"}, 0}, {[]string{"Conv"}, 2}} {
+		m, in := build()
+		opt := passes.QuantizeOptions{OpTypes: tc.ops, PerChannel: true}
+		if err := passes.Run(m, passes.Options{Verify: true, Quantize: &opt}); err != nil {
+			t.Fatal(err)
+		}
+		ops := qtOps(m)
+		if n := len(slices.DeleteFunc(slices.Clone(ops), func(s string) bool { return s != "DynQuantConv" })); n != tc.n {
+			t.Fatalf("op types %v: ops %v, want %d DynQuantConv", tc.ops, ops, tc.n)
+		}
+		if tc.n == 0 {
+			continue
+		}
+		if slices.Contains(ops, "Relu") || slices.Contains(ops, "Add") {
+			t.Errorf("ops %v: the activation or the residual Add was not fused", ops)
+		}
+		for _, r := range opt.Remarks {
+			if r.Quantized == (r.Node == `Conv node "dw"`) {
+				t.Errorf("remark %+v", r)
+			}
+		}
+		got := runtime.Data[float32](qtRun(t, m, in)[0])
+		if e := qtRelL2(got, want); e > 0.03 {
+			t.Errorf("relative L2 %.4f", e)
+		}
+	}
+}

@@ -42,6 +42,9 @@ const (
 const (
 	qgSlotA = 16 + iota
 	qgSlotVec
+	qgSlotX    // DynQuantConv's quantized input
+	qgSlotCols // DynQuantConv's per-chunk im2col rows and A panels
+	qgSlotOut  // DynQuantConv's per-chunk products
 )
 
 // Packed B layout (PackQGemmB), version 1, an int8 tensor of QGemmPackedLen(k, n) bytes:
@@ -262,13 +265,7 @@ func qgStoreGo(acc *[qgMR * qgNR]int32, c []float32, ldc, mr, nr int, ep *qgEpil
 // depth p at (i/qgMR)*kp*qgMR + (p/4)*4*qgMR + (i%qgMR)*4 + p%4. Padding (rows past m, depths
 // past k) is zero. It returns the scale and the zero point.
 func qgQuantizeRows(a []float32, m, k, kp int, dst []byte) (scale float32, zp int32) {
-	lo, hi := qgMinMax(a[:m*k])
-	scale = 1
-	if lo != hi {
-		scale = (hi - lo) / 255
-	}
-	zpf := float32(math.RoundToEven(float64(min(255, max(0, 0-lo/scale)))))
-	zp = int32(zpf)
+	scale, zp = qgScale(a[:m*k])
 	mp := qgRound(m, qgMR)
 	clear(dst[:mp*kp])
 	for i := 0; i < m; i++ {
@@ -276,6 +273,26 @@ func qgQuantizeRows(a []float32, m, k, kp int, dst []byte) (scale float32, zp in
 		qgQuantizeRow(a[i*k:i*k+k], scale, zp, dst[base:])
 	}
 	return scale, zp
+}
+
+// qgScale is DynamicQuantizeLinear's scale and zero point for the values a: the range of a
+// and 0, over 255 steps.
+func qgScale(a []float32) (scale float32, zp int32) {
+	lo, hi := qgMinMax(a)
+	scale = 1
+	if lo != hi {
+		scale = (hi - lo) / 255
+	}
+	return scale, int32(math.RoundToEven(float64(min(255, max(0, 0-lo/scale)))))
+}
+
+// qgQuantizeGo quantizes a into dst, one byte per value, as qgQuantizeRowGo does.
+func qgQuantizeGo(a []float32, scale float32, zp int32, dst []byte) {
+	dst = dst[:len(a)]
+	for p, v := range a {
+		q := int32(math.RoundToEven(float64(v/scale))) + zp
+		dst[p] = uint8(min(255, max(0, q)))
+	}
 }
 
 // qgQuantizeRowGo quantizes one row into its panel: depth p at (p/4)*4*qgMR + p%4.
@@ -301,9 +318,18 @@ func qgemm(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, act
 	if m == 0 {
 		return
 	}
-	k, kp, np := b.k, b.kp, b.np
+	k, kp := b.k, b.kp
 	pa := ScratchOf[byte](x, qgSlotA, qgRound(m, qgMR)*kp)
 	sa, zp := qgQuantizeRows(a, m, k, kp, pa)
+	j := qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogueOf(x, b, sa, zp, scaleB, bias, act)}
+	j.run(x)
+}
+
+// qgEpilogueOf makes the epilogue of a product of A (quantized with scale sa and zero point zp)
+// by b, in scratch: the zero-point correction zp * colsum(B), sa times B's scales (1 or n), the
+// bias (nil or n values) and act.
+func qgEpilogueOf(x *Exec, b qgPackedB, sa float32, zp int32, scaleB, bias []float32, act activation) qgEpilogue {
+	np := b.np
 	vec := ScratchOf[float32](x, qgSlotVec, 3*np)
 	corr := bytesAsSlice[float32, int32](vec[:np])
 	mul, bs := vec[np:2*np], vec[2*np:]
@@ -319,8 +345,7 @@ func qgemm(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, act
 			bs[j] = bias[j]
 		}
 	}
-	j := qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogue{corr: corr, mul: mul, bias: bs, act: act}}
-	j.run(x)
+	return qgEpilogue{corr: corr, mul: mul, bias: bs, act: act}
 }
 
 // qgemmPath is the kernel family the quantized product runs: qgemmBestPath unless a test

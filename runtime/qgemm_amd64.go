@@ -74,3 +74,36 @@ func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {
 		qgQuantizeRowGo(a[n:], scale, zp, dst[n/4*4*qgMR:])
 	}
 }
+
+//go:noescape
+func qgQuantizeAVX512(a *float32, n int, scale float32, zp int32, dst *byte)
+
+// qgQuantize quantizes a into dst (len(a) bytes) as qgQuantizeRowGo does, 16 values at a time
+// with AVX-512.
+func qgQuantize(a []float32, scale float32, zp int32, dst []byte) {
+	n := len(a) / 16 * 16
+	if qgemmPath != gemmPathAVX512 || n == 0 {
+		qgQuantizeGo(a, scale, zp, dst)
+		return
+	}
+	_ = dst[len(a)-1]
+	qgQuantizeAVX512(&a[0], n, scale, zp, &dst[0])
+	qgQuantizeGo(a[n:], scale, zp, dst[n:])
+}
+
+//go:noescape
+func qcColumnAVX512(dst, src *float32, ld, n int)
+
+// qcColumn copies column 0 of src (row stride ld) into dst, len(dst) values.
+func qcColumn(dst, src []float32, ld int) {
+	n := len(dst) / 16 * 16
+	if qgemmPath != gemmPathAVX512 || n == 0 {
+		qcColumnGo(dst, src, ld)
+		return
+	}
+	_ = src[(len(dst)-1)*ld]
+	qcColumnAVX512(&dst[0], &src[0], ld, n)
+	if n < len(dst) {
+		qcColumnGo(dst[n:], src[n*ld:], ld)
+	}
+}

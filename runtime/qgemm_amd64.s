@@ -2,6 +2,30 @@
 
 #include "textflag.h"
 
+// QGQUANTSETUP loads the quantizers' arguments: a in SI, n/16 in CX, dst in DI, the scale,
+// zero point, 0 and 255 broadcast in Z3-Z6.
+#define QGQUANTSETUP \
+	MOVQ         a+0(FP), SI; \
+	MOVQ         n+8(FP), CX; \
+	VBROADCASTSS scale+16(FP), Z3; \
+	MOVL         zp+20(FP), AX; \
+	VPBROADCASTD AX, Z4; \
+	MOVQ         dst+24(FP), DI; \
+	VPXORD       Z5, Z5, Z5; \
+	MOVL         $255, AX; \
+	VPBROADCASTD AX, Z6; \
+	SHRQ         $4, CX
+
+// QGQUANT16 quantizes the 16 floats at SI into the 16 bytes of X1.
+#define QGQUANT16 \
+	VMOVUPS          (SI), Z0; \
+	VDIVPS           Z3, Z0, Z0; \
+	VCVTPS2DQ.RN_SAE Z0, Z0; \
+	VPADDD           Z4, Z0, Z0; \
+	VPMAXSD          Z5, Z0, Z0; \
+	VPMINSD          Z6, Z0, Z0; \
+	VPMOVDB          Z0, X1
+
 // The quantized product's micro-kernels (qgemm.go). Both read the packed A panel (8 rows, 4
 // consecutive u8 depths of a row per 4 bytes, 32 bytes a group) and packed B panels (16
 // columns, 4 consecutive s8 depths per column, 64 bytes a group).
@@ -197,26 +221,11 @@ reduceMinMax:
 // nearest even, the zero point added and the result clamped to [0, 255]; each group of four
 // bytes goes to its A panel group, 32 bytes after the last.
 TEXT ·qgQuantizeRowAVX512(SB), NOSPLIT, $0-32
-	MOVQ         a+0(FP), SI
-	MOVQ         n+8(FP), CX
-	VBROADCASTSS scale+16(FP), Z3
-	MOVL         zp+20(FP), AX
-	VPBROADCASTD AX, Z4
-	MOVQ         dst+24(FP), DI
-	VPXORD       Z5, Z5, Z5
-	MOVL         $255, AX
-	VPBROADCASTD AX, Z6
-	SHRQ         $4, CX
+	QGQUANTSETUP
 	JZ           doneQuantize
 
 loopQuantize:
-	VMOVUPS          (SI), Z0
-	VDIVPS           Z3, Z0, Z0
-	VCVTPS2DQ.RN_SAE Z0, Z0
-	VPADDD           Z4, Z0, Z0
-	VPMAXSD          Z5, Z0, Z0
-	VPMINSD          Z6, Z0, Z0
-	VPMOVDB          Z0, X1
+	QGQUANT16
 	VMOVD            X1, (DI)
 	VPEXTRD          $1, X1, 32(DI)
 	VPEXTRD          $2, X1, 64(DI)
@@ -227,5 +236,68 @@ loopQuantize:
 	JNZ              loopQuantize
 
 doneQuantize:
+	VZEROUPPER
+	RET
+
+// func qgQuantizeAVX512(a *float32, n int, scale float32, zp int32, dst *byte)
+// Quantizes n (a multiple of 16) values as qgQuantizeRowAVX512 does, into n consecutive bytes.
+TEXT ·qgQuantizeAVX512(SB), NOSPLIT, $0-32
+	QGQUANTSETUP
+	JZ           doneQuantizeFlat
+
+loopQuantizeFlat:
+	QGQUANT16
+	VMOVDQU          X1, (DI)
+	ADDQ             $64, SI
+	ADDQ             $16, DI
+	DECQ             CX
+	JNZ              loopQuantizeFlat
+
+doneQuantizeFlat:
+	VZEROUPPER
+	RET
+
+// qcIota is 0..15 as int32, the lanes of qcColumnAVX512's gather.
+DATA qcIota<>+0(SB)/4, $0
+DATA qcIota<>+4(SB)/4, $1
+DATA qcIota<>+8(SB)/4, $2
+DATA qcIota<>+12(SB)/4, $3
+DATA qcIota<>+16(SB)/4, $4
+DATA qcIota<>+20(SB)/4, $5
+DATA qcIota<>+24(SB)/4, $6
+DATA qcIota<>+28(SB)/4, $7
+DATA qcIota<>+32(SB)/4, $8
+DATA qcIota<>+36(SB)/4, $9
+DATA qcIota<>+40(SB)/4, $10
+DATA qcIota<>+44(SB)/4, $11
+DATA qcIota<>+48(SB)/4, $12
+DATA qcIota<>+52(SB)/4, $13
+DATA qcIota<>+56(SB)/4, $14
+DATA qcIota<>+60(SB)/4, $15
+GLOBL qcIota<>(SB), RODATA|NOPTR, $64
+
+// func qcColumnAVX512(dst, src *float32, ld, n int)
+// Copies dst[q] = src[q*ld] for q < n (a multiple of 16), 16 at a time with VGATHERDPS.
+TEXT ·qcColumnAVX512(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         ld+16(FP), AX
+	MOVQ         n+24(FP), CX
+	VPBROADCASTD AX, Z1
+	VPMULLD      qcIota<>(SB), Z1, Z1
+	SHLQ         $6, AX
+	SHRQ         $4, CX
+	JZ           doneColumn
+
+loopColumn:
+	KXNORW     K1, K1, K1
+	VGATHERDPS (SI)(Z1*4), K1, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       AX, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        loopColumn
+
+doneColumn:
 	VZEROUPPER
 	RET

@@ -18,3 +18,7 @@ func qgMinMax(a []float32) (lo, hi float32) { return qgMinMaxGo(a) }
 func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {
 	qgQuantizeRowGo(a, scale, zp, dst)
 }
+
+func qgQuantize(a []float32, scale float32, zp int32, dst []byte) { qgQuantizeGo(a, scale, zp, dst) }
+
+func qcColumn(dst, src []float32, ld int) { qcColumnGo(dst, src, ld) }

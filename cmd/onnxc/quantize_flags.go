@@ -20,7 +20,7 @@ type quantFlags struct {
 func addQuantFlags(fs *flag.FlagSet) *quantFlags {
 	return &quantFlags{
 		mode:        fs.String("quantize", "", "quantization: dynamic (int8 weights, activations quantized per run), or empty for none"),
-		ops:         fs.String("quantize-ops", "MatMul,Gemm", "op types to quantize, comma-separated (with --quantize)"),
+		ops:         fs.String("quantize-ops", "MatMul,Gemm", "op types to quantize, comma-separated (with --quantize): MatMul, Gemm, Conv (one group; grouped convolutions stay float32)"),
 		exclude:     fs.String("quantize-exclude", "", "node names to leave in float32, comma-separated"),
 		include:     fs.String("quantize-include", "", "quantize only the nodes of these names, comma-separated"),
 		weightType:  fs.String("weight-type", "int8", "quantized weight type (int8; uint8 is not supported yet)"),
