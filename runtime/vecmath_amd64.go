@@ -32,6 +32,8 @@ func vecAsm(path, fn int, d, s *float32, n int) {
 			vecTanhAVX512(d, s, n)
 		case vecSigmoid:
 			vecSigmoidAVX512(d, s, n)
+		case vecGelu:
+			vecGeluAVX512(d, s, n)
 		}
 		return
 	}
@@ -44,6 +46,8 @@ func vecAsm(path, fn int, d, s *float32, n int) {
 		vecTanhAVX2(d, s, n)
 	case vecSigmoid:
 		vecSigmoidAVX2(d, s, n)
+	case vecGelu:
+		vecGeluAVX2(d, s, n)
 	}
 }
 
@@ -70,3 +74,9 @@ func vecTanhAVX2(d, s *float32, n int)
 
 //go:noescape
 func vecSigmoidAVX2(d, s *float32, n int)
+
+//go:noescape
+func vecGeluAVX512(d, s *float32, n int)
+
+//go:noescape
+func vecGeluAVX2(d, s *float32, n int)
