@@ -248,3 +248,38 @@ func vecRun(fn int, dst, src []float32) {
 		}
 	}
 }
+
+// vecMax returns the largest element of s (len(s) >= 1). With a NaN in s the result is some
+// element; Softmax does not need more, as the NaN then reaches the sum of exponentials.
+func vecMax(s []float32) float32 {
+	if vecPath != vecPathGo {
+		return vecMaxAsm(vecPath, &s[0], len(s))
+	}
+	m := s[0]
+	for _, v := range s {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	return m
+}
+
+// vecExpSum sets d[i] = Exp32(s[i] - m) for i < len(s), up to FMA rounding, and returns the
+// float32 sum of those values (the SIMD paths add 16 or 8 lanes and then the lanes). d must be
+// at least as long as s and either be s or not overlap it.
+func vecExpSum(d, s []float32, m float32) float32 {
+	if len(s) == 0 {
+		return 0
+	}
+	d = d[:len(s)]
+	if vecPath != vecPathGo {
+		return vecExpSumAsm(vecPath, &d[0], &s[0], len(s), m)
+	}
+	var sum float32
+	for i, v := range s {
+		e := Exp32(v - m)
+		d[i] = e
+		sum += e
+	}
+	return sum
+}

@@ -80,3 +80,31 @@ func vecGeluAVX512(d, s *float32, n int)
 
 //go:noescape
 func vecGeluAVX2(d, s *float32, n int)
+
+// vecMaxAsm is vecMax on path (AVX-512 or AVX2).
+func vecMaxAsm(path int, s *float32, n int) float32 {
+	if path == vecPathAVX512 {
+		return vecMaxAVX512(s, n)
+	}
+	return vecMaxAVX2(s, n)
+}
+
+// vecExpSumAsm is vecExpSum on path (AVX-512 or AVX2).
+func vecExpSumAsm(path int, d, s *float32, n int, m float32) float32 {
+	if path == vecPathAVX512 {
+		return vecExpSumAVX512(d, s, n, m)
+	}
+	return vecExpSumAVX2(d, s, n, m)
+}
+
+//go:noescape
+func vecMaxAVX512(s *float32, n int) float32
+
+//go:noescape
+func vecMaxAVX2(s *float32, n int) float32
+
+//go:noescape
+func vecExpSumAVX512(d, s *float32, n int, m float32) float32
+
+//go:noescape
+func vecExpSumAVX2(d, s *float32, n int, m float32) float32

@@ -743,3 +743,165 @@ geluYTail:
 geluYDone:
 	VZEROUPPER
 	RET
+
+// func vecMaxAVX512(s *float32, n int) float32
+TEXT ·vecMaxAVX512(SB), NOSPLIT, $0-20
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS (SI), Z26
+	KXNORW       K1, K1, K1
+
+maxZLoop:
+	CMPQ CX, $16
+	JGE  maxZFull
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+
+maxZFull:
+	VMOVUPS.Z (SI), K1, Z0
+	VMAXPS    Z0, Z26, K1, Z26
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+	JG        maxZLoop
+	VEXTRACTF64X4 $1, Z26, Y1
+	VMOVAPS       Z26, Z0
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func vecExpSumAVX512(d, s *float32, n int, m float32) float32
+TEXT ·vecExpSumAVX512(SB), NOSPLIT, $0-36
+	MOVQ         d+0(FP), DI
+	MOVQ         s+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS m+24(FP), Z27
+	VBROADCASTSS vmc<>+CONE(SB), Z29
+	VBROADCASTSS vmc<>+CMIN(SB), Z30
+	VBROADCASTSS vmc<>+CMAX(SB), Z31
+	VPXORD       Z26, Z26, Z26
+	KXNORW       K1, K1, K1
+
+expSumZLoop:
+	CMPQ CX, $16
+	JGE  expSumZFull
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+
+expSumZFull:
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS    Z27, Z0, Z0
+	EXPZ(Z0, Z1, Z2, Z3, Z4)
+	VMOVUPS   Z0, K1, (DI)
+	VADDPS    Z0, Z26, K1, Z26
+	ADDQ      $64, SI
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JG        expSumZLoop
+	VEXTRACTF64X4 $1, Z26, Y1
+	VMOVAPS       Z26, Z0
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func vecMaxAVX2(s *float32, n int) float32
+TEXT ·vecMaxAVX2(SB), NOSPLIT, $0-20
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS (SI), Y10
+	SUBQ         $8, CX
+	JL           maxYTail
+
+maxYLoop:
+	VMOVUPS (SI), Y0
+	VMAXPS  Y0, Y10, Y10
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JGE     maxYLoop
+
+maxYTail:
+	ADDQ $8, CX
+	JZ   maxYDone
+	MOVQ $8, BX
+	SUBQ CX, BX
+	LEAQ vmc<>+CTAIL(SB), AX
+	VMOVUPS (AX)(BX*4), Y15
+	VMASKMOVPS (SI), Y15, Y0
+	VMAXPS  Y0, Y10, Y1
+	VBLENDVPS Y15, Y1, Y10, Y10
+
+maxYDone:
+	VEXTRACTF128 $1, Y10, X1
+	VMOVAPS      Y10, Y0
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func vecExpSumAVX2(d, s *float32, n int, m float32) float32
+TEXT ·vecExpSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ         d+0(FP), DI
+	MOVQ         s+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y11
+	VXORPS       Y10, Y10, Y10
+	SUBQ         $8, CX
+	JL           expSumYTail
+
+expSumYLoop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y11, Y0, Y0
+	EXPY(Y0, Y1, Y2, Y3, Y4)
+	VMOVUPS Y0, (DI)
+	VADDPS  Y0, Y10, Y10
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JGE     expSumYLoop
+
+expSumYTail:
+	ADDQ $8, CX
+	JZ   expSumYDone
+	MOVQ $8, BX
+	SUBQ CX, BX
+	LEAQ vmc<>+CTAIL(SB), AX
+	VMOVUPS (AX)(BX*4), Y15
+	VMASKMOVPS (SI), Y15, Y0
+	VSUBPS  Y11, Y0, Y0
+	EXPY(Y0, Y1, Y2, Y3, Y4)
+	VMASKMOVPS Y0, Y15, (DI)
+	VANDPS  Y15, Y0, Y0
+	VADDPS  Y0, Y10, Y10
+
+expSumYDone:
+	VEXTRACTF128 $1, Y10, X1
+	VMOVAPS      Y10, Y0
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, ret+32(FP)
+	VZEROUPPER
+	RET

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"strconv"
 	"testing"
@@ -322,6 +323,55 @@ func TestVecGelu(t *testing.T) {
 				}
 				if s := float64(Gelu32(x)); math.Abs(g-s) > 0.5*math.Abs(float64(x))*0x1p-23+math.Abs(s)*0x1p-23 {
 					t.Fatalf("%s: Gelu(%v) = %v, Gelu32 %v", vecmathPathNames[path], x, g, s)
+				}
+			}
+		}
+	}
+}
+
+// TestVecMaxExpSum checks vecMax (exactly) and vecExpSum (each value within 2 ulp of
+// exp(s[i]-m), the sum within float32 summation error) on every path against float64, for
+// lengths that leave every tail size, all-negative rows (masked lanes must not count as 0) and
+// rows with -Inf.
+func TestVecMaxExpSum(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for _, path := range vecmathPaths(t) {
+		for n := 1; n <= 70; n++ {
+			for _, off := range []float32{0, -50} {
+				s := make([]float32, n+3)
+				for i := range s {
+					s[i] = off + float32(r.NormFloat64()*4)
+				}
+				if n > 5 {
+					s[n/2] = float32(math.Inf(-1))
+				}
+				s = s[:n]
+				want := float32(math.Inf(-1))
+				for _, v := range s {
+					want = max(want, v)
+				}
+				d := make([]float32, n+3) // past n must stay untouched
+				var m, sum float32
+				vecmathWithPath(path, func() {
+					m = vecMax(s)
+					sum = vecExpSum(d, s, m)
+				})
+				if m != want {
+					t.Fatalf("%s n=%d: vecMax = %v, want %v", vecmathPathNames[path], n, m, want)
+				}
+				ref := 0.0
+				for i, v := range s {
+					e := math.Exp(float64(v - m)) // the difference is rounded to float32 first
+					ref += e
+					if math.Abs(float64(d[i])-e) > 2*e*0x1p-23 {
+						t.Fatalf("%s n=%d: exp(%v - %v) = %v, want %v", vecmathPathNames[path], n, v, m, d[i], e)
+					}
+				}
+				if d[n] != 0 || d[n+1] != 0 || d[n+2] != 0 {
+					t.Fatalf("%s n=%d: wrote past the end: %v", vecmathPathNames[path], n, d[n:])
+				}
+				if math.Abs(float64(sum)-ref) > float64(n)*ref*0x1p-23 {
+					t.Fatalf("%s n=%d: sum = %v, want %v", vecmathPathNames[path], n, sum, ref)
 				}
 			}
 		}
