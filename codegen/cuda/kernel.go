@@ -5,9 +5,12 @@
 package cuda
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/onnxc/onnxc/lowered"
+	"github.com/onnxc/onnxc/runtime"
+	"github.com/onnxc/onnxc/runtime/gpu"
 )
 
 // Target is what the PTX is generated for and what the user allowed.
@@ -27,43 +30,35 @@ type Kernel struct {
 	Launches []Launch
 	// Scratch is the size in bytes of each device scratch buffer the launches use.
 	Scratch []int64
+	// Packed are constant operands in a layout the generator chose (weights transposed or
+	// tiled for its loads), packed at compile time and uploaded once; ArgPrepacked Index i
+	// is Packed[i].
+	Packed []*runtime.Tensor
 }
 
-// Launch is one kernel launch, its geometry fixed at compile time.
-type Launch struct {
-	Entry       string
-	Grid, Block [3]int
-	SharedBytes int
-	Args        []Arg
-}
-
-// ArgKind says what a launch argument is.
-type ArgKind uint8
+// Launch, Arg and ArgKind are the run-time package's, so that generated code prints them as
+// they are: one kernel launch, its geometry fixed at compile time, and its arguments.
+type (
+	Launch  = gpu.Launch
+	Arg     = gpu.Arg
+	ArgKind = gpu.ArgKind
+)
 
 const (
 	// ArgIn is the device pointer of the lowered kernel's input Index.
-	ArgIn ArgKind = iota
+	ArgIn = gpu.ArgIn
 	// ArgOut is the device pointer of its output Index.
-	ArgOut
+	ArgOut = gpu.ArgOut
 	// ArgScratch is the device pointer of scratch buffer Index.
-	ArgScratch
-	// ArgPrepacked is the device pointer of the weight packed as the kernel's Prepack[Index]
-	// says, in the layout this backend's generator asked for (PackedLayout).
-	ArgPrepacked
+	ArgScratch = gpu.ArgScratch
+	// ArgPrepacked is the device pointer of the generator's packed weight Kernel.Packed[Index].
+	ArgPrepacked = gpu.ArgPrepacked
 	// ArgInt is a 32-bit integer (Int); ArgInt64 a 64-bit one.
-	ArgInt
-	ArgInt64
+	ArgInt   = gpu.ArgInt
+	ArgInt64 = gpu.ArgInt64
 	// ArgFloat is a float32 (Float).
-	ArgFloat
+	ArgFloat = gpu.ArgFloat
 )
-
-// Arg is one launch argument.
-type Arg struct {
-	Kind  ArgKind
-	Index int
-	Int   int64
-	Float float32
-}
 
 // Generator writes the GPU code of a lowered kernel. ok is false when this backend does not
 // implement the kernel as lowered (a shape it does not handle, say): the kernel then runs on
@@ -82,13 +77,37 @@ func register(e lowered.Entry, gen Generator) {
 
 // Generate writes the GPU code of k, or reports that it runs on the CPU path (ok false).
 func Generate(k *lowered.Kernel, t Target) (*Kernel, bool, error) {
+	g, why, err := Explain(k, t)
+	return g, why == "", err
+}
+
+// Explain is Generate that says why a kernel runs on the CPU path (why is empty when it does
+// not).
+func Explain(k *lowered.Kernel, t Target) (g *Kernel, why string, err error) {
 	gen := generators[k.Entry]
 	if gen == nil {
-		return nil, false, nil
+		return nil, "no GPU generator for " + k.Entry.String(), nil
+	}
+	for _, o := range append(k.In[:len(k.In):len(k.In)], k.Out...) {
+		if o.Value != nil && !o.Static() {
+			return nil, "operand shapes not static", nil
+		}
 	}
 	g, ok, err := gen(k, t)
-	if err != nil {
-		return nil, false, fmt.Errorf("cuda: %s (%s): %w", k.Node.Name, k.Entry, err)
+	var u Unsupported
+	switch {
+	case errors.As(err, &u):
+		return nil, u.Reason, nil
+	case err != nil:
+		return nil, "", fmt.Errorf("cuda: %s (%s): %w", k.Node.Name, k.Entry, err)
+	case !ok:
+		return nil, "the generator does not handle this shape or type", nil
 	}
-	return g, ok, nil
+	return g, "", nil
 }
+
+// Unsupported is the error a generator returns, instead of ok false, to say why a kernel runs
+// on the CPU path; Generate turns it into ok false and Reason reports it.
+type Unsupported struct{ Reason string }
+
+func (u Unsupported) Error() string { return u.Reason }
