@@ -8,6 +8,19 @@ import (
 
 // Matrix products: MatMul, Gemm, MatMulInteger and QLinearMatMul.
 
+// MatMulBiasActivation resolves onnxc.MatMulBias's activation: Gelu, or one of FusedConv's
+// (the quantize pass carries it into the int8 kernel).
+func MatMulBiasActivation(n *ir.Node) (runtime.Act, float32, float32, error) {
+	if n.GetString("activation", "") == runtime.ActGelu.String() {
+		return runtime.ActGelu, 0, 0, nil
+	}
+	var params []float32
+	for _, v := range n.GetFloats("activation_params", nil) {
+		params = append(params, float32(v))
+	}
+	return fusedActivation(n, params)
+}
+
 func init() {
 	Register(&Def{
 		Op: "MatMul", MinIn: 2, MaxIn: 2, MinOut: 1, MaxOut: 1,
@@ -33,11 +46,16 @@ func init() {
 	})
 	// onnxc.MatMulBias(A, B, bias) is MatMul(A, B) + bias for a constant float32 matrix B and
 	// a bias of one value per column (passes/fuse.go makes it from a Linear layer's MatMul and
-	// Add): the GEMM adds the bias as it stores C.
+	// Add), then the activation its attributes name, as FusedConv's (activation,
+	// activation_params), or Gelu: the GEMM adds the bias and applies the activation as it
+	// stores C.
 	Register(&Def{
 		Op: "MatMulBias", Domain: FusedDomain, MinIn: 3, MaxIn: 3, MinOut: 1, MaxOut: 1,
-		Doc: "MatMul by a constant matrix plus a bias per column (made by fusion)",
+		Doc: "MatMul by a constant matrix plus a bias per column, then an activation (made by fusion)",
 		Infer: func(n *ir.Node) error {
+			if _, _, _, err := MatMulBiasActivation(n); err != nil {
+				return err
+			}
 			return mmInfer(n, InType(n, 0), InType(n, 1), runtime.Float32)
 		},
 		Lower: func(n *ir.Node) (Call, error) {
@@ -45,7 +63,11 @@ func init() {
 			if !ok || InType(n, 0).DType != runtime.Float32 || InType(n, 0).Rank() < 1 {
 				return Call{}, Errorf(n, "want float32 A and a constant float32 matrix B")
 			}
-			c := K(lowered.MatMulPackedB, &runtime.MatMulPackedParams{K: pk.K, N: pk.N, Bias: true})
+			act, a, b, err := MatMulBiasActivation(n)
+			if err != nil {
+				return Call{}, err
+			}
+			c := K(lowered.MatMulPackedB, &runtime.MatMulPackedParams{K: pk.K, N: pk.N, Bias: true, Activation: act, ActAlpha: a, ActBeta: b})
 			c.Prepack = []lowered.Prepack{pk}
 			return c, nil
 		},

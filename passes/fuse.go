@@ -109,7 +109,7 @@ var (
 	// linearConvs are the producers that per-output-channel affine maps fold into.
 	linearConvs = []string{"Conv", msFusedConv, "ConvTranspose"}
 	// activationHosts are the producers whose kernels apply a fused activation.
-	activationHosts = []string{"Conv", msFusedConv, "Gemm", msFusedGemm}
+	activationHosts = []string{"Conv", msFusedConv, "Gemm", msFusedGemm, matMulBiasOp}
 )
 
 // fuseRules is the fusion table. Rows for the same Op are tried in order.
@@ -117,6 +117,7 @@ var fuseRules = []fuseRule{
 	// Canonical forms first, so that the rows below see one op.
 	{Op: "Div", Fn: canonHardSwish},
 	{Op: "Mul", Fn: canonHardSwish},
+	{Op: "Mul", Fn: canonGelu},
 	// Per-output-channel affine maps after a convolution fold into its weights and bias.
 	{Op: "BatchNormalization", From: linearConvs, Fn: foldBatchNorm},
 	{Op: "Mul", From: linearConvs, Fn: foldAffine},
@@ -142,6 +143,8 @@ var fuseRules = []fuseRule{
 	{Op: "HardSwish", From: activationHosts, Fn: fuseActivation},
 	{Op: "Sigmoid", From: activationHosts, Fn: fuseActivation},
 	{Op: "Tanh", From: activationHosts, Fn: fuseActivation},
+	// A transformer's feed-forward Gelu runs in the epilogue of the MatMul before it.
+	{Op: "Gelu", From: []string{matMulBiasOp}, Fn: fuseActivation},
 }
 
 // fuser holds the state of one run: use counts of every value (graph outputs and uses inside
@@ -808,6 +811,94 @@ func canonHardSwish(f *fuser, n, _ *ir.Node) bool {
 	return false
 }
 
+// canonGelu rewrites 0.5 * x * (1 + erf(x / sqrt2)), as torch exports GELU below opset 20 (the
+// factors in any order, the division possibly a multiplication by 1/sqrt2), as Gelu(x). n is
+// the final Mul.
+func canonGelu(f *fuser, n, _ *ir.Node) bool {
+	if len(n.Inputs) != 2 || !floatF32or64(n.Outputs[0]) {
+		return false
+	}
+	y := n.Outputs[0]
+	// halfOf returns the operand of a Mul by 0.5 that has one use.
+	halfOf := func(v *ir.Value) (*ir.Node, *ir.Value) {
+		if m := f.soleDef(v, "Mul"); m != nil && len(m.Inputs) == 2 {
+			for k := 0; k < 2; k++ {
+				if isConstNear(m.Inputs[k], 0.5) {
+					return m, m.Inputs[1-k]
+				}
+			}
+		}
+		return nil, nil
+	}
+	for k := 0; k < 2; k++ {
+		u, v := n.Inputs[k], n.Inputs[1-k]
+		var x, a *ir.Value
+		var mid *ir.Node
+		if isConstNear(u, 0.5) {
+			// (x * a) * 0.5
+			if mid = f.soleDef(v, "Mul"); mid == nil || len(mid.Inputs) != 2 {
+				continue
+			}
+			x, a = mid.Inputs[0], mid.Inputs[1]
+			if geluArg(f, a) != x {
+				x, a = a, x
+			}
+		} else if m, w := halfOf(v); m != nil {
+			mid, x, a = m, u, w // x * (a * 0.5)
+		} else if m, w := halfOf(u); m != nil {
+			mid, x, a = m, w, v // (x * 0.5) * a
+		} else {
+			continue
+		}
+		if x == nil || geluArg(f, a) != x || x.Type.DType != y.Type.DType || !sameShape(x.Type, y.Type) {
+			continue
+		}
+		add := a.Def
+		erf := f.soleDef(add.Inputs[0], "Erf")
+		if erf == nil {
+			erf = f.soleDef(add.Inputs[1], "Erf")
+		}
+		scale := erf.Inputs[0].Def
+		for _, dead := range []*ir.Node{mid, add, erf, scale} {
+			f.remove(dead)
+		}
+		f.setInputs(n, []*ir.Value{x})
+		n.SetOp("Gelu", "")
+		n.Attrs = nil
+		return true
+	}
+	return false
+}
+
+// geluArg returns x when a is 1 + erf(x / sqrt2) (or erf(x * (1/sqrt2)) + 1), each step's value
+// having one use; nil otherwise.
+func geluArg(f *fuser, a *ir.Value) *ir.Value {
+	add := f.soleDef(a, "Add")
+	if add == nil || len(add.Inputs) != 2 {
+		return nil
+	}
+	for k := 0; k < 2; k++ {
+		if !isConstNear(add.Inputs[1-k], 1) {
+			continue
+		}
+		erf := f.soleDef(add.Inputs[k], "Erf")
+		if erf == nil || len(erf.Inputs) != 1 {
+			continue
+		}
+		if d := f.soleDef(erf.Inputs[0], "Div"); d != nil && len(d.Inputs) == 2 && isConstNear(d.Inputs[1], math.Sqrt2) {
+			return d.Inputs[0]
+		}
+		if m := f.soleDef(erf.Inputs[0], "Mul"); m != nil && len(m.Inputs) == 2 {
+			for j := 0; j < 2; j++ {
+				if isConstNear(m.Inputs[j], 1/math.Sqrt2) {
+					return m.Inputs[1-j]
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // isConstNear reports whether v is a one-element float constant equal to want (to float32
 // rounding).
 func isConstNear(v *ir.Value, want float64) bool {
@@ -852,7 +943,18 @@ func fuseActivation(f *fuser, n, p *ir.Node) bool {
 		}
 		params = []float64{lo, hi}
 	}
+	if n.Op == "Gelu" && n.GetString("approximate", "none") != "none" {
+		return false
+	}
 	attrs := append([]ir.Attr(nil), p.Attrs...)
+	if qualOp(p) == matMulBiasOp {
+		attrs = append(attrs, ir.String("activation", n.Op))
+		if params != nil {
+			attrs = append(attrs, ir.Floats("activation_params", params...))
+		}
+		f.merge(n, p, p.Op, p.Domain, p.Name, p.Inputs, attrs)
+		return true
+	}
 	if qualOp(p) == "Conv" || qualOp(p) == msFusedConv {
 		attrs = append(attrs, ir.String("activation", n.Op))
 		if params != nil {

@@ -59,6 +59,16 @@ func (b *fb) hardSwish(x *ir.Value) *ir.Value {
 	return b.node("Div", "hswish", []*ir.Value{m, b.scalar(6)})
 }
 
+// erfPlus1 adds 1 + erf(x / sqrt2), or erf(x * (1/sqrt2)) + 1 when mul.
+func (b *fb) erfPlus1(x *ir.Value, mul bool) *ir.Value {
+	d := b.node("Div", "", []*ir.Value{x, b.scalar(float32(math.Sqrt2))})
+	if mul {
+		d = b.node("Mul", "", []*ir.Value{b.scalar(float32(1 / math.Sqrt2)), x})
+		return b.node("Add", "", []*ir.Value{b.node("Erf", "", []*ir.Value{d}), b.scalar(1)})
+	}
+	return b.node("Add", "", []*ir.Value{b.scalar(1), b.node("Erf", "", []*ir.Value{d})})
+}
+
 var fuseCases = []struct {
 	name string
 	// build makes the graph from input x of shape 1x4x6x6 (or the shape given).
@@ -212,6 +222,38 @@ var fuseCases = []struct {
 			return []*ir.Value{y1, y2, b.hardSwish(x)}
 		},
 		ops: []string{"HardSwish", "HardSwish", "HardSwish"},
+	},
+	{
+		name: "standalone gelu forms",
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			// torch: (x * (1 + erf(x/sqrt2))) * 0.5
+			y1 := b.node("Mul", "", []*ir.Value{b.node("Mul", "", []*ir.Value{x, b.erfPlus1(x, false)}), b.scalar(0.5)})
+			// x * ((erf(x*(1/sqrt2)) + 1) * 0.5)
+			y2 := b.node("Mul", "", []*ir.Value{x, b.node("Mul", "", []*ir.Value{b.erfPlus1(x, true), b.scalar(0.5)})})
+			// (0.5 * x) * (1 + erf(x/sqrt2))
+			y3 := b.node("Mul", "", []*ir.Value{b.node("Mul", "", []*ir.Value{b.scalar(0.5), x}), b.erfPlus1(x, false)})
+			return []*ir.Value{y1, y2, y3}
+		},
+		ops: []string{"Gelu", "Gelu", "Gelu"},
+	},
+	{
+		name: "gelu of another operand stays",
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			z := b.node("Relu", "", []*ir.Value{x})
+			return []*ir.Value{b.node("Mul", "", []*ir.Value{b.node("Mul", "", []*ir.Value{z, b.erfPlus1(x, false)}), b.scalar(0.5)})}
+		},
+		ops: []string{"Relu", "Div", "Erf", "Add", "Mul", "Mul"},
+	},
+	{
+		name:  "linear+gelu",
+		shape: []int{2, 5, 7},
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			y := b.node("MatMul", "fc", []*ir.Value{x, b.rand(-1, 1, 7, 3)})
+			y = b.node("Add", "", []*ir.Value{y, b.rand(-1, 1, 3)})
+			return []*ir.Value{b.node("Mul", "", []*ir.Value{b.node("Mul", "", []*ir.Value{y, b.erfPlus1(y, false)}), b.scalar(0.5)})}
+		},
+		ops:     []string{"onnxc.MatMulBias"},
+		remarks: []string{`fused MatMul+Add+Gelu at node "fc"`},
 	},
 	{
 		name: "clip to other bounds is no hardswish",

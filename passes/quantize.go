@@ -146,6 +146,15 @@ func (q *quantizer) node(n *ir.Node) {
 		}
 	} else if withBias {
 		bias = biasVector(n.Input(2), nn, 1)
+		if n.GetString("activation", "") != "" {
+			// An activation fused into MatMulBias (Gelu) runs in the int8 kernel's epilogue.
+			a, alpha, beta, err := ops.MatMulBiasActivation(n)
+			if err != nil {
+				q.remark(n, op, false, err.Error())
+				return
+			}
+			attrs = append(attrs, ir.Int("activation", int64(a)), ir.Float("act_alpha", float64(alpha)), ir.Float("act_beta", float64(beta)))
+		}
 	} else if add, bv := q.biasAdd(n.Outputs[0], nn); add != nil {
 		anchor, bias = add, bv
 	}

@@ -32,6 +32,10 @@ const (
 	ActClip
 	ActHardSigmoid
 	ActHardSwish
+	// ActGelu is 0.5*x*(1+erf(x/sqrt2)) (VecGelu in float32). It has no name in
+	// ActivationNames: com.microsoft's fused ops do not define it; the fusion pass puts it on
+	// onnxc.MatMulBias, a transformer's first feed-forward layer.
+	ActGelu
 )
 
 // Fused activation kinds of the internal activation value: the Act values.
@@ -44,10 +48,11 @@ const (
 	actClip        = int(ActClip)
 	actHardSigmoid = int(ActHardSigmoid)
 	actHardSwish   = int(ActHardSwish)
+	actGelu        = int(ActGelu)
 )
 
 var actNames = [...]string{ActNone: "", ActRelu: "Relu", ActTanh: "Tanh", ActSigmoid: "Sigmoid",
-	ActLeakyRelu: "LeakyRelu", ActClip: "Clip", ActHardSigmoid: "HardSigmoid", ActHardSwish: "HardSwish"}
+	ActLeakyRelu: "LeakyRelu", ActClip: "Clip", ActHardSigmoid: "HardSigmoid", ActHardSwish: "HardSwish", ActGelu: "Gelu"}
 
 // String is the activation's ONNX op name ("" for ActNone).
 func (a Act) String() string {
@@ -104,7 +109,7 @@ type activation struct {
 // newActivation is the activation of kernel parameters Activation, ActAlpha and ActBeta.
 func newActivation(act Act, alpha, beta float32) (activation, error) {
 	switch act {
-	case ActNone, ActRelu, ActTanh, ActSigmoid:
+	case ActNone, ActRelu, ActTanh, ActSigmoid, ActGelu:
 		return activation{kind: int(act)}, nil
 	case ActHardSwish:
 		return activation{kind: actHardSwish, a: 1.0 / 6, b: 0.5}, nil
@@ -155,6 +160,13 @@ func (j actJob[T]) run(lo, hi int) {
 	}
 }
 
+// wide reports whether the activation runs a vecmath function, whose call costs more than
+// short rows pay for: the AVX-512 GEMM applies those to whole rows of a block (still in L2)
+// rather than to each 32-column micro-tile.
+func (ac *activation) wide() bool {
+	return ac.kind == actGelu || ac.kind == actTanh || ac.kind == actSigmoid
+}
+
 // actRun applies the activation to a chunk; the switch is once per chunk.
 func actRun[T float32 | float64](ac *activation, s []T) {
 	if f, ok := asFloat32(s); ok {
@@ -171,6 +183,15 @@ func actRun[T float32 | float64](ac *activation, s []T) {
 			return
 		case actHardSwish:
 			hardSwish(f, ac.a, ac.b)
+			return
+		case actGelu:
+			VecGelu(f, f)
+			return
+		case actTanh:
+			VecTanh(f, f)
+			return
+		case actSigmoid:
+			VecSigmoid(f, f)
 			return
 		}
 	}
@@ -205,6 +226,10 @@ func actRun[T float32 | float64](ac *activation, s []T) {
 	case actSigmoid:
 		for i, v := range s {
 			s[i] = T(1 / (1 + math.Exp(-float64(v))))
+		}
+	case actGelu:
+		for i, v := range s {
+			s[i] = T(scGelu(float64(v)))
 		}
 	}
 }

@@ -109,9 +109,16 @@ var sgemmKernelsZ = [gemmPM + 1]sgemmKernelZ{nil,
 	sgemmKernelZ7, sgemmKernelZ8, sgemmKernelZ9, sgemmKernelZ10, sgemmKernelZ11, sgemmKernelZ12}
 
 // sgemmBlockAVX512 is sgemmBlock with the AVX-512 kernels: for each A panel, its rows times
-// 32 columns (two B panels) at a time; the A panel stays in L1 while B streams from L2.
+// 32 columns (two B panels) at a time; the A panel stays in L1 while B streams from L2. The
+// epilogue runs on each micro-tile as it is written, or, for a wide activation, on the whole
+// block's rows at the end.
 func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps int, c []float32, ldc int, store bool, ep *gemmEpilogue, b, i0, j0 int) {
 	const nr32 = 2 * gemmPN
+	if ep != nil && ep.act.wide() {
+		sgemmBlockAVX512(kc, mc, nc, pa, aps, pb, bps, c, ldc, store, nil, b, i0, j0)
+		ep.apply(c, ldc, b, i0, j0, mc, nc)
+		return
+	}
 	for jr := 0; jr < nc; jr += nr32 {
 		nr := min(nr32, nc-jr)
 		bp := pb[jr/gemmPN*bps:]

@@ -289,7 +289,7 @@ func TestSgemmPrepacked(t *testing.T) {
 // The fused epilogue equals the product followed by separate passes.
 func TestSgemmEpilogue(t *testing.T) {
 	acts := []activation{{}, {kind: actRelu}, {kind: actTanh}, {kind: actSigmoid}, {kind: actLeakyRelu, a: 0.1},
-		{kind: actClip, a: -0.5, b: 0.5}, {kind: actHardSigmoid, a: 0.2, b: 0.5}, {kind: actHardSwish, a: 1.0 / 6, b: 0.5}}
+		{kind: actClip, a: -0.5, b: 0.5}, {kind: actHardSigmoid, a: 0.2, b: 0.5}, {kind: actHardSwish, a: 1.0 / 6, b: 0.5}, {kind: actGelu}}
 	gmEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewSource(11))
 		pool := NewPool(2)
@@ -484,7 +484,7 @@ func BenchmarkSgemmSmallM(b *testing.B) {
 				defer pool.Close()
 				x := NewExec(pool)
 				for i := 0; i < b.N; i++ {
-					sgemmPackedB(x, false, m, n, k, 1, a, k, packed, c, n, false, nil)
+					sgemmPackedB(x, false, m, n, k, 1, a, k, packed, c, n, false, gemmEpilogue{})
 				}
 				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -465,7 +465,9 @@ func ewUnaryF32(p *UnaryParams, d, s []float32) bool {
 		VecTanh(d, s)
 	case UnarySigmoid:
 		VecSigmoid(d, s)
-	case UnaryGelu, UnaryGeluTanh, UnarySwish:
+	case UnaryGelu:
+		VecGelu(d, s)
+	case UnaryGeluTanh, UnarySwish:
 		var buf [ewBlock]float32
 		a := float32(p.Alpha)
 		for i := 0; i < len(s); i += ewBlock {
@@ -473,16 +475,6 @@ func ewUnaryF32(p *UnaryParams, d, s []float32) bool {
 			t := buf[:len(x)]
 			y := d[i : i+len(x)]
 			switch p.Op {
-			case UnaryGelu:
-				// 0.5*x*(1+erf(x/sqrt2)), in float32 as onnxruntime computes it; for x below
-				// about -5 the absolute error (under 2e-7) is erf's rounding near -1.
-				for k, v := range x {
-					t[k] = v * (1 / math.Sqrt2)
-				}
-				VecErf(t, t)
-				for k, v := range x {
-					y[k] = 0.5 * v * (1 + t[k])
-				}
 			case UnaryGeluTanh:
 				// x*sigmoid(2u), as scGeluTanh.
 				const k2 = 2 * 0.7978845608028654

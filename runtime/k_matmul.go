@@ -308,11 +308,12 @@ func Gemm(x *Exec, p *GemmParams, out, in []*Tensor) error {
 			if packed.DType != Float32 || packed.Len() != PackedGemmBLen(1, k, n) {
 				return fmt.Errorf("prepacked weights have %d values, want %d", packed.Len(), PackedGemmBLen(1, k, n))
 			}
-			sgemmPackedB(x, p.TransA, m, n, k, float32(p.Alpha), a, lda, Data[float32](packed), y, n, acc, bias)
+			// The activation runs in the epilogue, on each tile as it is stored.
+			sgemmPackedB(x, p.TransA, m, n, k, float32(p.Alpha), a, lda, Data[float32](packed), y, n, acc, gemmEpilogue{colBias: bias, act: act})
 		} else {
 			sgemm(x, p.TransA, p.TransB, m, n, k, float32(p.Alpha), a, lda, b, ldb, y, n, acc)
+			act.apply(x, y, nil)
 		}
-		act.apply(x, y, nil)
 		if A.DType != Float32 {
 			cvStoreF32(Y, y)
 		}

@@ -5,11 +5,10 @@ import "fmt"
 // Products by constant weights prepacked at compile time (PackGemmB): the packed panels come
 // after the node's inputs and the GEMM reads them in place instead of packing B on every run.
 
-// sgemmPackedB computes C (m x n, row stride ldc) (+)= alpha * op(A) * B + bias, B
-// prepacked, bias (nil: none) one value per column, added as C is stored.
-func sgemmPackedB(x *Exec, transA bool, m, n, k int, alpha float32, a []float32, lda int, pb []float32, c []float32, ldc int, acc bool, bias []float32) {
-	j := sgemmJob{m: m, n: n, k: k, batches: 1, alpha: alpha, c: gemmView(c, ldc, 1, 0), acc: acc}
-	j.ep.colBias = bias
+// sgemmPackedB computes C (m x n, row stride ldc) (+)= alpha * op(A) * B, B prepacked, then
+// the epilogue ep (a bias per column, an activation) as C is stored.
+func sgemmPackedB(x *Exec, transA bool, m, n, k int, alpha float32, a []float32, lda int, pb []float32, c []float32, ldc int, acc bool, ep gemmEpilogue) {
+	j := sgemmJob{m: m, n: n, k: k, batches: 1, alpha: alpha, c: gemmView(c, ldc, 1, 0), acc: acc, ep: ep}
 	j.a = gemmView(a, lda, 1, 0)
 	if transA {
 		j.a.rs, j.a.cs = 1, lda
@@ -20,9 +19,13 @@ func sgemmPackedB(x *Exec, transA bool, m, n, k int, alpha float32, a []float32,
 
 // MatMulPackedParams configures MatMulPackedB: B is a constant K x N matrix. With Bias, input
 // 2 is a bias of N values added to every row (onnxc.MatMulBias, a Linear layer's MatMul + Add).
+// Act is an activation applied after the bias (ActAlpha and ActBeta its parameters, as
+// ConvParams'), on each micro-tile as the GEMM stores it.
 type MatMulPackedParams struct {
-	K, N int
-	Bias bool
+	K, N              int
+	Bias              bool
+	Activation        Act
+	ActAlpha, ActBeta float32
 }
 
 // MatMulPackedB is float32 MatMul of A [..., M, K] (or [K]) by a constant K x N matrix, given
@@ -31,13 +34,18 @@ type MatMulPackedParams struct {
 func MatMulPackedB(x *Exec, p *MatMulPackedParams, out, in []*Tensor) error {
 	defer x.Release(x.Mark())
 	A, packed := in[0], in[len(in)-1]
-	var bias []float32
+	var ep gemmEpilogue
 	if p.Bias {
 		if in[2].DType != Float32 || in[2].Len() != p.N {
 			return fmt.Errorf("bias is %s with %d values, want float32 with %d", in[2].DType, in[2].Len(), p.N)
 		}
-		bias = Data[float32](in[2])
+		ep.colBias = Data[float32](in[2])
 	}
+	act, err := newActivation(p.Activation, p.ActAlpha, p.ActBeta)
+	if err != nil {
+		return err
+	}
+	ep.act = act
 	r := len(A.Shape)
 	if A.DType != Float32 || r == 0 || A.Shape[r-1] != p.K {
 		return fmt.Errorf("matmul of %s %v by a %dx%d matrix", A.DType, A.Shape, p.K, p.N)
@@ -62,6 +70,6 @@ func MatMulPackedB(x *Exec, p *MatMulPackedParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
-	sgemmPackedB(x, false, rows, p.N, p.K, 1, Data[float32](A), p.K, Data[float32](packed), Data[float32](Y), p.N, false, bias)
+	sgemmPackedB(x, false, rows, p.N, p.K, 1, Data[float32](A), p.K, Data[float32](packed), Data[float32](Y), p.N, false, ep)
 	return nil
 }

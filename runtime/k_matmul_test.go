@@ -283,3 +283,37 @@ func TestGemmRandom(t *testing.T) {
 		gmClose(t, name+" prepacked", mmtF32(mmtF64(y)), mmtF32(want), 1e-5)
 	}
 }
+
+// MatMulPackedB with a bias and a fused activation equals MatMul, the bias added, then the
+// activation as its own elementwise pass.
+func TestMatMulPackedActivation(t *testing.T) {
+	r := rand.New(rand.NewSource(21))
+	for _, tc := range []struct {
+		act  Act
+		a, b float32
+		op   int
+	}{{ActGelu, 0, 0, UnaryGelu}, {ActRelu, 0, 0, UnaryRelu}, {ActTanh, 0, 0, UnaryTanh}} {
+		for _, sh := range [][3]int{{64, 96, 40}, {3, 17, 5}, {1, 33, 70}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			A := FromFloat32([]int{1, m, k}, gmRand(r, m*k))
+			w := gmRand(r, k*n)
+			bias := FromFloat32([]int{n}, gmRand(r, n))
+			packed := FromFloat32([]int{PackedGemmBLen(1, k, n)}, PackGemmB(w, 1, k, n, false))
+			got := New(Float32)
+			p := &MatMulPackedParams{K: k, N: n, Bias: true, Activation: tc.act, ActAlpha: tc.a, ActBeta: tc.b}
+			if err := MatMulPackedB(NewExec(nil), p, []*Tensor{got}, []*Tensor{A, FromFloat32([]int{k, n}, w), bias, packed}); err != nil {
+				t.Fatal(err)
+			}
+			want := make([]float32, m*n)
+			gmNaive(false, false, m, n, k, 1, Data[float32](A), k, w, n, want, n, false)
+			for i := range want {
+				want[i] += Data[float32](bias)[i%n]
+			}
+			wt := FromFloat32([]int{m, n}, want)
+			if err := Unary(NewExec(nil), &UnaryParams{Op: tc.op}, []*Tensor{wt}, []*Tensor{wt}); err != nil {
+				t.Fatal(err)
+			}
+			gmClose(t, fmt.Sprintf("%v %dx%dx%d", tc.act, m, n, k), Data[float32](got), Data[float32](wt), 1e-5)
+		}
+	}
+}

@@ -181,7 +181,7 @@ func rnMatMulT[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T,
 	}
 	if af, ok := any(a).([]float32); ok {
 		if packed != nil {
-			sgemmPackedB(x, false, m, n, k, 1, af, lda, packed, any(c).([]float32), ldc, false, nil)
+			sgemmPackedB(x, false, m, n, k, 1, af, lda, packed, any(c).([]float32), ldc, false, gemmEpilogue{})
 			return
 		}
 		sgemm(x, false, true, m, n, k, 1, af, lda, any(b).([]float32), ldb, any(c).([]float32), ldc, false)

@@ -130,6 +130,10 @@ func (j smJob[T]) block(o, k0, k1 int) {
 
 // smRow applies the op to one contiguous row.
 func smRow[T rdFloat](op int, row, d []T) {
+	if op == SoftmaxOp && smIsF32[T]() {
+		smRow32(any(row).([]float32), any(d).([]float32))
+		return
+	}
 	m := row[0]
 	for _, v := range row {
 		if v > m || v != v {
@@ -155,6 +159,16 @@ func smRow[T rdFloat](op int, row, d []T) {
 		for i, v := range row {
 			d[i] = T(float64(v) - lse)
 		}
+	}
+}
+
+// smRow32 is Softmax of a float32 row with vecmath's vector loops: the maximum, the
+// exponentials with their sum (in float32, over SIMD lanes) in one pass, then the scaling.
+func smRow32(row, d []float32) {
+	d = d[:len(row)]
+	inv := 1 / vecExpSum(d, row, vecMax(row))
+	for i := range d {
+		d[i] *= inv
 	}
 }
 

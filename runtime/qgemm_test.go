@@ -193,7 +193,7 @@ func BenchmarkQGemm(b *testing.B) {
 		pf := PackGemmB(wf, 1, s.k, s.n, false)
 		b.Run("f32/"+name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				sgemmPackedB(x, false, s.m, s.n, s.k, 1, a, s.k, pf, c, s.n, false, nil)
+				sgemmPackedB(x, false, s.m, s.n, s.k, 1, a, s.k, pf, c, s.n, false, gemmEpilogue{})
 			}
 		})
 		pq, _ := qgView(PackQGemmB(qgRandW(r, s.k*s.n, 127), s.k, s.n, false), s.k, s.n)

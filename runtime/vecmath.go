@@ -2,9 +2,9 @@ package runtime
 
 import "math"
 
-// Float32 exp, erf, tanh and logistic sigmoid, as polynomial approximations evaluated in
-// float32, on slices (VecExp, VecErf, VecTanh, VecSigmoid) and on single values (Exp32, Erf32,
-// Tanh32, Sigmoid32). On amd64 the slice functions run AVX-512 (16 lanes, masked tail) or
+// Float32 exp, erf, tanh, logistic sigmoid and GELU, as polynomial approximations evaluated in
+// float32, on slices (VecExp, VecErf, VecTanh, VecSigmoid, VecGelu) and on single values (Exp32,
+// Erf32, Tanh32, Sigmoid32, Gelu32). On amd64 the slice functions run AVX-512 (16 lanes, masked tail) or
 // AVX2+FMA (8 lanes, masked tail) code from vecmath_amd64.s, chosen once at start-up; elsewhere
 // and with the build tag purego they loop over the scalar functions.
 //
@@ -167,6 +167,18 @@ func Sigmoid32(x float32) float32 {
 	return 1 / d
 }
 
+// geluRsqrt2 is 1/sqrt2 in float32.
+const geluRsqrt2 = float32(1 / math.Sqrt2)
+
+// Gelu32 is GELU, 0.5*x*(1+erf(x/sqrt2)), in float32 as onnxruntime computes it (x/sqrt2 as
+// x times 1/sqrt2): within a few ulp where x >= -1; below, 1+erf cancels, and the absolute error
+// (under 2e-7 from about x = -5 on) is erf's rounding near -1. -Inf gives NaN, as the formula
+// does. It serves the Gelu op and the GEMM epilogue's fused Gelu.
+func Gelu32(x float32) float32 {
+	h := 0.5 * x
+	return h * (1 + Erf32(x*geluRsqrt2))
+}
+
 // VecExp sets dst[i] = Exp32(src[i]) for i < len(src), up to FMA rounding (see above). dst
 // must be at least as long as src and either be src or not overlap it.
 func VecExp(dst, src []float32) { vecRun(vecExp, dst, src) }
@@ -180,12 +192,16 @@ func VecTanh(dst, src []float32) { vecRun(vecTanh, dst, src) }
 // VecSigmoid sets dst[i] = Sigmoid32(src[i]), as VecExp.
 func VecSigmoid(dst, src []float32) { vecRun(vecSigmoid, dst, src) }
 
+// VecGelu sets dst[i] = Gelu32(src[i]), as VecExp.
+func VecGelu(dst, src []float32) { vecRun(vecGelu, dst, src) }
+
 // The functions of vecRun.
 const (
 	vecExp = iota
 	vecErf
 	vecTanh
 	vecSigmoid
+	vecGelu
 )
 
 // The implementations vecPath selects.
@@ -226,5 +242,44 @@ func vecRun(fn int, dst, src []float32) {
 		for i, v := range src {
 			dst[i] = Sigmoid32(v)
 		}
+	case vecGelu:
+		for i, v := range src {
+			dst[i] = Gelu32(v)
+		}
 	}
+}
+
+// vecMax returns the largest element of s (len(s) >= 1). With a NaN in s the result is some
+// element; Softmax does not need more, as the NaN then reaches the sum of exponentials.
+func vecMax(s []float32) float32 {
+	if vecPath != vecPathGo {
+		return vecMaxAsm(vecPath, &s[0], len(s))
+	}
+	m := s[0]
+	for _, v := range s {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	return m
+}
+
+// vecExpSum sets d[i] = Exp32(s[i] - m) for i < len(s), up to FMA rounding, and returns the
+// float32 sum of those values (the SIMD paths add 16 or 8 lanes and then the lanes). d must be
+// at least as long as s and either be s or not overlap it.
+func vecExpSum(d, s []float32, m float32) float32 {
+	if len(s) == 0 {
+		return 0
+	}
+	d = d[:len(s)]
+	if vecPath != vecPathGo {
+		return vecExpSumAsm(vecPath, &d[0], &s[0], len(s), m)
+	}
+	var sum float32
+	for i, v := range s {
+		e := Exp32(v - m)
+		d[i] = e
+		sum += e
+	}
+	return sum
 }

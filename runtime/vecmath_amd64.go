@@ -32,6 +32,8 @@ func vecAsm(path, fn int, d, s *float32, n int) {
 			vecTanhAVX512(d, s, n)
 		case vecSigmoid:
 			vecSigmoidAVX512(d, s, n)
+		case vecGelu:
+			vecGeluAVX512(d, s, n)
 		}
 		return
 	}
@@ -44,6 +46,8 @@ func vecAsm(path, fn int, d, s *float32, n int) {
 		vecTanhAVX2(d, s, n)
 	case vecSigmoid:
 		vecSigmoidAVX2(d, s, n)
+	case vecGelu:
+		vecGeluAVX2(d, s, n)
 	}
 }
 
@@ -70,3 +74,37 @@ func vecTanhAVX2(d, s *float32, n int)
 
 //go:noescape
 func vecSigmoidAVX2(d, s *float32, n int)
+
+//go:noescape
+func vecGeluAVX512(d, s *float32, n int)
+
+//go:noescape
+func vecGeluAVX2(d, s *float32, n int)
+
+// vecMaxAsm is vecMax on path (AVX-512 or AVX2).
+func vecMaxAsm(path int, s *float32, n int) float32 {
+	if path == vecPathAVX512 {
+		return vecMaxAVX512(s, n)
+	}
+	return vecMaxAVX2(s, n)
+}
+
+// vecExpSumAsm is vecExpSum on path (AVX-512 or AVX2).
+func vecExpSumAsm(path int, d, s *float32, n int, m float32) float32 {
+	if path == vecPathAVX512 {
+		return vecExpSumAVX512(d, s, n, m)
+	}
+	return vecExpSumAVX2(d, s, n, m)
+}
+
+//go:noescape
+func vecMaxAVX512(s *float32, n int) float32
+
+//go:noescape
+func vecMaxAVX2(s *float32, n int) float32
+
+//go:noescape
+func vecExpSumAVX512(d, s *float32, n int, m float32) float32
+
+//go:noescape
+func vecExpSumAVX2(d, s *float32, n int, m float32) float32

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"strconv"
 	"testing"
@@ -283,6 +284,96 @@ func BenchmarkVecmath(b *testing.B) {
 				})
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/elem")
 			})
+		}
+	}
+}
+
+// TestVecGelu checks VecGelu on every path the CPU runs against float64 GELU, to within 4 ulp
+// plus erf's absolute rounding near ±1 carried by 0.5*|x|, and against Gelu32 to within the
+// same erf difference (the paths differ from the Go code by FMA rounding in erf only), over a
+// dense grid of [-12, 12], odd lengths (masked tails) and the special values.
+func TestVecGelu(t *testing.T) {
+	var in []float32
+	for x := float32(-12); x <= 12; x += 1.0 / 512 {
+		in = append(in, x, x*1e-3, x*1e-30)
+	}
+	inf := float32(math.Inf(1))
+	in = append(in, 0, float32(math.Copysign(0, -1)), inf, -inf, float32(math.NaN()), math.MaxFloat32, -math.MaxFloat32, 0x1p-149)
+	for _, path := range vecmathPaths(t) {
+		for _, n := range []int{len(in), 1, 7, 15, 17, 33} {
+			src := in[len(in)-n:]
+			got := make([]float32, n)
+			vecmathWithPath(path, func() { VecGelu(got, src) })
+			for i, x := range src {
+				want := scGelu(float64(x))
+				g := float64(got[i])
+				if math.IsNaN(want) || math.IsNaN(g) {
+					if math.IsNaN(want) != math.IsNaN(g) {
+						t.Fatalf("%s: Gelu(%v) = %v, want %v", vecmathPathNames[path], x, g, want)
+					}
+					continue
+				}
+				// Plus one subnormal step: 0.5*x rounds in float32 first.
+				tol := 4*math.Abs(want)*0x1p-24 + 0.5*math.Abs(float64(x))*0x1p-23 + 0x1p-149
+				if math.IsInf(want, 0) {
+					tol = 0
+				}
+				if math.Abs(g-want) > tol {
+					t.Fatalf("%s: Gelu(%v) = %v, want %v (tolerance %g)", vecmathPathNames[path], x, g, want, tol)
+				}
+				if s := float64(Gelu32(x)); math.Abs(g-s) > 0.5*math.Abs(float64(x))*0x1p-23+math.Abs(s)*0x1p-23 {
+					t.Fatalf("%s: Gelu(%v) = %v, Gelu32 %v", vecmathPathNames[path], x, g, s)
+				}
+			}
+		}
+	}
+}
+
+// TestVecMaxExpSum checks vecMax (exactly) and vecExpSum (each value within 2 ulp of
+// exp(s[i]-m), the sum within float32 summation error) on every path against float64, for
+// lengths that leave every tail size, all-negative rows (masked lanes must not count as 0) and
+// rows with -Inf.
+func TestVecMaxExpSum(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for _, path := range vecmathPaths(t) {
+		for n := 1; n <= 70; n++ {
+			for _, off := range []float32{0, -50} {
+				s := make([]float32, n+3)
+				for i := range s {
+					s[i] = off + float32(r.NormFloat64()*4)
+				}
+				if n > 5 {
+					s[n/2] = float32(math.Inf(-1))
+				}
+				s = s[:n]
+				want := float32(math.Inf(-1))
+				for _, v := range s {
+					want = max(want, v)
+				}
+				d := make([]float32, n+3) // past n must stay untouched
+				var m, sum float32
+				vecmathWithPath(path, func() {
+					m = vecMax(s)
+					sum = vecExpSum(d, s, m)
+				})
+				if m != want {
+					t.Fatalf("%s n=%d: vecMax = %v, want %v", vecmathPathNames[path], n, m, want)
+				}
+				ref := 0.0
+				for i, v := range s {
+					e := math.Exp(float64(v - m)) // the difference is rounded to float32 first
+					ref += e
+					if math.Abs(float64(d[i])-e) > 2*e*0x1p-23 {
+						t.Fatalf("%s n=%d: exp(%v - %v) = %v, want %v", vecmathPathNames[path], n, v, m, d[i], e)
+					}
+				}
+				if d[n] != 0 || d[n+1] != 0 || d[n+2] != 0 {
+					t.Fatalf("%s n=%d: wrote past the end: %v", vecmathPathNames[path], n, d[n:])
+				}
+				if math.Abs(float64(sum)-ref) > float64(n)*ref*0x1p-23 {
+					t.Fatalf("%s n=%d: sum = %v, want %v", vecmathPathNames[path], n, sum, ref)
+				}
+			}
 		}
 	}
 }
