@@ -84,3 +84,32 @@ func dwSum(s []float32) float32 {
 	}
 	return t + dwSumGo(s[k:])
 }
+
+//go:noescape
+func dwEvensAVX512(dst, src *float32, n int)
+
+//go:noescape
+func dwEvensAVX2(dst, src *float32, n int)
+
+// dwEvens sets dst[i] = src[2*i]: whole vectors in assembly, as far as src holds two floats
+// per output (the last output may have only one), the rest in Go.
+func dwEvens(dst, src []float32) {
+	n := min(len(dst), len(src)/2)
+	switch {
+	case dwHasAVX512:
+		n &^= 15
+	case dwHasAVX2:
+		n &^= 7
+	default:
+		n = 0
+	}
+	if n > 0 {
+		_ = src[2*n-1]
+		if dwHasAVX512 {
+			dwEvensAVX512(&dst[0], &src[0], n)
+		} else {
+			dwEvensAVX2(&dst[0], &src[0], n)
+		}
+	}
+	dwEvensGo(dst[n:], src[2*n:])
+}

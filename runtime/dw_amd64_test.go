@@ -13,6 +13,7 @@ func TestDepthwiseAVX2(t *testing.T) {
 	defer func(v bool) { dwHasAVX512 = v }(dwHasAVX512)
 	dwHasAVX512 = false
 	TestDepthwiseRow(t)
+	TestDwEvens(t)
 	TestConvStaticEntries(t)
 	TestConvDepthwiseKernels(t)
 	TestConvDot(t)

@@ -14,3 +14,6 @@ func dwMaxRow(dst, src []float32, offs []int) { dwMaxRowGo(dst, src, offs) }
 
 // dwSum is the sum of s's elements, in float32 with several partial sums.
 func dwSum(s []float32) float32 { return dwSumGo(s) }
+
+// dwEvens sets dst[i] = src[2*i], in Go on this platform.
+func dwEvens(dst, src []float32) { dwEvensGo(dst, src) }

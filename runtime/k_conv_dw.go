@@ -38,6 +38,17 @@ func dwMakeGeom(w *cvWin) dwGeom {
 	return g
 }
 
+// dwEvensGo sets dst[i] = src[2*i].
+func dwEvensGo(dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	src = src[:2*len(dst)-1]
+	for i := range dst {
+		dst[i] = src[2*i]
+	}
+}
+
 // tapOffsets writes each tap's offset, taps in the weights' order (kz, ky, kx).
 func (g *dwGeom) tapOffsets(offs []int) {
 	w := &g.w
@@ -84,6 +95,10 @@ func (g *dwGeom) fill(buf, src []float32) {
 				dst := buf[o+q0 : o+q1]
 				if g.sx == 1 {
 					copy(dst, row[ix0:])
+					continue
+				}
+				if g.sx == 2 {
+					dwEvens(dst, row[ix0:])
 					continue
 				}
 				in := row[ix0 : ix0+(len(dst)-1)*g.sx+1]

@@ -839,3 +839,35 @@ func TestConvBiasPass(t *testing.T) {
 		gmClose(t, fmt.Sprintf("%dx%d conv, act %q, z %v", k, k, name, len(in) > 3), Data[float32](y), want, 1e-5)
 	}
 }
+
+// TestDwEvens checks the stride-2 column split against the plain loop for every length around
+// the vector widths, sources holding exactly the floats read (2n-1), two per output, and more,
+// from aligned and unaligned starts.
+func TestDwEvens(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for n := 0; n <= 70; n++ {
+		for _, extra := range []int{-1, 0, 7} {
+			if n == 0 && extra < 0 {
+				continue
+			}
+			for _, start := range []int{0, 1, 3} {
+				buf := make([]float32, start+2*n+extra)
+				for i := range buf {
+					buf[i] = r.Float32()
+				}
+				src := buf[start:]
+				dst := make([]float32, n+1)
+				dst[n] = -7 // past the end: untouched
+				dwEvens(dst[:n], src)
+				for i := 0; i < n; i++ {
+					if dst[i] != src[2*i] {
+						t.Fatalf("n %d extra %d start %d: dst[%d] = %v, want %v", n, extra, start, i, dst[i], src[2*i])
+					}
+				}
+				if dst[n] != -7 {
+					t.Fatalf("n %d: wrote past the end", n)
+				}
+			}
+		}
+	}
+}
