@@ -213,6 +213,23 @@ func WritePackage(dir string, files gogen.Files) error {
 			return err
 		}
 	}
+	return removeStaleParts(dir, files)
+}
+
+// removeStaleParts deletes the model_partN.go files in dir that files lacks: parts of an
+// earlier, larger model would otherwise be compiled with the new one.
+func removeStaleParts(dir string, files gogen.Files) error {
+	old, err := filepath.Glob(filepath.Join(dir, "model_part*.go"))
+	if err != nil {
+		return err
+	}
+	for _, path := range old {
+		if _, ok := files[filepath.Base(path)]; !ok {
+			if err := os.Remove(path); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
