@@ -31,6 +31,9 @@ type Options struct {
 	Package string
 	// Quantize, when set, enables dynamic int8 quantization (passes.QuantizeOptions).
 	Quantize *passes.QuantizeOptions
+	// MaxTensorBytes bounds one tensor whose shape is known at compile time (0: the run-time
+	// bound, runtime.MaxTensorBytes, 16 GiB unless raised).
+	MaxTensorBytes int64
 }
 
 // Load reads an ONNX model, or a Paddle model in any of its layouts.
@@ -142,7 +145,7 @@ func Compile(path string, opt Options) (*ir.Model, error) {
 	if err := PinShapes(m, opt.Shapes); err != nil {
 		return nil, err
 	}
-	if err := passes.Run(m, passes.Options{Verify: opt.Verify, Quantize: opt.Quantize}); err != nil {
+	if err := passes.Run(m, passes.Options{Verify: opt.Verify, Quantize: opt.Quantize, MaxTensorBytes: opt.MaxTensorBytes}); err != nil {
 		if strings.HasPrefix(err.Error(), path+":") {
 			return nil, err // already names the file
 		}

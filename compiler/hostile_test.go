@@ -34,8 +34,8 @@ func TestHostileModels(t *testing.T) {
 		{"attribute_type.onnx", `Transpose node #0: attribute "perm" is string, want ints`},
 		{"huge_initializer.onnx", `tensor "w" of type float32[1000000 1000000] has no data`},
 		{"huge_initializer_raw.onnx", `tensor "w" has 8 bytes of raw_data, want 4000000000000`},
-		{"constant_of_shape_huge.onnx", "ConstantOfShape node #0: output float32[1000000,1000000] would take more than the limit"},
-		{"range_huge.onnx", "Range node #0: output int64[10000000000000] would take more than the limit"},
+		{"constant_of_shape_huge.onnx", "ConstantOfShape node #0: output float32[1000000,1000000] (4000000000000 bytes) would take more than the limit of 17179869184 bytes per tensor (--max-tensor-bytes raises it)"},
+		{"range_huge.onnx", "Range node #0: output int64[10000000000000] (80000000000000 bytes) would take more than the limit"},
 		{"external_relative_outside.onnx", "which leaves the model's folder"},
 		{"external_absolute.onnx", "absolute path"},
 		{"external_past_end.onnx", `external data "short.bin" [4, 4+8), beyond its end (8 bytes)`},
@@ -76,6 +76,11 @@ func TestHostileModels(t *testing.T) {
 				t.Errorf("compiling allocated %d MB", grown>>20)
 			}
 		})
+	}
+	// The bound is an option: lowered below the size of a real model's tensors, it refuses them.
+	_, err = Compile(filepath.Join("..", "testdata", "quickstart", "cls.onnx"), Options{Shapes: map[string][]int{"x": {1, 3, 48, 192}}, MaxTensorBytes: 100 << 10})
+	if want := `output float32[1,24,12,96] (110592 bytes) would take more than the limit of 102400 bytes`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("with MaxTensorBytes 100 KiB: %v, want an error containing %q", err, want)
 	}
 	// Deep nesting is not an error: it compiles (in near-linear time; see the frontend).
 	if _, err := Compile(filepath.Join(dir, "nested_if_1000.onnx"), Options{Verify: true}); err != nil {

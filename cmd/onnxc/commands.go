@@ -71,6 +71,7 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	pkg := fs.String("pkg", "", "package name (default derived from the model's file name)")
 	bin := fs.Bool("bin", false, "build a statically linked binary that runs the model")
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -202,11 +203,12 @@ func cmdRun(args []string, stdout io.Writer) error {
 	outDir := fs.String("output-dir", "", "write outputs as NAME.pb into DIR (default: print a summary)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
 		return err
 	}
-	cmdArgs := []string{"-threads", fmt.Sprint(*threads)}
+	cmdArgs := append([]string{"-threads", fmt.Sprint(*threads)}, limitArgs()...)
 	for _, in := range inputs {
 		cmdArgs = append(cmdArgs, "-input", in)
 	}
@@ -253,11 +255,12 @@ func cmdBench(args []string, stdout io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
 	profKernels := fs.Bool("profile-kernels", false, "print a table of each kernel's time per run")
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
 		return err
 	}
-	cmdArgs := []string{"-bench", "-threads", fmt.Sprint(*threads), "-runs", fmt.Sprint(*runs)}
+	cmdArgs := append([]string{"-bench", "-threads", fmt.Sprint(*threads), "-runs", fmt.Sprint(*runs)}, limitArgs()...)
 	if *cpuProfile != "" {
 		abs, err := filepath.Abs(*cpuProfile)
 		if err != nil {
@@ -279,6 +282,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	stats := fs.Bool("stats", false, "print node and kernel counts and an op histogram instead of the IR")
 	dumpAfter := fs.String("dump-after", "", "print the IR after this pass (load: as the frontend made it; "+strings.Join(passes.PassNames(), ", ")+"; or all)")
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -418,6 +422,7 @@ func cmdTest(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	batch := fs.Int("batch", 250, "cases linked into one test program")
 	quiet := fs.Bool("q", false, "print failing cases only")
+	limitFlag(fs)
 	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
