@@ -422,6 +422,8 @@ func cmdTest(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	batch := fs.Int("batch", 250, "cases linked into one test program")
 	quiet := fs.Bool("q", false, "print failing cases only")
+	rtol := fs.Float64("rtol", 0, "relative tolerance for every case (0: the backend suite's, 1e-3 with documented exceptions); real models' outputs want looser ones than the suite's")
+	atol := fs.Float64("atol", 0, "absolute tolerance for every case (0: the backend suite's, 1e-7 with documented exceptions)")
 	limitFlag(fs)
 	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
@@ -435,6 +437,9 @@ func cmdTest(args []string, stdout io.Writer) error {
 	if len(pos) == 0 {
 		return fmt.Errorf("want one or more case folders")
 	}
+	if *rtol < 0 || *atol < 0 {
+		return fmt.Errorf("--rtol and --atol must not be negative")
+	}
 	cases, err := compiler.FindCases(pos)
 	if err != nil {
 		return err
@@ -447,7 +452,7 @@ func cmdTest(args []string, stdout io.Writer) error {
 	results, err := compiler.RunCases(cases, compiler.TestOptions{
 		WorkDir:   work,
 		BatchSize: *batch,
-		Tolerance: compiler.CaseTolerance,
+		Tolerance: tolerance(*rtol, *atol),
 		Quantize:  qo,
 	})
 	if err != nil {
@@ -470,6 +475,21 @@ func cmdTest(args []string, stdout io.Writer) error {
 		return &testFailure{failed: len(results) - passed}
 	}
 	return nil
+}
+
+// tolerance is the per-case tolerance of onnxc test: --rtol and --atol where given, else the
+// backend suite's.
+func tolerance(rtol, atol float64) func(string) (float64, float64) {
+	return func(name string) (float64, float64) {
+		r, a := compiler.CaseTolerance(name)
+		if rtol > 0 {
+			r = rtol
+		}
+		if atol > 0 {
+			a = atol
+		}
+		return r, a
+	}
 }
 
 func oneLine(s string, n int) string {

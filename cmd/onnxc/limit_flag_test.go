@@ -22,3 +22,15 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestTestTolerance(t *testing.T) {
+	if r, a := tolerance(0, 0)("test_dft_inverse"); r != 1e-3 || a != 1e-6 {
+		t.Errorf("default: %g %g, want the documented exception 1e-3 1e-6", r, a)
+	}
+	if r, a := tolerance(1e-2, 0)("test_abs"); r != 1e-2 || a != 1e-7 {
+		t.Errorf("--rtol 1e-2: %g %g", r, a)
+	}
+	if r, a := tolerance(0, 1e-4)("test_abs"); r != 1e-3 || a != 1e-4 {
+		t.Errorf("--atol 1e-4: %g %g", r, a)
+	}
+}
