@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	gogen "github.com/onnxc/onnxc/codegen/go"
 	"github.com/onnxc/onnxc/frontend/onnx"
@@ -34,6 +35,17 @@ type Options struct {
 	// MaxTensorBytes bounds one tensor whose shape is known at compile time (0: the run-time
 	// bound, runtime.MaxTensorBytes, 16 GiB unless raised).
 	MaxTensorBytes int64
+	// Fused, when set, receives the ops each fused node absorbed (for inspect --dot).
+	Fused map[*ir.Node][]string
+	// Progress, when set, hears of each phase and pass (the command's progress display).
+	Progress Progress
+}
+
+// Progress is told what a compilation is doing: Phase at the start of each phase ("load",
+// "passes", "lower", "generate"), Pass after each pass with its time.
+type Progress interface {
+	Phase(name string)
+	Pass(name string, d time.Duration)
 }
 
 // Load reads an ONNX model, or a Paddle model in any of its layouts.
@@ -138,6 +150,7 @@ func inputNames(m *ir.Model) string {
 
 // Compile loads and optimizes a model.
 func Compile(path string, opt Options) (*ir.Model, error) {
+	phase(opt.Progress, "load")
 	m, err := Load(path)
 	if err != nil {
 		return nil, err
@@ -145,7 +158,12 @@ func Compile(path string, opt Options) (*ir.Model, error) {
 	if err := PinShapes(m, opt.Shapes); err != nil {
 		return nil, err
 	}
-	if err := passes.Run(m, passes.Options{Verify: opt.Verify, Quantize: opt.Quantize, MaxTensorBytes: opt.MaxTensorBytes}); err != nil {
+	popt := passes.Options{Verify: opt.Verify, Quantize: opt.Quantize, Fused: opt.Fused, MaxTensorBytes: opt.MaxTensorBytes}
+	if opt.Progress != nil {
+		phase(opt.Progress, "passes")
+		popt.AfterPass = opt.Progress.Pass
+	}
+	if err := passes.Run(m, popt); err != nil {
 		if strings.HasPrefix(err.Error(), path+":") {
 			return nil, err // already names the file
 		}
@@ -154,18 +172,31 @@ func Compile(path string, opt Options) (*ir.Model, error) {
 	return m, nil
 }
 
+func phase(p Progress, name string) {
+	if p != nil {
+		p.Phase(name)
+	}
+}
+
 // Generate produces the Go package's files for an optimized model.
 func Generate(m *ir.Model, pkg, source string) (gogen.Files, error) {
+	return GenerateWith(m, pkg, source, nil)
+}
+
+// GenerateWith is Generate that tells progress of its phases (lower, generate).
+func GenerateWith(m *ir.Model, pkg, source string, progress Progress) (gogen.Files, error) {
 	if pkg == "" {
 		pkg = PackageName(source)
 	}
 	if !token.IsIdentifier(pkg) || pkg == "_" {
 		return nil, fmt.Errorf("package name %q is not a Go identifier (letters, digits and _, not a keyword)", pkg)
 	}
+	phase(progress, "lower")
 	p, err := ops.LowerModel(m)
 	if err != nil {
 		return nil, err
 	}
+	phase(progress, "generate")
 	return gogen.Generate(p, gogen.Options{Package: pkg, Source: filepath.Base(source)})
 }
 

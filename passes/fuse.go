@@ -34,6 +34,24 @@ func Fuse(m *ir.Model) error {
 // FuseRemarks runs Fuse and returns one remark per fused node, in graph order, such as
 // `fused Conv+BatchNormalization+HardSwish at node "conv1"`.
 func FuseRemarks(m *ir.Model) ([]string, error) {
+	chain, err := FuseChains(m)
+	if err != nil {
+		return nil, err
+	}
+	var remarks []string
+	m.Graph.Walk(func(g *ir.Graph) {
+		for _, n := range g.Nodes {
+			if ch := chain[n]; len(ch) > 1 {
+				remarks = append(remarks, fmt.Sprintf("fused %s at %s", strings.Join(ch, "+"), describe(n)))
+			}
+		}
+	})
+	return remarks, nil
+}
+
+// FuseChains runs Fuse and returns, for each node that absorbed others, the ops it was made
+// of in data-flow order (inspect --dot labels fused kernels with them).
+func FuseChains(m *ir.Model) (map[*ir.Node][]string, error) {
 	f := &fuser{uses: map[*ir.Value]int{}, chain: map[*ir.Node][]string{}}
 	m.Graph.Walk(func(g *ir.Graph) {
 		for _, n := range g.Nodes {
@@ -59,21 +77,13 @@ func FuseRemarks(m *ir.Model) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var remarks []string
-	m.Graph.Walk(func(g *ir.Graph) {
-		for _, n := range g.Nodes {
-			if ch := f.chain[n]; len(ch) > 1 {
-				remarks = append(remarks, fmt.Sprintf("fused %s at %s", strings.Join(ch, "+"), describe(n)))
-			}
-		}
-	})
 	if changed {
 		// The merged nodes keep their output values and types; inference checks them again.
 		if err := Infer(m); err != nil {
 			return nil, err
 		}
 	}
-	return remarks, nil
+	return f.chain, nil
 }
 
 func describe(n *ir.Node) string {

@@ -54,6 +54,17 @@ var ewOps = map[string]runtime.EwOp{
 	"LeakyRelu": runtime.EwLeakyRelu, "Softplus": runtime.EwSoftplus,
 }
 
+// EwOpName is the ONNX op a fused elementwise step computes ("" for the program's own steps,
+// such as constants), for inspect's labels.
+func EwOpName(op runtime.EwOp) string {
+	for name, o := range ewOps {
+		if o == op {
+			return name
+		}
+	}
+	return ""
+}
+
 // ewOpByID is ewOps by interned op identity (all in the default domain).
 var ewOpByID = func() map[ir.OpID]runtime.EwOp {
 	m := make(map[ir.OpID]runtime.EwOp, len(ewOps))

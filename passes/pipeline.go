@@ -5,7 +5,9 @@ package passes
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"time"
 
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/runtime"
@@ -93,6 +95,11 @@ type Options struct {
 	// MaxTensorBytes bounds one tensor with a static shape (0: runtime.MaxTensorBytes, the
 	// run-time bound, which constant folding also obeys).
 	MaxTensorBytes int64
+	// Fused, when set, receives the ops each fused node absorbed (FuseChains), for inspect.
+	Fused map[*ir.Node][]string
+	// AfterPass, when set, is called after each pass with its name and how long it took (the
+	// command's progress display and -v timings).
+	AfterPass func(pass string, d time.Duration)
 }
 
 // Run applies the pipeline to m.
@@ -106,8 +113,19 @@ func Run(m *ir.Model, opt Options) error {
 		if p.Name == "quantize" && opt.Quantize != nil {
 			p.Fn = func(m *ir.Model) error { return Quantize(m, opt.Quantize) }
 		}
+		if p.Name == "fuse" && opt.Fused != nil {
+			p.Fn = func(m *ir.Model) error {
+				chains, err := FuseChains(m)
+				maps.Copy(opt.Fused, chains)
+				return err
+			}
+		}
+		start := time.Now()
 		if err := runPass(p, m); err != nil {
 			return err
+		}
+		if opt.AfterPass != nil {
+			opt.AfterPass(p.Name, time.Since(start))
 		}
 		if err := checkSizes(m, opt.MaxTensorBytes); err != nil { // inference and folding make shapes static
 			return err

@@ -93,41 +93,8 @@ func TestGoGenerate(t *testing.T) {
 	model := abs(t, filepath.Join(quickstart, "cls.onnx"))
 	input := abs(t, filepath.Join(quickstart, "test_data_set_0", "input_0.pb"))
 	files := map[string]string{
-		"go.mod": "module example.com/app\n\ngo 1.26\n\nrequire github.com/onnxc/onnxc v0.0.0\n\nreplace github.com/onnxc/onnxc => " + repoRoot(t) + "\n",
-		"main.go": `package main
-
-//go:generate onnxc build ` + model + ` -o cls -pkg cls
-
-import (
-	"context"
-	"fmt"
-	"os"
-
-	"example.com/app/cls"
-	"github.com/onnxc/onnxc/runtime"
-)
-
-func main() {
-	data, err := os.ReadFile(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	x, _, err := runtime.ReadTensorProto(data)
-	if err != nil {
-		panic(err)
-	}
-	m, err := cls.New(cls.WithThreads(1))
-	if err != nil {
-		panic(err)
-	}
-	out, err := m.Run(context.Background(), cls.Inputs{X: x})
-	if err != nil {
-		panic(err)
-	}
-	os.Stdout.Write(runtime.WriteTensorProto("out", out.Softmax0Tmp0))
-	fmt.Fprintln(os.Stderr, "ok")
-}
-`,
+		"go.mod":  "module example.com/app\n\ngo 1.26\n\nrequire github.com/onnxc/onnxc v0.0.0\n\nreplace github.com/onnxc/onnxc => " + repoRoot(t) + "\n",
+		"main.go": appMain("onnxc build " + model + " -o cls -pkg cls"),
 	}
 	// The app's own test checks what users rely on: warm runs on static shapes allocate nothing,
 	// and concurrent runs on one Model give the same answers.

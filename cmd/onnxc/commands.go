@@ -48,7 +48,7 @@ func oneModel(pos []string) (string, error) {
 	return pos[0], nil
 }
 
-func compileFiles(path string, shapeSpecs []string, q *quantFlags, pkg string) (*ir.Model, map[string][]byte, error) {
+func compileFiles(path string, shapeSpecs []string, q *quantFlags, pkg string, prog compiler.Progress) (*ir.Model, map[string][]byte, error) {
 	shapes, err := parseShapes(shapeSpecs)
 	if err != nil {
 		return nil, nil, err
@@ -57,11 +57,11 @@ func compileFiles(path string, shapeSpecs []string, q *quantFlags, pkg string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := compiler.Compile(path, compiler.Options{Shapes: shapes, Quantize: qo})
+	m, err := compiler.Compile(path, compiler.Options{Shapes: shapes, Quantize: qo, Progress: prog})
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := compiler.Generate(m, pkg, path)
+	files, err := compiler.GenerateWith(m, pkg, path, prog)
 	return m, files, err
 }
 
@@ -70,6 +70,7 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	out := fs.String("o", "", "output: the package folder (default ./PKG), or with --bin the binary")
 	pkg := fs.String("pkg", "", "package name (default derived from the model's file name)")
 	bin := fs.Bool("bin", false, "build a statically linked binary that runs the model")
+	verbose := verboseFlag(fs)
 	shapes := shapeFlags(fs)
 	limitFlag(fs)
 	quant := addQuantFlags(fs)
@@ -84,10 +85,20 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	if *pkg == "" {
 		*pkg = compiler.PackageName(path)
 	}
-	_, files, err := compileFiles(path, *shapes, quant, *pkg)
+	if *bin && *out == "" {
+		return fmt.Errorf("--bin needs -o FILE")
+	}
+	last := "write"
+	if *bin {
+		last = "go build"
+	}
+	prog := newProgress(*verbose, "load", "passes", "lower", "generate", last)
+	defer prog.Done()
+	_, files, err := compileFiles(path, *shapes, quant, *pkg, prog)
 	if err != nil {
 		return err
 	}
+	prog.Phase(last)
 	if !*bin {
 		dir := *out
 		if dir == "" {
@@ -96,13 +107,15 @@ func cmdBuild(args []string, stdout io.Writer) error {
 		if err := compiler.WritePackage(dir, files); err != nil {
 			return err
 		}
+		prog.Done()
 		fmt.Fprintf(stdout, "wrote package %s to %s\n", *pkg, dir)
 		return nil
 	}
-	if *out == "" {
-		return fmt.Errorf("--bin needs -o FILE")
+	if err := buildBinary(files, *out); err != nil {
+		return err
 	}
-	return buildBinary(files, *out)
+	prog.Done()
+	return printWrote(stdout, *out)
 }
 
 // buildBinary builds the driver program around a generated package into out.
@@ -131,7 +144,7 @@ func cacheDir(sub string) (string, error) {
 
 // cachedBinary compiles a model into a driver binary, cached by the content of the model, the
 // options and this onnxc executable.
-func cachedBinary(path string, shapeSpecs []string, q *quantFlags) (string, error) {
+func cachedBinary(path string, shapeSpecs []string, q *quantFlags, verbose bool) (string, error) {
 	h := sha256.New()
 	if self, err := os.Executable(); err == nil {
 		if data, err := os.ReadFile(self); err == nil {
@@ -149,15 +162,21 @@ func cachedBinary(path string, shapeSpecs []string, q *quantFlags) (string, erro
 	}
 	bin := filepath.Join(dir, key)
 	if _, err := os.Stat(bin); err == nil {
+		if verbose {
+			fmt.Fprintf(os.Stderr, "onnxc: compiled before: %s\n", bin)
+		}
 		return bin, nil
 	}
-	_, files, err := compileFiles(path, shapeSpecs, q, "model")
+	prog := newProgress(verbose, "load", "passes", "lower", "generate", "go build")
+	defer prog.Done()
+	_, files, err := compileFiles(path, shapeSpecs, q, "model", prog)
 	if err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	prog.Phase("go build")
 	return bin, buildBinary(files, bin)
 }
 
@@ -222,6 +241,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 // binary for that model. shapes must point into fs's --shape values.
 func modelBinary(fs *flag.FlagSet, args []string, shapes *multi) (string, error) {
 	quant := addQuantFlags(fs)
+	verbose := verboseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return "", err
@@ -230,7 +250,7 @@ func modelBinary(fs *flag.FlagSet, args []string, shapes *multi) (string, error)
 	if err != nil {
 		return "", err
 	}
-	return cachedBinary(path, *shapes, quant)
+	return cachedBinary(path, *shapes, quant, *verbose)
 }
 
 func runBinary(bin string, args []string, stdout io.Writer) error {
@@ -281,6 +301,8 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	stats := fs.Bool("stats", false, "print node and kernel counts and an op histogram instead of the IR")
 	dumpAfter := fs.String("dump-after", "", "print the IR after this pass (load: as the frontend made it; "+strings.Join(passes.PassNames(), ", ")+"; or all)")
+	dotFile := fs.String("dot", "", "write the graph after the pipeline to FILE as Graphviz DOT (- for stdout)")
+	svgFile := fs.String("svg", "", "draw the graph after the pipeline into FILE as SVG (runs Graphviz's dot)")
 	shapes := shapeFlags(fs)
 	limitFlag(fs)
 	quant := addQuantFlags(fs)
@@ -291,6 +313,9 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	path, err := oneModel(pos)
 	if err != nil {
 		return err
+	}
+	if *dotFile != "" || *svgFile != "" {
+		return inspectGraph(path, *shapes, quant, *dotFile, *svgFile, stdout)
 	}
 	m, err := compiler.LoadForInspect(path)
 	if err != nil {

@@ -5,7 +5,7 @@
 //	onnxc run MODEL --input NAME=FILE ... [--output-dir DIR]
 //	onnxc test DIR... [-q]
 //	onnxc bench MODEL [--shape NAME=1x3x224x224 ...] [--threads T] [--runs R]
-//	onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS]
+//	onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS] [--dot FILE] [--svg FILE]
 //	onnxc ops
 package main
 
@@ -28,7 +28,7 @@ Usage:
   onnxc run MODEL --input NAME=FILE ... [--output-dir DIR]       compile (cached) and run
   onnxc test DIR... [-q]                                         run backend-layout test cases
   onnxc bench MODEL [--shape NAME=DIMS ...] [--threads T] [--runs R] [--cpuprofile FILE] [--profile-kernels]
-  onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS]
+  onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS] [--dot FILE] [--svg FILE]
   onnxc ops                                                      list supported ops
   onnxc version                                                  print onnxc's version
   onnxc COMMAND -h                                               list a command's flags

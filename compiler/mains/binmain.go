@@ -148,7 +148,8 @@ func run() error {
 		name := model.OutputNames[k]
 		if *outDir == "" {
 			if !*bench {
-				fmt.Printf("%s: %s\n", name, t)
+				// A summary, and the values of small outputs (scores, a class id).
+				fmt.Printf("%s: %s\n", name, rt.Summary(t, 32))
 			}
 			continue
 		}
