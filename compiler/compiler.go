@@ -32,6 +32,9 @@ type Options struct {
 	Package string
 	// Quantize, when set, enables dynamic int8 quantization (passes.QuantizeOptions).
 	Quantize *passes.QuantizeOptions
+	// MaxTensorBytes bounds one tensor whose shape is known at compile time (0: the run-time
+	// bound, runtime.MaxTensorBytes, 16 GiB unless raised).
+	MaxTensorBytes int64
 	// Fused, when set, receives the ops each fused node absorbed (for inspect --dot).
 	Fused map[*ir.Node][]string
 	// Progress, when set, hears of each phase and pass (the command's progress display).
@@ -155,7 +158,7 @@ func Compile(path string, opt Options) (*ir.Model, error) {
 	if err := PinShapes(m, opt.Shapes); err != nil {
 		return nil, err
 	}
-	popt := passes.Options{Verify: opt.Verify, Quantize: opt.Quantize, Fused: opt.Fused}
+	popt := passes.Options{Verify: opt.Verify, Quantize: opt.Quantize, Fused: opt.Fused, MaxTensorBytes: opt.MaxTensorBytes}
 	if opt.Progress != nil {
 		phase(opt.Progress, "passes")
 		popt.AfterPass = opt.Progress.Pass
@@ -242,6 +245,23 @@ func WritePackage(dir string, files gogen.Files) error {
 	for i, name := range names {
 		if err := os.Rename(tmps[i], filepath.Join(dir, name)); err != nil {
 			return err
+		}
+	}
+	return removeStaleParts(dir, files)
+}
+
+// removeStaleParts deletes the model_partN.go files in dir that files lacks: parts of an
+// earlier, larger model would otherwise be compiled with the new one.
+func removeStaleParts(dir string, files gogen.Files) error {
+	old, err := filepath.Glob(filepath.Join(dir, "model_part*.go"))
+	if err != nil {
+		return err
+	}
+	for _, path := range old {
+		if _, ok := files[filepath.Base(path)]; !ok {
+			if err := os.Remove(path); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -97,6 +97,9 @@ func (w *Workspace) AddPackage(rel string, files gogen.Files) (string, error) {
 			return "", err
 		}
 	}
+	if err := removeStaleParts(dir, files); err != nil {
+		return "", err
+	}
 	return ModulePath + "/" + rel, nil
 }
 

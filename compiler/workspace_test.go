@@ -3,6 +3,7 @@ package compiler
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,25 @@ func TestWritePackageAllOrNothing(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(old); string(b) != "new" {
 		t.Errorf("model.go is %q", b)
+	}
+}
+
+// Rewriting a package drops the part files of an earlier, larger model, which would not
+// compile with the new model.go.
+func TestWritePackageRemovesStaleParts(t *testing.T) {
+	dir := t.TempDir()
+	if err := WritePackage(dir, map[string][]byte{"model.go": []byte("a"), "model_part0.go": []byte("a"), "model_part1.go": []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePackage(dir, map[string][]byte{"model.go": []byte("b"), "model_part0.go": []byte("b")}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "model.go model_part0.go" {
+		t.Errorf("files after the rewrite: %v", names)
 	}
 }

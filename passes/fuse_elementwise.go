@@ -13,12 +13,35 @@ import (
 // A node joins its consumer's group only when every use of its output is inside the group.
 func FuseElementwise(m *ir.Model) error {
 	var err error
+	captured := capturedValues(m.Graph)
 	m.Graph.Walk(func(g *ir.Graph) {
 		if err == nil {
-			err = fuseElementwiseGraph(g)
+			err = fuseElementwiseGraph(g, captured)
 		}
 	})
 	return err
+}
+
+// capturedValues are the values some graph uses (as a node input or an output) that another
+// graph defines: the values regions capture from the graphs around them. One walk for the whole
+// model; a walk of each node's regions per graph would be quadratic in the nesting depth.
+func capturedValues(root *ir.Graph) map[*ir.Value]bool {
+	captured := map[*ir.Value]bool{}
+	root.Walk(func(h *ir.Graph) {
+		for _, n := range h.Nodes {
+			for _, in := range n.Inputs {
+				if in != nil && in.Graph != h {
+					captured[in] = true
+				}
+			}
+		}
+		for _, o := range h.Outputs {
+			if o != nil && o.Graph != h {
+				captured[o] = true
+			}
+		}
+	})
+	return captured
 }
 
 // ewOps maps the fusable ops to their program op.
@@ -81,30 +104,18 @@ func ewScalar(t ir.Type, r int) bool {
 	return true
 }
 
-func fuseElementwiseGraph(g *ir.Graph) error {
+func fuseElementwiseGraph(g *ir.Graph, captured map[*ir.Value]bool) error {
 	uses := map[*ir.Value]int{}
-	external := map[*ir.Value]bool{} // graph outputs and values regions capture
 	for _, n := range g.Nodes {
 		for _, in := range n.Inputs {
 			uses[in]++
 		}
-		for _, reg := range n.Regions {
-			r := reg.Graph
-			r.Walk(func(h *ir.Graph) {
-				for _, rn := range h.Nodes {
-					for _, in := range rn.Inputs {
-						external[in] = true
-					}
-				}
-				for _, o := range h.Outputs {
-					external[o] = true
-				}
-			})
-		}
 	}
+	returned := map[*ir.Value]bool{}
 	for _, o := range g.Outputs {
-		external[o] = true
+		returned[o] = true
 	}
+	external := func(v *ir.Value) bool { return captured[v] || returned[v] } // kept as they are
 	taken := map[*ir.Node]bool{}
 	replace := map[*ir.Node]*ir.Node{} // group root -> fused node
 	for i := len(g.Nodes) - 1; i >= 0; i-- {
@@ -130,7 +141,7 @@ func fuseElementwiseGraph(g *ir.Graph) error {
 			for n := range group {
 				for _, v := range n.Inputs {
 					p := v.Def
-					if p == nil || group[p] || taken[p] || p.Graph != g || !ewFusable(p) || external[v] ||
+					if p == nil || group[p] || taken[p] || p.Graph != g || !ewFusable(p) || external(v) ||
 						!ir.SameShape(v.Type, out) || usesIn(v) != uses[v] {
 						continue
 					}

@@ -132,7 +132,7 @@ func TestHugeStaticTensorRefused(t *testing.T) {
 	y := g.NewNode("ConstantOfShape", "", "cos", []*ir.Value{g.AddConst("s", i64(1000000, 1000000))}, 1).Outputs[0]
 	g.Outputs = []*ir.Value{y}
 	err := passes.Run(m, passes.Options{Verify: true})
-	if err == nil || !strings.Contains(err.Error(), `ConstantOfShape node "cos": output float32[1000000,1000000] would take more than the limit`) {
+	if err == nil || !strings.Contains(err.Error(), `ConstantOfShape node "cos": output float32[1000000,1000000] (4000000000000 bytes) would take more than the limit`) {
 		t.Fatalf("got %v", err)
 	}
 }

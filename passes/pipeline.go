@@ -92,6 +92,9 @@ type Options struct {
 	// Quantize, when set, enables dynamic quantization (the quantize pass's knobs); its
 	// Remarks receive the decisions.
 	Quantize *QuantizeOptions
+	// MaxTensorBytes bounds one tensor with a static shape (0: runtime.MaxTensorBytes, the
+	// run-time bound, which constant folding also obeys).
+	MaxTensorBytes int64
 	// Fused, when set, receives the ops each fused node absorbed (FuseChains), for inspect.
 	Fused map[*ir.Node][]string
 	// AfterPass, when set, is called after each pass with its name and how long it took (the
@@ -124,7 +127,7 @@ func Run(m *ir.Model, opt Options) error {
 		if opt.AfterPass != nil {
 			opt.AfterPass(p.Name, time.Since(start))
 		}
-		if err := checkSizes(m); err != nil { // inference and folding make shapes static
+		if err := checkSizes(m, opt.MaxTensorBytes); err != nil { // inference and folding make shapes static
 			return err
 		}
 		if opt.Verify {
@@ -142,10 +145,13 @@ func Run(m *ir.Model, opt Options) error {
 	return nil
 }
 
-// checkSizes refuses, at compile time, a model with a tensor whose static shape exceeds the
-// run-time limit (runtime.MaxTensorBytes): a ConstantOfShape, Expand or Range of absurd size
-// would otherwise build and then fail, or kill the process, on every run.
-func checkSizes(m *ir.Model) error {
+// checkSizes refuses, at compile time, a model with a tensor whose static shape exceeds limit
+// (0: the run-time limit, runtime.MaxTensorBytes): a ConstantOfShape, Expand or Range of absurd
+// size would otherwise build and then fail, or kill the process, on every run.
+func checkSizes(m *ir.Model, limit int64) error {
+	if limit <= 0 {
+		limit = runtime.MaxTensorBytes
+	}
 	var err error
 	m.Graph.Walk(func(g *ir.Graph) {
 		for _, n := range g.Nodes {
@@ -157,8 +163,13 @@ func checkSizes(m *ir.Model) error {
 				if !ok {
 					continue
 				}
-				if bytes, ok := tensorBytes(o.Type.DType, shape); !ok || bytes > runtime.MaxTensorBytes {
-					err = fmt.Errorf("%s: output %s would take more than the limit of %d bytes per tensor (runtime.MaxTensorBytes)", n.Describe(), o.Type, runtime.MaxTensorBytes)
+				size := "more than 2^63 bytes"
+				bytes, ok := tensorBytes(o.Type.DType, shape)
+				if ok {
+					size = fmt.Sprintf("%d bytes", bytes)
+				}
+				if !ok || bytes > limit {
+					err = fmt.Errorf("%s: output %s (%s) would take more than the limit of %d bytes per tensor (--max-tensor-bytes raises it)", n.Describe(), o.Type, size, limit)
 				}
 			}
 		}

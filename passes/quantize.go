@@ -72,8 +72,11 @@ func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 			}
 		}
 	}
+	// One use index for the whole model: a value's uses lie in its graph and the regions
+	// nested there, so it serves every graph, and one per graph is quadratic in the nesting.
+	uses := ir.NewUses(m.Graph)
 	m.Graph.Walk(func(g *ir.Graph) {
-		q := &quantizer{g: g, uses: ir.NewUses(g), opt: opt}
+		q := &quantizer{g: g, uses: uses, opt: opt}
 		for _, n := range slices.Clone(g.Nodes) {
 			q.chain(n)
 			if opt != nil {

@@ -38,7 +38,7 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("a %s%v tensor would exceed the limit of %d bytes (runtime.MaxTensorBytes)", e.DType, e.Shape, MaxTensorBytes)
+	return fmt.Sprintf("a %s%v tensor would exceed the limit of %d bytes (runtime.MaxTensorBytes, which onnxc --max-tensor-bytes sets)", e.DType, e.Shape, MaxTensorBytes)
 }
 
 // checkedSize is the element count of shape; it panics with a *TooLargeError when the

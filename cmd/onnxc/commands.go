@@ -72,6 +72,7 @@ func cmdBuild(args []string, stdout io.Writer) error {
 	bin := fs.Bool("bin", false, "build a statically linked binary that runs the model")
 	verbose := verboseFlag(fs)
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	quant := addQuantFlags(fs)
 	target := addTargetFlags(fs)
 	pos, err := parse(fs, args)
@@ -234,11 +235,12 @@ func cmdRun(args []string, stdout io.Writer) error {
 	outDir := fs.String("output-dir", "", "write outputs as NAME.pb into DIR (default: print a summary)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
 		return err
 	}
-	cmdArgs := []string{"-threads", fmt.Sprint(*threads)}
+	cmdArgs := append([]string{"-threads", fmt.Sprint(*threads)}, limitArgs()...)
 	for _, in := range inputs {
 		cmdArgs = append(cmdArgs, "-input", in)
 	}
@@ -286,11 +288,12 @@ func cmdBench(args []string, stdout io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
 	profKernels := fs.Bool("profile-kernels", false, "print a table of each kernel's time per run")
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	bin, err := modelBinary(fs, args, shapes)
 	if err != nil {
 		return err
 	}
-	cmdArgs := []string{"-bench", "-threads", fmt.Sprint(*threads), "-runs", fmt.Sprint(*runs)}
+	cmdArgs := append([]string{"-bench", "-threads", fmt.Sprint(*threads), "-runs", fmt.Sprint(*runs)}, limitArgs()...)
 	if *cpuProfile != "" {
 		abs, err := filepath.Abs(*cpuProfile)
 		if err != nil {
@@ -314,6 +317,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	dotFile := fs.String("dot", "", "write the graph after the pipeline to FILE as Graphviz DOT (- for stdout)")
 	svgFile := fs.String("svg", "", "draw the graph after the pipeline into FILE as SVG (runs Graphviz's dot)")
 	shapes := shapeFlags(fs)
+	limitFlag(fs)
 	quant := addQuantFlags(fs)
 	target := addTargetFlags(fs)
 	pos, err := parse(fs, args)
@@ -469,6 +473,9 @@ func cmdTest(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	batch := fs.Int("batch", 250, "cases linked into one test program")
 	quiet := fs.Bool("q", false, "print failing cases only")
+	rtol := fs.Float64("rtol", 0, "relative tolerance for every case (0: the backend suite's, 1e-3 with documented exceptions); real models' outputs want looser ones than the suite's")
+	atol := fs.Float64("atol", 0, "absolute tolerance for every case (0: the backend suite's, 1e-7 with documented exceptions)")
+	limitFlag(fs)
 	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -480,6 +487,9 @@ func cmdTest(args []string, stdout io.Writer) error {
 	}
 	if len(pos) == 0 {
 		return fmt.Errorf("want one or more case folders")
+	}
+	if *rtol < 0 || *atol < 0 {
+		return fmt.Errorf("--rtol and --atol must not be negative")
 	}
 	cases, err := compiler.FindCases(pos)
 	if err != nil {
@@ -493,7 +503,7 @@ func cmdTest(args []string, stdout io.Writer) error {
 	results, err := compiler.RunCases(cases, compiler.TestOptions{
 		WorkDir:   work,
 		BatchSize: *batch,
-		Tolerance: compiler.CaseTolerance,
+		Tolerance: tolerance(*rtol, *atol),
 		Quantize:  qo,
 	})
 	if err != nil {
@@ -516,6 +526,21 @@ func cmdTest(args []string, stdout io.Writer) error {
 		return &testFailure{failed: len(results) - passed}
 	}
 	return nil
+}
+
+// tolerance is the per-case tolerance of onnxc test: --rtol and --atol where given, else the
+// backend suite's.
+func tolerance(rtol, atol float64) func(string) (float64, float64) {
+	return func(name string) (float64, float64) {
+		r, a := compiler.CaseTolerance(name)
+		if rtol > 0 {
+			r = rtol
+		}
+		if atol > 0 {
+			a = atol
+		}
+		return r, a
+	}
 }
 
 func oneLine(s string, n int) string {

@@ -41,7 +41,7 @@ func Generate(p *lowered.Program, opt Options) (Files, error) {
 	if opt.Package == "" {
 		opt.Package = "model"
 	}
-	gen := &generator{m: m, g: m.Graph, opt: opt, prog: p, nodes: nil}
+	gen := &generator{m: m, g: m.Graph, opt: opt, prog: p, parts: parts{pkg: opt.Package, source: opt.Source}}
 	for _, k := range p.Kernels() {
 		gen.nodes = append(gen.nodes, k.Node)
 	}
@@ -64,6 +64,8 @@ type generator struct {
 	// shapeOnly are the constants that only kernels reading their prepacked forms use: the
 	// weights file keeps their shapes, not their data.
 	shapeOnly map[*ir.Value]bool
+	// parts are the files beyond model.go of a large model (split.go).
+	parts parts
 }
 
 // prepack packs the constants that kernels read prepacked (lowered.Kernel.Prepack) into
@@ -213,7 +215,11 @@ func (gen *generator) run() (Files, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: generated Go does not format: %w", gen.m.Source, err)
 	}
-	return Files{"model.go": src, WeightsFile: weightsBin}, nil
+	files := Files{"model.go": src, WeightsFile: weightsBin}
+	if err := gen.parts.render(files); err != nil {
+		return nil, fmt.Errorf("%s: generating Go: %w", gen.m.Source, err)
+	}
+	return files, nil
 }
 
 // weightsFile lays the constants out in one aligned binary blob.
@@ -454,7 +460,7 @@ func (gen *generator) paramVars(f *jen.File) ([]jen.Code, error) {
 	}
 	if len(defs) > 0 {
 		f.Comment("Kernel parameters, one per node, fixed at compile time.")
-		f.Var().Defs(defs...)
+		gen.varDefs(f, defs)
 	}
 	return args, nil
 }
@@ -571,9 +577,10 @@ func int32s(v []int) []jen.Code {
 	return c
 }
 
-// emitNodes emits the kernel calls of one graph's nodes.
-func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, starts []int) {
-	for k, n := range g.Nodes {
+// emitRange emits the kernel calls of g's nodes from to to-1.
+func (gen *generator) emitRange(b *jen.Group, g *ir.Graph, from, to int, params []jen.Code, starts []int) {
+	for k := from; k < to; k++ {
+		n := g.Nodes[k]
 		i := gen.index[n]
 		lo := starts[i]
 		mid := lo + gen.numIns(n)
@@ -595,7 +602,7 @@ func (gen *generator) emitNodes(b *jen.Group, g *ir.Graph, params []jen.Code, st
 			)
 		}
 		b.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Lit(i)), jen.Err())),
+			jen.Return(jen.Id("nodeError").Call(jen.Lit(i), jen.Err())),
 		)
 		b.Id("s").Dot("x").Dot("Tick").Call(jen.Lit(i))
 	}
@@ -640,6 +647,12 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 	}
 	f.Comment("nodeNames describes each node for errors.")
 	f.Var().Id("nodeNames").Op("=").Index().String().Values(descs...)
+	// One function rather than an Errorf per call: the Go compiler's time grows with the code
+	// at each of a large model's calls.
+	f.Comment("nodeError names node i in a kernel's error.")
+	f.Func().Id("nodeError").Params(jen.Id("i").Int(), jen.Err().Error()).Error().Block(
+		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Id("i")), jen.Err())),
+	)
 	f.Comment("Kernels names each node's kernel entry, node and output types, for runtime.ProfileKernels.")
 	f.Var().Id("Kernels").Op("=").Index().String().Values(kernels...)
 

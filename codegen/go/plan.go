@@ -14,10 +14,12 @@ type plan struct {
 	bufOf   []int             // per slot: planned buffer, or -1 (graph inputs, aliases)
 	numBufs int
 	prog    *lowered.Program
+	// captured holds each region's captures, once computed.
+	captured map[*ir.Graph][]*ir.Value
 }
 
 func newPlan(weights map[*ir.Value]int, prog *lowered.Program) *plan {
-	return &plan{slot: map[*ir.Value]int{}, weight: weights, prog: prog}
+	return &plan{slot: map[*ir.Value]int{}, weight: weights, prog: prog, captured: map[*ir.Graph][]*ir.Value{}}
 }
 
 func (p *plan) addSlot(v *ir.Value) {
@@ -26,39 +28,46 @@ func (p *plan) addSlot(v *ir.Value) {
 }
 
 // captures lists the values a region (and its nested regions) uses that it does not define.
-func captures(r *ir.Graph) []*ir.Value {
+// Each graph's list is built from its nested regions' lists and kept, so that a deep nest of
+// regions costs time linear in its size, not quadratic.
+func (p *plan) captures(r *ir.Graph) []*ir.Value {
+	if c, ok := p.captured[r]; ok {
+		return c
+	}
 	defined := map[*ir.Value]bool{}
-	var out []*ir.Value
+	for _, v := range r.Inputs {
+		defined[v] = true
+	}
+	for _, v := range r.Consts {
+		defined[v] = true
+	}
+	for _, n := range r.Nodes {
+		for _, o := range n.Outputs {
+			defined[o] = true
+		}
+	}
+	out := []*ir.Value{}
 	seen := map[*ir.Value]bool{}
-	r.Walk(func(g *ir.Graph) {
-		for _, v := range g.Inputs {
-			defined[v] = true
-		}
-		for _, v := range g.Consts {
-			defined[v] = true
-		}
-		for _, n := range g.Nodes {
-			for _, o := range n.Outputs {
-				defined[o] = true
-			}
-		}
-	})
 	use := func(v *ir.Value) {
 		if v != nil && !defined[v] && !seen[v] {
 			seen[v] = true
 			out = append(out, v)
 		}
 	}
-	r.Walk(func(g *ir.Graph) {
-		for _, n := range g.Nodes {
-			for _, in := range n.Inputs {
-				use(in)
+	for _, n := range r.Nodes {
+		for _, in := range n.Inputs {
+			use(in)
+		}
+		for _, reg := range n.Regions {
+			for _, v := range p.captures(reg.Graph) {
+				use(v)
 			}
 		}
-		for _, o := range g.Outputs {
-			use(o)
-		}
-	})
+	}
+	for _, o := range r.Outputs {
+		use(o)
+	}
+	p.captured[r] = out
 	return out
 }
 
@@ -78,7 +87,7 @@ func (p *plan) planGraph(g *ir.Graph) {
 		uses[i] = append(uses[i], n.Inputs...)
 		for _, reg := range n.Regions {
 			r := reg.Graph
-			uses[i] = append(uses[i], captures(r)...)
+			uses[i] = append(uses[i], p.captures(r)...)
 		}
 		for _, in := range uses[i] {
 			if in != nil {

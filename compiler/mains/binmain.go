@@ -46,6 +46,7 @@ func run() error {
 	bench := flag.Bool("bench", false, "run on random inputs (see -shape) and print timings")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE (go tool pprof)")
 	profKernels := flag.Bool("profile-kernels", false, "print each kernel's time per run (after a warm-up run)")
+	flag.Int64Var(&rt.MaxTensorBytes, "max-tensor-bytes", rt.MaxTensorBytes, "bound on one tensor's bytes")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [-input NAME=FILE ...] [NAME=FILE ...] [-output-dir DIR] [-runs N] [-threads T]\n", filepath.Base(os.Args[0]))
 		fmt.Fprintf(os.Stderr, "inputs: %s\noutputs: %s\n", strings.Join(model.InputNames, ", "), strings.Join(model.OutputNames, ", "))
