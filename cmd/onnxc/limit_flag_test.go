@@ -34,3 +34,24 @@ func TestTestTolerance(t *testing.T) {
 		t.Errorf("--atol 1e-4: %g %g", r, a)
 	}
 }
+
+// FuzzParseSize checks that parseSize never panics, accepts only positive sizes, and reads back
+// what sizeString writes.
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"17179869184", "16GiB", "1KiB", "3 MiB", "0", "-1", "8EiB", "9223372036854775807", "4611686018427387904B", "TiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseSize(s)
+		if err != nil {
+			return
+		}
+		if n <= 0 {
+			t.Fatalf("parseSize(%q) = %d, want a positive size", s, n)
+		}
+		back, err := parseSize(sizeString(n))
+		if err != nil || back != n {
+			t.Fatalf("parseSize(sizeString(%d) = %q) = %d, %v", n, sizeString(n), back, err)
+		}
+	})
+}
