@@ -59,6 +59,6 @@ func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
-	qgemm(x, rows, Data[float32](A), b, Data[float32](S), bs, act, Data[float32](Y), p.N)
+	qgemm(x, rows, Data[float32](A), b, Data[float32](S), bs, nil, act, Data[float32](Y), p.N)
 	return nil
 }

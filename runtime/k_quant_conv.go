@@ -16,10 +16,14 @@ import (
 // where the summand Z and the activation are applied.
 
 // DynQuantConvParams configures DynQuantConv: the convolution (one group) and its fused
-// activation, K = C * kernel volume and M output channels.
+// activation, K = C * kernel volume and M output channels. WOffset, when not empty (1 or M
+// values), is added to the stored int8 weights to give the true ones: onnxruntime's uint8
+// weights with a zero point z are stored as w-128 with the offset 128-z, exact in int32 (see
+// qgEpilogue).
 type DynQuantConvParams struct {
 	ConvParams
-	K, M int
+	K, M    int
+	WOffset []int32
 }
 
 // qcPanelBytes bounds a chunk's A panels, so that they stay in L2 while the weights' column
@@ -49,6 +53,13 @@ func DynQuantConv(x *Exec, p *DynQuantConvParams, out, in []*Tensor) error {
 	}
 	if S.DType != Float32 || (S.Len() != 1 && S.Len() != m) || B.DType != Float32 || B.Len() != m {
 		return fmt.Errorf("scale %s %v and bias %s %v, want float32 of 1 or %d and of %d values", S.DType, S.Shape, B.DType, B.Shape, m, m)
+	}
+	if o := len(p.WOffset); o > 1 && o != m {
+		return fmt.Errorf("%d weight offsets for %d output channels", o, m)
+	}
+	var off []int32
+	if len(p.WOffset) > 0 {
+		off = p.WOffset
 	}
 	b, err := qgView(Data[int8](packed), p.K, m)
 	if err != nil {
@@ -88,7 +99,10 @@ func DynQuantConv(x *Exec, p *DynQuantConvParams, out, in []*Tensor) error {
 	prod := ScratchOf[float32](x, qgSlotOut, slots*rows*m)
 	j := qcJob{w: w, c: c, m: m, xq: xq, zp: byte(zp), b: b, y: Data[float32](Y), z: gmData[float32](Z), act: act,
 		rows: rows, per: per, chunk: chunk, colBytes: colBytes, cols: cols, prod: prod}
-	j.ep = qgEpilogueOf(x, b, sa, zp, Data[float32](S), Data[float32](B), activation{})
+	j.ep = qgEpilogueOf(x, b, sa, zp, Data[float32](S), Data[float32](B), off, activation{})
+	if off != nil {
+		j.rs = ScratchOf[int32](x, qgSlotRS, slots*rows)
+	}
 	parFor(gmPool(x), total, cost, j)
 	return nil
 }
@@ -117,6 +131,7 @@ type qcJob struct {
 	chunk, colBytes int
 	cols            []byte
 	prod            []float32
+	rs              []int32 // per-chunk row sums, with ep.off
 }
 
 func (j qcJob) run(lo, hi int) {
@@ -140,6 +155,10 @@ func (j qcJob) run(lo, hi int) {
 			qcPanels(panels, col, j.rows, r, K, j.b.kp)
 		}
 		gj := qgJob{m: r, a: panels, b: j.b, c: prod, ldc: j.m, ep: j.ep}
+		if j.ep.off != nil {
+			gj.rs = j.rs[s*j.rows : (s+1)*j.rows]
+			qgAllRowSums(panels, r, j.b.kp, gj.rs)
+		}
 		qgPar{j: gj}.run(0, j.b.np/qgNR)
 		y := j.y[img*j.m*ov : (img+1)*j.m*ov]
 		var z []float32

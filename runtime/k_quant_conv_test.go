@@ -7,9 +7,9 @@ import (
 )
 
 // qcReference is DynQuantConv computed the plain way: X quantized by the DynamicQuantizeLinear
-// kernel, an int64 sum per output over the window (padding contributes nothing), the
-// epilogue in float64, then Z and the activation.
-func qcReference(t *testing.T, p *ConvParams, X, W *Tensor, scale, bias, z []float32, act activation) []float32 {
+// kernel, an int64 sum per output over the window by the weights plus their offsets (padding
+// contributes nothing), the epilogue in float64, then Z and the activation.
+func qcReference(t *testing.T, p *ConvParams, X, W *Tensor, off []int32, scale, bias, z []float32, act activation) []float32 {
 	x := NewExec(nil)
 	outs := []*Tensor{New(Uint8), New(Float32), New(Uint8)}
 	if err := DynamicQuantizeLinear(x, nil, outs, []*Tensor{X}); err != nil {
@@ -37,7 +37,7 @@ func qcReference(t *testing.T, p *ConvParams, X, W *Tensor, scale, bias, z []flo
 							continue
 						}
 						xv := int64(q[(img*c+ch)*iv+(iz*w.in[1]+iy)*w.in[2]+ix]) - zp
-						s += xv * int64(ws[(j*c+ch)*kv+t])
+						s += xv * (int64(ws[(j*c+ch)*kv+t]) + qgOffAt(off, j))
 					}
 				}
 				v := float32(float64(s)*sa*float64(scale[j%len(scale)]) + float64(bias[j]))
@@ -92,6 +92,10 @@ func testDynQuantConv(t *testing.T) {
 		}
 		bias := gmRand(r, m)
 		p := &DynQuantConvParams{ConvParams: ConvParams{Strides: tc.strides, Pads: tc.pads, Dilations: tc.dils}, K: k, M: m}
+		if it%4 != 3 { // uint8 weights with zero points, stored shifted
+			copy(Data[int8](W), qgRandW(r, W.Len(), 127))
+			p.WOffset = qgRandOff(r, 1+(m-1)*(it%2))
+		}
 		if it%4 == 2 {
 			p.Activation = ActRelu
 		}
@@ -108,13 +112,13 @@ func testDynQuantConv(t *testing.T) {
 			z = gmRand(r, NumElems(ys[:len(tc.x)]))
 			in = append(in, FromFloat32(ys[:len(tc.x)], z))
 		}
-		want := qcReference(t, &p.ConvParams, X, W, scale, bias, z, act)
+		want := qcReference(t, &p.ConvParams, X, W, p.WOffset, scale, bias, z, act)
 		for _, x := range []*Exec{NewExec(nil), NewExec(pool)} {
 			Y := New(Float32)
 			if err := DynQuantConv(x, p, []*Tensor{Y}, append(in, packed)); err != nil {
 				t.Fatal(err)
 			}
-			gmClose(t, fmt.Sprintf("case %d: X %v W %v", it, tc.x, tc.w), Data[float32](Y), want, 1e-5)
+			gmClose(t, fmt.Sprintf("case %d: X %v W %v offsets %d", it, tc.x, tc.w, len(p.WOffset)), Data[float32](Y), want, 1e-5)
 		}
 	}
 }

@@ -45,6 +45,7 @@ const (
 	qgSlotX    // DynQuantConv's quantized input
 	qgSlotCols // DynQuantConv's per-chunk im2col rows and A panels
 	qgSlotOut  // DynQuantConv's per-chunk products
+	qgSlotRS   // A's row sums, for shifted B (qgEpilogue.off)
 )
 
 // Packed B layout (PackQGemmB), version 1, an int8 tensor of QGemmPackedLen(k, n) bytes:
@@ -151,16 +152,21 @@ func qgView(b []int8, k, n int) (qgPackedB, error) {
 }
 
 // qgEpilogue is what the quantized product does to each accumulator before storing it:
-// C[i][j] = float32(acc - corr[j]) * mul[j] + bias[j], then act. The vectors have np entries
-// (zero past n), so kernels read whole tiles of them.
+// C[i][j] = float32(acc - corr[j] + rs[i]*off[j]) * mul[j] + bias[j], then act. The vectors
+// have np entries (zero past n), so kernels read whole tiles of them.
+//
+// off is nil unless B is stored shifted: the true B[p][j] is the packed value plus off[j]
+// (uint8 weights with a zero point are packed as w-128, exact in int8, with off = 128-zp), so
+// each accumulator gains off[j] times the sum of A's row (rs, the current block's rows).
 type qgEpilogue struct {
 	corr      []int32
 	mul, bias []float32
 	act       activation
+	off, rs   []int32
 }
 
 // qgJob is one quantized product: A packed by qgQuantizeRows (m rows, in panels of qgMR), B
-// packed, C row-major with row stride ldc.
+// packed, C row-major with row stride ldc. With ep.off, rs holds A's row sums (qgRowSums).
 type qgJob struct {
 	m   int
 	a   []byte
@@ -168,6 +174,7 @@ type qgJob struct {
 	c   []float32
 	ldc int
 	ep  qgEpilogue
+	rs  []int32
 }
 
 // run computes the job over column blocks of qgNR taken by the pool's threads.
@@ -193,10 +200,16 @@ func (p qgPar) run(lo, hi int) {
 		nr := min(qgNR, j.b.n-j0)
 		bp := j.b.panels[j0/qgPN*bps:]
 		ep := qgEpilogue{corr: j.ep.corr[j0 : j0+qgNR], mul: j.ep.mul[j0 : j0+qgNR], bias: j.ep.bias[j0 : j0+qgNR], act: j.ep.act}
+		if j.ep.off != nil {
+			ep.off = j.ep.off[j0 : j0+qgNR]
+		}
 		for i0 := 0; i0 < j.m; i0 += qgMR {
 			mr := min(qgMR, j.m-i0)
 			ap := j.a[i0*j.b.kp:]
 			c := j.c[i0*j.ldc+j0:]
+			if ep.off != nil {
+				ep.rs = j.rs[i0 : i0+qgMR]
+			}
 			if path == gemmPathAVX512 {
 				if mr == qgMR && nr == qgNR {
 					qgemmTileVNNI(kg, ap, bp, bps, c, j.ldc, &ep)
@@ -251,8 +264,15 @@ func qgStoreGo(acc *[qgMR * qgNR]int32, c []float32, ldc, mr, nr int, ep *qgEpil
 	for r := 0; r < mr; r++ {
 		row := c[r*ldc : r*ldc+nr]
 		a := acc[r*qgNR : r*qgNR+nr]
-		for q := range row {
-			row[q] = float32(a[q]-corr[q])*mul[q] + bias[q]
+		if ep.off != nil {
+			rs, off := ep.rs[r], ep.off[:nr]
+			for q := range row {
+				row[q] = float32(a[q]-corr[q]+rs*off[q])*mul[q] + bias[q]
+			}
+		} else {
+			for q := range row {
+				row[q] = float32(a[q]-corr[q])*mul[q] + bias[q]
+			}
 		}
 		if ep.act.kind != actNone {
 			actRun(&ep.act, row)
@@ -303,6 +323,26 @@ func qgQuantizeRowGo(a []float32, scale float32, zp int32, dst []byte) {
 	}
 }
 
+// qgRowSumsGo sums each of the qgMR rows of an A panel of kg groups into rs.
+func qgRowSumsGo(ap []byte, kg int, rs []int32) {
+	var s [qgMR]int32
+	for g := range kg {
+		grp := (*[qgMR * 4]byte)(ap[g*qgMR*4:])
+		for r := range s {
+			s[r] += int32(grp[r*4]) + int32(grp[r*4+1]) + int32(grp[r*4+2]) + int32(grp[r*4+3])
+		}
+	}
+	copy(rs[:qgMR], s[:])
+}
+
+// qgAllRowSums writes the row sums of the m rows of packed A (panels of kp depths) into rs
+// (m rounded up to qgMR entries).
+func qgAllRowSums(a []byte, m, kp int, rs []int32) {
+	for i0 := 0; i0 < m; i0 += qgMR {
+		qgRowSums(a[i0*kp:(i0+qgMR)*kp], kp/4, rs[i0:i0+qgMR])
+	}
+}
+
 func qgMinMaxGo(a []float32) (lo, hi float32) {
 	for _, v := range a {
 		lo = min(lo, v)
@@ -314,38 +354,56 @@ func qgMinMaxGo(a []float32) (lo, hi float32) {
 // qgemm computes the quantized product of A (float32 m x k, row-major, quantized here) by the
 // packed B into C (row stride ldc): C = dequantized product * scaleB + bias, then act. scaleB
 // has 1 or n entries; bias is nil or has n entries.
-func qgemm(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, act activation, c []float32, ldc int) {
+// off is nil, or B's offsets (1 or n values, see qgEpilogue).
+func qgemm(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off []int32, act activation, c []float32, ldc int) {
 	if m == 0 {
 		return
 	}
 	k, kp := b.k, b.kp
-	pa := ScratchOf[byte](x, qgSlotA, qgRound(m, qgMR)*kp)
+	mp := qgRound(m, qgMR)
+	pa := ScratchOf[byte](x, qgSlotA, mp*kp)
 	sa, zp := qgQuantizeRows(a, m, k, kp, pa)
-	j := qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogueOf(x, b, sa, zp, scaleB, bias, act)}
+	j := qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogueOf(x, b, sa, zp, scaleB, bias, off, act)}
+	if off != nil {
+		j.rs = ScratchOf[int32](x, qgSlotRS, mp)
+		qgAllRowSums(pa, m, kp, j.rs)
+	}
 	j.run(x)
 }
 
 // qgEpilogueOf makes the epilogue of a product of A (quantized with scale sa and zero point zp)
-// by b, in scratch: the zero-point correction zp * colsum(B), sa times B's scales (1 or n), the
-// bias (nil or n values) and act.
-func qgEpilogueOf(x *Exec, b qgPackedB, sa float32, zp int32, scaleB, bias []float32, act activation) qgEpilogue {
+// by b, in scratch: the zero-point correction zp * colsum(true B), sa times B's scales (1 or
+// n), the bias (nil or n values), B's offsets (nil, 1 or n values) and act.
+func qgEpilogueOf(x *Exec, b qgPackedB, sa float32, zp int32, scaleB, bias []float32, off []int32, act activation) qgEpilogue {
 	np := b.np
-	vec := ScratchOf[float32](x, qgSlotVec, 3*np)
+	vec := ScratchOf[float32](x, qgSlotVec, 4*np)
 	corr := bytesAsSlice[float32, int32](vec[:np])
-	mul, bs := vec[np:2*np], vec[2*np:]
+	mul, bs := vec[np:2*np], vec[2*np:3*np]
+	var offs []int32
+	if off != nil {
+		offs = bytesAsSlice[float32, int32](vec[3*np:])
+	}
 	for j := 0; j < np; j++ {
 		if j >= b.n {
 			corr[j], mul[j], bs[j] = 0, 0, 0
+			if offs != nil {
+				offs[j] = 0
+			}
 			continue
 		}
-		corr[j] = zp * b.colsum[j]
+		sum := b.colsum[j]
+		if offs != nil {
+			offs[j] = off[j%len(off)]
+			sum += int32(b.k) * offs[j]
+		}
+		corr[j] = zp * sum
 		mul[j] = sa * scaleB[j%len(scaleB)]
 		bs[j] = 0
 		if bias != nil {
 			bs[j] = bias[j]
 		}
 	}
-	return qgEpilogue{corr: corr, mul: mul, bias: bs, act: act}
+	return qgEpilogue{corr: corr, mul: mul, bias: bs, act: act, off: offs}
 }
 
 // qgemmPath is the kernel family the quantized product runs: qgemmBestPath unless a test

@@ -17,7 +17,10 @@ var qgemmBestPath = func() int {
 }()
 
 //go:noescape
-func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32)
+func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off *int32)
+
+//go:noescape
+func qgRowSumsVNNI(ap *byte, kg int, rs *int32)
 
 //go:noescape
 func qgemmKernelAVX2(kg int, ap, bp *byte, acc *int32)
@@ -31,7 +34,23 @@ func qgemmTileVNNI(kg int, ap, bp []byte, bps int, c []float32, ldc int, ep *qgE
 	_ = ep.corr[qgNR-1]
 	_ = ep.mul[qgNR-1]
 	_ = ep.bias[qgNR-1]
-	qgemmKernelVNNI(kg, &ap[0], &bp[0], bps, &c[0], ldc, &ep.corr[0], &ep.mul[0], &ep.bias[0])
+	var rs, off *int32
+	if ep.off != nil {
+		_, _ = ep.rs[qgMR-1], ep.off[qgNR-1]
+		rs, off = &ep.rs[0], &ep.off[0]
+	}
+	qgemmKernelVNNI(kg, &ap[0], &bp[0], bps, &c[0], ldc, &ep.corr[0], &ep.mul[0], &ep.bias[0], rs, off)
+}
+
+// qgRowSums is qgRowSumsGo with VPDPBUSD on the VNNI path.
+func qgRowSums(ap []byte, kg int, rs []int32) {
+	if qgemmPath != gemmPathAVX512 || kg == 0 {
+		qgRowSumsGo(ap, kg, rs)
+		return
+	}
+	_ = ap[kg*qgMR*4-1]
+	_ = rs[qgMR-1]
+	qgRowSumsVNNI(&ap[0], kg, &rs[0])
 }
 
 // qgemmAccAVX2 is qgemmAccGo with the AVX2 kernel, for pair-safe B only: four rows of one B

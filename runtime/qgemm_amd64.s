@@ -48,8 +48,18 @@
 	VMOVUPS     acc1, 64(BX); \
 	ADDQ        R8, BX
 
-// func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32)
-TEXT ·qgemmKernelVNNI(SB), NOSPLIT, $0-72
+// VNNIOFF adds row r's sum (at AX) times B's column offsets (Z22, Z23) to the row's
+// accumulators, for shifted B (qgEpilogue.off).
+#define VNNIOFF(roff, acc0, acc1) \
+	VPBROADCASTD roff(AX), Z24; \
+	VPMULLD      Z22, Z24, Z25; \
+	VPMULLD      Z23, Z24, Z24; \
+	VPADDD       Z25, acc0, acc0; \
+	VPADDD       Z24, acc1, acc1
+
+// func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off *int32)
+// rs nil: no offsets; otherwise rs holds the 8 rows' sums and off the 32 columns' offsets.
+TEXT ·qgemmKernelVNNI(SB), NOSPLIT, $0-88
 	MOVQ kg+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -95,6 +105,22 @@ loopVNNI:
 	DECQ CX
 	JNZ  loopVNNI
 
+	MOVQ  rs+72(FP), AX
+	TESTQ AX, AX
+	JZ    storeVNNI
+	MOVQ      off+80(FP), DX
+	VMOVDQU32 (DX), Z22
+	VMOVDQU32 64(DX), Z23
+	VNNIOFF(0, Z0, Z1)
+	VNNIOFF(4, Z2, Z3)
+	VNNIOFF(8, Z4, Z5)
+	VNNIOFF(12, Z6, Z7)
+	VNNIOFF(16, Z8, Z9)
+	VNNIOFF(20, Z10, Z11)
+	VNNIOFF(24, Z12, Z13)
+	VNNIOFF(28, Z14, Z15)
+
+storeVNNI:
 	VMOVDQU32 (R10), Z16
 	VMOVDQU32 64(R10), Z17
 	VMOVUPS   (R11), Z18
@@ -299,5 +325,40 @@ loopColumn:
 	JNZ        loopColumn
 
 doneColumn:
+	VZEROUPPER
+	RET
+
+// func qgRowSumsVNNI(ap *byte, kg int, rs *int32)
+// Sums each of the 8 rows of an A panel of kg >= 1 groups (32 bytes each: 4 bytes a row) into
+// rs: VPDPBUSD by bytes of ones adds a row's four bytes into its int32 lane, two groups a zmm.
+TEXT ·qgRowSumsVNNI(SB), NOSPLIT, $0-24
+	MOVQ         ap+0(FP), SI
+	MOVQ         kg+8(FP), CX
+	MOVQ         rs+16(FP), DI
+	MOVL         $0x01010101, AX
+	VPBROADCASTD AX, Z1
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z2, Z2, Z2
+
+loopRowSums:
+	CMPQ      CX, $2
+	JL        tailRowSums
+	VMOVDQU32 (SI), Z3
+	VPDPBUSD  Z1, Z3, Z0
+	ADDQ      $64, SI
+	SUBQ      $2, CX
+	JMP       loopRowSums
+
+tailRowSums:
+	TESTQ    CX, CX
+	JZ       doneRowSums
+	VMOVDQU  (SI), Y3
+	VPDPBUSD Y1, Y3, Y2
+
+doneRowSums:
+	VEXTRACTI64X4 $1, Z0, Y3
+	VPADDD        Y3, Y0, Y0
+	VPADDD        Y2, Y0, Y0
+	VMOVDQU       Y0, (DI)
 	VZEROUPPER
 	RET

@@ -13,6 +13,8 @@ func qgemmAccAVX2(kg int, ap, bp []byte, bps int, acc *[qgMR * qgNR]int32) {
 	panic("qgemm: no AVX2 kernel in this build")
 }
 
+func qgRowSums(ap []byte, kg int, rs []int32) { qgRowSumsGo(ap, kg, rs) }
+
 func qgMinMax(a []float32) (lo, hi float32) { return qgMinMaxGo(a) }
 
 func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {

@@ -26,8 +26,9 @@ func qgRandW(r *rand.Rand, n, lim int) []int8 {
 }
 
 // qgReference is the quantized product computed the plain way: A quantized by the
-// DynamicQuantizeLinear kernel, an int64 dot product per element, the epilogue in float64.
-func qgReference(t *testing.T, m, k, n int, a []float32, w []int8, trans bool, scaleB, bias []float32, act activation) []float32 {
+// DynamicQuantizeLinear kernel, an int64 dot product per element (by w plus off, when off is
+// not nil), the epilogue in float64.
+func qgReference(t *testing.T, m, k, n int, a []float32, w []int8, trans bool, scaleB, bias []float32, off []int32, act activation) []float32 {
 	x := NewExec(nil)
 	outs := []*Tensor{New(Uint8), New(Float32), New(Uint8)}
 	if err := DynamicQuantizeLinear(x, nil, outs, []*Tensor{FromFloat32([]int{m, k}, a)}); err != nil {
@@ -43,7 +44,7 @@ func qgReference(t *testing.T, m, k, n int, a []float32, w []int8, trans bool, s
 				if trans {
 					b = w[j*k+p]
 				}
-				s += (int64(q[i*k+p]) - zp) * int64(b)
+				s += (int64(q[i*k+p]) - zp) * (int64(b) + qgOffAt(off, j))
 			}
 			v := float64(s)*sa*float64(scaleB[j%len(scaleB)]) + func() float64 {
 				if bias != nil {
@@ -56,6 +57,25 @@ func qgReference(t *testing.T, m, k, n int, a []float32, w []int8, trans bool, s
 		actRun(&act, c[i*n:i*n+n])
 	}
 	return c
+}
+
+// qgOffAt is column j's weight offset (off nil, 1 or n values).
+func qgOffAt(off []int32, j int) int64 {
+	if off == nil {
+		return 0
+	}
+	return int64(off[j%len(off)])
+}
+
+// qgRandOff returns the offsets of uint8 weights with random zero points, stored as w-128
+// (one zero point, or n of them).
+func qgRandOff(r *rand.Rand, n int) []int32 {
+	off := make([]int32, n)
+	for j := range off {
+		off[j] = 128 - int32(r.Intn(256))
+	}
+	off[0] = -127 // zero point 255, the extreme
+	return off
 }
 
 func TestQGemm(t *testing.T) { qgEachPath(t, testQGemm) }
@@ -98,7 +118,14 @@ func testQGemm(t *testing.T) {
 		if it%5 == 1 {
 			act, _ = newActivation(ActRelu, 0, 0)
 		}
-		want := qgReference(t, m, k, n, a, w, trans, scaleB, bias, act)
+		// uint8 weights with a zero point, shifted: full-range int8 plus offsets.
+		var off []int32
+		if it%4 == 3 {
+			w = qgRandW(r, k*n, 127)
+			w[0], lim = -128, 128
+			off = qgRandOff(r, 1+(n-1)*(it%8/4))
+		}
+		want := qgReference(t, m, k, n, a, w, trans, scaleB, bias, off, act)
 		b, err := qgView(PackQGemmB(w, k, n, trans), k, n)
 		if err != nil {
 			t.Fatal(err)
@@ -124,9 +151,42 @@ func testQGemm(t *testing.T) {
 		if it%2 == 1 {
 			x = NewExec(pool)
 		}
-		qgemm(x, m, a, b, scaleB, bias, act, c, ldc)
+		qgemm(x, m, a, b, scaleB, bias, off, act, c, ldc)
 		for i := 0; i < m; i++ {
-			gmClose(t, fmt.Sprintf("it %d: %dx%dx%d trans %v lim %d row %d", it, m, k, n, trans, lim, i), c[i*ldc:i*ldc+n], want[i*n:i*n+n], 1e-5)
+			gmClose(t, fmt.Sprintf("it %d: %dx%dx%d trans %v lim %d offsets %d row %d", it, m, k, n, trans, lim, len(off), i), c[i*ldc:i*ldc+n], want[i*n:i*n+n], 1e-5)
+		}
+	}
+}
+
+// TestQGRowSums checks the panel row sums against a plain sum, on every path.
+func TestQGRowSums(t *testing.T) { qgEachPath(t, testQGRowSums) }
+
+func testQGRowSums(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, kg := range []int{1, 2, 3, 7, 64, 145} {
+		ap := make([]byte, kg*qgMR*4)
+		r.Read(ap)
+		if kg == 145 {
+			for i := range ap {
+				ap[i] = 255 // the largest sums
+			}
+		}
+		got := make([]int32, qgMR+1)
+		got[qgMR] = -1
+		qgRowSums(ap, kg, got)
+		for row := 0; row < qgMR; row++ {
+			var want int32
+			for g := 0; g < kg; g++ {
+				for q := 0; q < 4; q++ {
+					want += int32(ap[g*qgMR*4+row*4+q])
+				}
+			}
+			if got[row] != want {
+				t.Fatalf("kg %d: row %d sums to %d, want %d", kg, row, got[row], want)
+			}
+		}
+		if got[qgMR] != -1 {
+			t.Fatalf("kg %d: wrote past the 8 sums", kg)
 		}
 	}
 }
@@ -204,7 +264,7 @@ func BenchmarkQGemm(b *testing.B) {
 				qgemmPath = path
 				pq.pairSafe = true // time the AVX2 kernel even on full-range weights
 				for i := 0; i < b.N; i++ {
-					qgemm(x, s.m, a, pq, scale, nil, activation{}, c, s.n)
+					qgemm(x, s.m, a, pq, scale, nil, nil, activation{}, c, s.n)
 				}
 			})
 		}
