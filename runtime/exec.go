@@ -175,6 +175,8 @@ type region struct {
 	// seq and boxes belong to the caller that holds the record.
 	seq   uint32
 	boxes map[any]parJob
+	// panicked is the first panic of a chunk, raised again by the caller (see runChunk).
+	panicked atomic.Pointer[chunkPanic]
 }
 
 // NewPool starts a pool of the given number of threads (0 means GOMAXPROCS).
@@ -313,6 +315,9 @@ func (p *Pool) run(r *region, n int, task poolTask) {
 	if !last {
 		spinRecv(r.fin, p.spin)
 	}
+	if v := r.panicked.Swap(nil); v != nil {
+		panic(v.value)
+	}
 }
 
 // poolSpin is how long a worker waiting for a loop, or a caller waiting for a worker's last
@@ -363,11 +368,7 @@ func (r *region) take(seq uint32) (int, bool) {
 func (r *region) do(k int) bool {
 	lo := k * r.chunk
 	hi := min(lo+r.chunk, r.n)
-	if r.task.job != nil {
-		r.task.job.run(lo, hi)
-	} else {
-		r.task.body(lo, hi)
-	}
+	r.runChunk(lo, hi)
 	// Read before the count goes up: once the last chunk is counted the caller may reuse r.
 	chunks := r.chunks
 	return int(r.done.Add(1)) == chunks
