@@ -49,12 +49,27 @@ func checkedSize(dt DType, shape []int) int {
 		size = 16 // a string header
 	}
 	for _, d := range shape {
-		if d < 0 || (d > 0 && n > MaxTensorBytes/size/int64(d)) {
+		if d == 0 {
+			// An empty tensor holds nothing, however large its other dims.
+			return checkedEmpty(dt, shape)
+		}
+	}
+	for _, d := range shape {
+		if d < 0 || n > MaxTensorBytes/size/int64(d) {
 			panic(&TooLargeError{DType: dt, Shape: append([]int(nil), shape...)})
 		}
 		n *= int64(d)
 	}
 	return int(n)
+}
+
+func checkedEmpty(dt DType, shape []int) int {
+	for _, d := range shape {
+		if d < 0 {
+			panic(&TooLargeError{DType: dt, Shape: append([]int(nil), shape...)})
+		}
+	}
+	return 0
 }
 
 // PanicError turns a panic recovered in a generated Run into its error: a *TooLargeError as
