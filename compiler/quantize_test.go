@@ -173,3 +173,73 @@ func TestQuantizedChainMatchesORT(t *testing.T) {
 	ortOutputs(t, model, set, "x="+in)
 	runRealCases(t, []Case{{Name: "matmul_chain", Dir: dir, Model: model, Sets: []string{set}}})
 }
+
+// TestISNetQuint8 compiles a real model that onnxruntime's quantizer wrote in uint8 (IS-Net
+// background removal: every conv a DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul -> Add
+// chain with uint8 weights and zero points), checks that every chain became a fused int8 conv,
+// and compares the mask with onnxruntime's: mean |difference| <= 0.005 and >= 99.9% of pixels on
+// the same side of 0.5.
+func TestISNetQuint8(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles and runs a 44 MB model")
+	}
+	model, _ := filepath.Abs("../testdata/models/isnet_quint8.onnx")
+	needORT(t, model)
+	m, err := Compile(model, Options{Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs := 0
+	for _, n := range m.Graph.Nodes {
+		switch n.Op {
+		case "ConvInteger", "DynamicQuantizeLinear":
+			t.Errorf("%s left unfused", n.Describe())
+		case "DynQuantConv":
+			convs++
+		}
+	}
+	if convs != 119 {
+		t.Errorf("%d fused int8 convs, want 119", convs)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "input_0.pb")
+	randomInput(t, in, "input", 7, 1, 3, 1024, 1024)
+	ortOutputs(t, model, dir, "input="+in)
+	b, err := os.ReadFile(filepath.Join(dir, "output_0.pb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantT, _, err := runtime.ReadTensorProto(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := runtime.ReadTensorProto(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := ops.Interpret(runtime.NewExec(nil), m.Graph, []*runtime.Tensor{x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := runtime.Data[float32](outs[0]), runtime.Data[float32](wantT)
+	if len(got) != len(want) {
+		t.Fatalf("mask has %d values, onnxruntime's %d", len(got), len(want))
+	}
+	var sum float64
+	same := 0
+	for i := range want {
+		sum += math.Abs(float64(got[i]) - float64(want[i]))
+		if (got[i] > 0.5) == (want[i] > 0.5) {
+			same++
+		}
+	}
+	mean, frac := sum/float64(len(want)), float64(same)/float64(len(want))
+	t.Logf("mask vs onnxruntime: mean |diff| %.3g, %.5f%% of pixels on the same side of 0.5", mean, 100*frac)
+	if mean > 0.005 || frac < 0.999 {
+		t.Errorf("mask differs from onnxruntime's: mean |diff| %.3g (want <= 0.005), same side %.5f (want >= 0.999)", mean, frac)
+	}
+}

@@ -10,8 +10,9 @@ import (
 // makes it, from float32 Conv and FusedConv by constant weights and from onnxruntime's
 // DynamicQuantizeLinear + ConvInteger chains): inputs X (float32 N x C x spatial), W (int8
 // [M, C, kernel...], symmetric), W's scale (float32, one value or [M]), the bias [M] and an
-// optional summand Z of the output's shape; Conv's window attributes, and "activation" (a
-// runtime.Act) with "act_alpha" and "act_beta". W is prepacked for the u8 x s8 kernels as
+// optional summand Z of the output's shape; Conv's window attributes, "activation" (a
+// runtime.Act) with "act_alpha" and "act_beta", and "w_offset" (1 or M ints, added to W to give
+// the true weights: uint8 weights with a zero point, stored shifted). W is prepacked for the u8 x s8 kernels as
 // the B operand of the im2col product (output channels as columns).
 func init() {
 	Register(&Def{Op: "DynQuantConv", Domain: FusedDomain, MinIn: 4, MaxIn: 5, MinOut: 1, MaxOut: 1,
@@ -41,7 +42,14 @@ func init() {
 			p.ActAlpha, p.ActBeta = float32(n.GetFloat("act_alpha", 0)), float32(n.GetFloat("act_beta", 0))
 			m := w.Const.Shape[0]
 			k := w.Const.Len() / m
-			c := K(lowered.DynQuantConv, &runtime.DynQuantConvParams{ConvParams: *p, K: k, M: m})
+			var off []int32
+			for _, v := range n.GetInts("w_offset", nil) {
+				off = append(off, int32(v))
+			}
+			if len(off) > 1 && len(off) != m {
+				return Call{}, Errorf(n, "%d weight offsets for %d output channels", len(off), m)
+			}
+			c := K(lowered.DynQuantConv, &runtime.DynQuantConvParams{ConvParams: *p, K: k, M: m, WOffset: off})
 			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackQGemmB, Groups: 1, K: k, N: m, Trans: true}}
 			return c, nil
 		}})

