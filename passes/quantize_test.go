@@ -228,3 +228,82 @@ func TestQuantizeConv(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeConvChain compiles onnxruntime's pre-quantized conv form, DynamicQuantizeLinear
+// -> ConvInteger -> Cast -> Mul(X scale * W scale) -> Add(bias [1, M, 1, 1]), into one
+// DynQuantConv that computes what the chain does: int8 weights, uint8 weights whose zero point
+// keeps w - z in int8, and uint8 weights that need the shifted form (w - 128, offset 128 - z),
+// per tensor and per output channel.
+func TestQuantizeConvChain(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		u8       bool
+		zps      []uint8 // W's zero points: none, one, or one per output channel
+		lo, span int     // weights drawn from [lo, lo+span)
+	}{
+		{"int8", false, nil, -127, 255},
+		{"uint8 fits", true, []uint8{128}, 60, 136},
+		{"uint8 shifted", true, []uint8{143}, 0, 256},
+		{"uint8 shifted per channel", true, []uint8{3, 250, 128, 17, 200, 99}, 0, 256},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const c, m = 5, 6
+			g := ir.NewModel("convchain").Graph
+			rng := rand.New(rand.NewSource(3))
+			b := &fb{g: g, rng: rng}
+			x := g.AddInput("x", ir.StaticType(runtime.Float32, 2, c, 9, 11))
+			dt := runtime.Int8
+			if tc.u8 {
+				dt = runtime.Uint8
+			}
+			w := runtime.New(dt, m, c, 3, 3)
+			for i := range w.Len() {
+				v := tc.lo + rng.Intn(tc.span)
+				if tc.u8 {
+					runtime.Data[uint8](w)[i] = uint8(v)
+				} else {
+					runtime.Data[int8](w)[i] = int8(v)
+				}
+			}
+			var wz *ir.Value
+			if tc.zps != nil {
+				z := runtime.New(runtime.Uint8, len(tc.zps))
+				if len(tc.zps) == 1 {
+					z = runtime.New(runtime.Uint8)
+				}
+				copy(runtime.Data[uint8](z), tc.zps)
+				wz = g.AddConst("wz", z)
+			}
+			dq := g.NewNode("DynamicQuantizeLinear", "", "dql", []*ir.Value{x}, 3)
+			ci := b.node("ConvInteger", "conv_quant", []*ir.Value{dq.Outputs[0], g.AddConst("w", w), dq.Outputs[2], wz},
+				ir.Ints("pads", 1, 1, 1, 1), ir.Ints("strides", 2, 1))
+			cast := b.node("Cast", "", []*ir.Value{ci}, ir.Int("to", int64(runtime.Float32)))
+			s := b.node("Mul", "", []*ir.Value{dq.Outputs[1], b.scalar(0.003)})
+			y := b.node("Mul", "", []*ir.Value{cast, s})
+			y = b.node("Add", "", []*ir.Value{y, b.rand(-1, 1, 1, m, 1, 1)})
+			y = b.node("Relu", "", []*ir.Value{y})
+			g.Outputs = []*ir.Value{y}
+			m0 := g.Model
+			in := runtime.New(runtime.Float32, 2, c, 9, 11)
+			for i := range runtime.Data[float32](in) {
+				runtime.Data[float32](in)[i] = rng.Float32()*3 - 1
+			}
+			if err := passes.Infer(m0); err != nil {
+				t.Fatal(err)
+			}
+			want := qtRun(t, m0, in)
+			if err := passes.Run(m0, passes.Options{Verify: true}); err != nil {
+				t.Fatal(err)
+			}
+			if ops := qtOps(m0); !slices.Equal(ops, []string{"DynQuantConv"}) {
+				t.Fatalf("ops after the pipeline %v, want one DynQuantConv", ops)
+			}
+			got := runtime.Data[float32](qtRun(t, m0, in)[0])
+			for i, v := range runtime.Data[float32](want[0]) {
+				if math.Abs(float64(got[i]-v)) > 1e-5*(1+math.Abs(float64(v))) {
+					t.Fatalf("element %d = %v, want %v", i, got[i], v)
+				}
+			}
+		})
+	}
+}
