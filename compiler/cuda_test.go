@@ -276,12 +276,12 @@ func TestCUDAPackageBuilds(t *testing.T) {
 }
 
 // buildCUDA builds dir's ./cmd with the cuda tag into bin.
-func buildCUDA(t *testing.T, dir, bin string) {
+func buildCUDA(t *testing.T, dir, bin string, flags ...string) {
 	t.Helper()
 	inc := needTool(t, "cuda.h", filepath.Join(cudaDir(), "include", "cuda.h"))
 	lib := needTool(t, "the libcuda stub", filepath.Join(cudaDir(), "lib", "libcuda.so"))
 	env := []string{"CGO_ENABLED=1", "CGO_CFLAGS=-I" + filepath.Dir(inc), "CGO_LDFLAGS=-L" + filepath.Dir(lib)}
-	if out, err := goCmd(t, dir, env, "build", "-tags", "cuda", "-o", bin, "./cmd"); err != nil {
+	if out, err := goCmd(t, dir, env, append(append([]string{"build", "-tags", "cuda"}, flags...), "-o", bin, "./cmd")...); err != nil {
 		t.Fatalf("go build -tags cuda: %v\n%s", err, out)
 	}
 }
