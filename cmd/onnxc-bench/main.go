@@ -53,6 +53,7 @@ var models = []model{
 	{"silero_vad", "silero_vad_v5.onnx", []string{"input=1x512", "state=2x1x128", "sr=:16000"}, "scripts/fetch-models.sh"},
 	{"resnet18", "resnet18.onnx", []string{"input=1x3x224x224"}, "scripts/export-torch-models.sh"},
 	{"encoder", "encoder.onnx", []string{"x=1x64x384"}, "scripts/export-torch-models.sh"},
+	{"isnet_quint8", "isnet_quint8.onnx", []string{"input=1x3x1024x1024"}, "scripts/fetch-models.sh"},
 	{"sgemm", "matmul.onnx", []string{"a=1024x1024", "b=1024x1024"}, "scripts/export-torch-models.sh"},
 }
 
