@@ -193,8 +193,12 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 	// Ping-pong between two scratch buffers; the input is converted into buffer 0 first.
 	var err error
 	if wide {
-		in := Data[float64](src)
-		if src.DType != Float64 {
+		// Only a float64 tensor is viewed as one: the view of a narrower type's storage would
+		// run past its allocation.
+		var in []float64
+		if src.DType == Float64 {
+			in = Data[float64](src)
+		} else {
 			in = ScratchOf[float64](x, 2, n)
 			if err = mvToFloats(x, in, src); err != nil {
 				return fmt.Errorf("Resize: %w", err)
@@ -209,8 +213,12 @@ func Resize(x *Exec, p *ResizeParams, out, in []*Tensor) error {
 		}
 		err = mvFromFloats(dst, res)
 	} else {
-		in := Data[float32](src)
-		if src.DType != Float32 {
+		// Only a float32 tensor is viewed as one: the view of a narrower type's storage would
+		// run past its allocation.
+		var in []float32
+		if src.DType == Float32 {
+			in = Data[float32](src)
+		} else {
 			in = ScratchOf[float32](x, 2, n)
 			if err = mvToFloats(x, in, src); err != nil {
 				return fmt.Errorf("Resize: %w", err)

@@ -17,3 +17,6 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go test -count=1 -timeout 80m ./... 2>&1 | tee /tmp/onnxc-test.log
+# The runtime's kernels and pool under the race detector (which also checks unsafe pointer use);
+# cmd/onnxc's TestConcurrentRunsRace runs generated models under it.
+go test -race -count=1 -timeout 20m ./runtime/... 2>&1 | tee -a /tmp/onnxc-test.log
