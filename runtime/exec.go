@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,20 @@ type Exec struct {
 	blk [ewMaxOps][]uint64
 	// prof times kernel calls when a KernelProfile is installed (see Tick).
 	prof *KernelProfile
+	// ctx is the running call's context, so kernels that iterate (Loop, Scan) stop when it is
+	// cancelled; the generated code checks it between kernels itself.
+	ctx context.Context
+}
+
+// SetContext binds the context of the Run in progress (nil when none is).
+func (x *Exec) SetContext(ctx context.Context) { x.ctx = ctx }
+
+// Err is the bound context's error: non-nil once the Run was cancelled or timed out.
+func (x *Exec) Err() error {
+	if x == nil || x.ctx == nil {
+		return nil
+	}
+	return x.ctx.Err()
 }
 
 // NewExec returns an Exec using pool (nil means single-threaded).

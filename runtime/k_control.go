@@ -74,6 +74,9 @@ func Loop(x *Exec, p *LoopParams, out, in []*Tensor) error {
 	}
 	scans := make([][]*Tensor, nScan)
 	for i := int64(0); (trips < 0 || i < trips) && cond; i++ {
+		if err := x.Err(); err != nil {
+			return err
+		}
 		Data[int64](iter)[0] = i
 		Data[bool](condT)[0] = cond
 		if err := p.Body(bodyOut, bodyIn); err != nil {
@@ -194,6 +197,9 @@ func Scan(x *Exec, p *ScanParams, out, in []*Tensor) error {
 	}
 	parts := make([][]*Tensor, nScanOut)
 	for i := 0; i < steps; i++ {
+		if err := x.Err(); err != nil {
+			return err
+		}
 		for j := range slices {
 			idx := i
 			if p.InputReverse[j] {

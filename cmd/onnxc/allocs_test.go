@@ -8,6 +8,27 @@ import (
 	"testing"
 )
 
+// buildAppPackage compiles model file into package pkg of the app module in app; a fetched model
+// that is missing skips (false), or fails the test when the fetched models are required.
+func buildAppPackage(t *testing.T, app, pkg, file string, shapes, flags []string) bool {
+	t.Helper()
+	if _, err := os.Stat(file); err != nil {
+		if os.Getenv("ONNXC_REQUIRE_ORT") != "" {
+			t.Fatalf("%s is missing: run scripts/fetch-models.sh", file)
+		}
+		t.Logf("skipping %s: %s is missing (run scripts/fetch-models.sh)", pkg, file)
+		return false
+	}
+	args := append([]string{"build", file, "-o", pkg, "-pkg", pkg}, flags...)
+	for _, s := range shapes {
+		args = append(args, "--shape", s)
+	}
+	if out, errOut, code := onnxc(t, app, args...); code != 0 {
+		t.Fatalf("onnxc build %s: %s%s", pkg, out, errOut)
+	}
+	return true
+}
+
 // TestNoAllocsWhenWarmThreads extends TestGoGenerate's TestNoAllocsWhenWarm to the thread pool:
 // a warm RunInto on real models (cls, and when fetched PP-OCRv4 rec, silero VAD with its If
 // regions and LSTMs, and hello_deepa's small GEMMs) allocates nothing at 1, 2 and 4 threads.
@@ -35,20 +56,8 @@ func TestNoAllocsWhenWarmThreads(t *testing.T) {
 	}
 	var imports, cases []string
 	for _, m := range models {
-		if _, err := os.Stat(m.file); err != nil {
-			if os.Getenv("ONNXC_REQUIRE_ORT") != "" {
-				t.Fatalf("%s is missing: run scripts/fetch-models.sh", m.file)
-			}
-			t.Logf("skipping %s: %s is missing (run scripts/fetch-models.sh)", m.pkg, m.file)
+		if !buildAppPackage(t, app, m.pkg, m.file, m.shapes, m.flags) {
 			continue
-		}
-		args := []string{"build", m.file, "-o", m.pkg, "-pkg", m.pkg}
-		for _, s := range m.shapes {
-			args = append(args, "--shape", s)
-		}
-		args = append(args, m.flags...)
-		if out, errOut, code := onnxc(t, app, args...); code != 0 {
-			t.Fatalf("onnxc build %s: %s%s", m.pkg, out, errOut)
 		}
 		imports = append(imports, `	"example.com/app/`+m.pkg+`"`)
 		cases = append(cases, `	t.Run("`+m.pkg+`", func(t *testing.T) {
@@ -65,10 +74,7 @@ func TestNoAllocsWhenWarmThreads(t *testing.T) {
 	})
 `)
 	}
-	files := map[string]string{
-		"go.mod":  "module example.com/app\n\ngo 1.26\n\nrequire github.com/onnxc/onnxc v0.0.0\n\nreplace github.com/onnxc/onnxc => " + repoRoot(t) + "\n",
-		"main.go": "package main\n\nfunc main() {}\n",
-		"allocs_test.go": `package main
+	testApp(t, app, "allocs_test.go", `package main
 
 import (
 	"context"
@@ -77,7 +83,7 @@ import (
 	"strings"
 	"testing"
 
-` + strings.Join(imports, "\n") + `
+`+strings.Join(imports, "\n")+`
 	"github.com/onnxc/onnxc/runtime"
 )
 
@@ -170,20 +176,30 @@ func check(t *testing.T, threads int, run func() error) {
 }
 
 func TestNoAllocsWhenWarm(t *testing.T) {
-` + strings.Join(cases, "") + `}
-`,
+`+strings.Join(cases, "")+`}
+`)
+}
+
+// testApp writes an app module in app (this checkout as github.com/onnxc/onnxc, an empty main,
+// and test file name with src) and runs its tests with flags.
+func testApp(t *testing.T, app, name, src string, flags ...string) {
+	t.Helper()
+	files := map[string]string{
+		"go.mod":  "module example.com/app\n\ngo 1.26\n\nrequire github.com/onnxc/onnxc v0.0.0\n\nreplace github.com/onnxc/onnxc => " + repoRoot(t) + "\n",
+		"main.go": "package main\n\nfunc main() {}\n",
+		name:      src,
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command("go", "test", "-v", "-count=1", ".")
+	cmd := exec.Command("go", append(append([]string{"test"}, flags...), "-v", "-count=1", ".")...)
 	cmd.Dir = app
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 	out, err := cmd.CombinedOutput()
-	t.Logf("app tests:\n%s", out)
+	t.Logf("app tests %v:\n%s", flags, out)
 	if err != nil {
-		t.Fatalf("go test: %v", err)
+		t.Fatalf("go test %v: %v", flags, err)
 	}
 }

@@ -691,6 +691,9 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		}
 		b.Id("s").Op(":=").Id("m").Dot("getState").Call()
 		b.Defer().Id("m").Dot("putState").Call(jen.Id("s"))
+		// Loop and Scan check the context between iterations; a pooled state keeps none.
+		b.Id("s").Dot("x").Dot("SetContext").Call(jen.Id("ctx"))
+		b.Defer().Id("s").Dot("x").Dot("SetContext").Call(jen.Nil())
 		for i, v := range g.Inputs {
 			b.Id("s").Dot("t").Index(jen.Lit(gen.plan.slot[v])).Op("=").Op("*").Id("in").Dot(inFields[i])
 		}
