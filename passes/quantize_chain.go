@@ -40,7 +40,7 @@ func (q *quantizer) chain(n *ir.Node) {
 	if s == cast.Outputs[0] {
 		s = mul.Inputs[1]
 	}
-	ws := scalesOf(s, d.Outputs[1], nn)
+	ws := scalesOf(s, d.Outputs[1], nn, 1)
 	if ws == nil || !sameShape(mul.Outputs[0].Type, cast.Outputs[0].Type) {
 		return
 	}
@@ -69,8 +69,8 @@ func (q *quantizer) soleUser(v *ir.Value, op string) *ir.Node {
 }
 
 // scalesOf returns B's scales (1 or n values) when s is Mul(yScale, W_scale) (either order)
-// of a constant float32 W_scale.
-func scalesOf(s, yScale *ir.Value, n int) []float32 {
+// of a constant float32 W_scale of rank at most maxRank.
+func scalesOf(s, yScale *ir.Value, n, maxRank int) []float32 {
 	p := s.Def
 	if p == nil || qualOp(p) != "Mul" || len(p.Inputs) != 2 {
 		return nil
@@ -81,10 +81,35 @@ func scalesOf(s, yScale *ir.Value, n int) []float32 {
 	} else if p.Inputs[0] != yScale {
 		return nil
 	}
-	if c.Const == nil || c.Const.DType != runtime.Float32 || (c.Const.Len() != 1 && c.Const.Len() != n) || c.Type.Rank() > 1 {
+	if c.Const == nil || c.Const.DType != runtime.Float32 || (c.Const.Len() != 1 && c.Const.Len() != n) || c.Type.Rank() > maxRank {
 		return nil
 	}
 	return append([]float32(nil), runtime.Data[float32](c.Const)...)
+}
+
+// overChannels says whether the weight scale among the two inputs of Mul(y_scale, W_scale) (the
+// one that is not yScale) broadcasts over the channel axis (1) of a rank-r output: one value, or
+// m values shaped [m, 1, ...] or [1, m, 1, ...]. Per-channel scales of shape [m] would scale
+// the last axis instead, which the fused kernel does not do.
+func overChannels(ins []*ir.Value, yScale *ir.Value, r, m int) bool {
+	c := ins[0]
+	if c == yScale {
+		c = ins[1]
+	}
+	if c.Const.Len() == 1 {
+		return true
+	}
+	s := c.Const.Shape
+	if len(s) > r {
+		return false
+	}
+	for i, dim := range s {
+		axis := r - len(s) + i
+		if (axis == 1 && dim != m) || (axis != 1 && dim != 1) {
+			return false
+		}
+	}
+	return true
 }
 
 // symmetricWeights returns W less its zero point (absent, one value or one per column) as
@@ -149,8 +174,8 @@ func (q *quantizer) convChain(n *ir.Node) {
 	if s == cast.Outputs[0] {
 		s = mul.Inputs[1]
 	}
-	ws := scalesOf(s, d.Outputs[1], m)
-	if ws == nil || !sameShape(mul.Outputs[0].Type, cast.Outputs[0].Type) {
+	ws := scalesOf(s, d.Outputs[1], m, cast.Outputs[0].Type.Rank())
+	if ws == nil || !sameShape(mul.Outputs[0].Type, cast.Outputs[0].Type) || !overChannels(s.Def.Inputs, d.Outputs[1], cast.Outputs[0].Type.Rank(), m) {
 		return
 	}
 	last, bias := mul, make([]float32, m)

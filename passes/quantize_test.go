@@ -233,18 +233,21 @@ func TestQuantizeConv(t *testing.T) {
 // -> ConvInteger -> Cast -> Mul(X scale * W scale) -> Add(bias [1, M, 1, 1]), into one
 // DynQuantConv that computes what the chain does: int8 weights, uint8 weights whose zero point
 // keeps w - z in int8, and uint8 weights that need the shifted form (w - 128, offset 128 - z),
-// per tensor and per output channel.
+// per tensor and per output channel, with one weight scale or one per channel ([M, 1, 1], as
+// onnxc quantize writes it).
 func TestQuantizeConvChain(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		u8       bool
-		zps      []uint8 // W's zero points: none, one, or one per output channel
-		lo, span int     // weights drawn from [lo, lo+span)
+		name       string
+		u8         bool
+		zps        []uint8 // W's zero points: none, one, or one per output channel
+		lo, span   int     // weights drawn from [lo, lo+span)
+		perChannel bool    // W's scales per output channel
 	}{
-		{"int8", false, nil, -127, 255},
-		{"uint8 fits", true, []uint8{128}, 60, 136},
-		{"uint8 shifted", true, []uint8{143}, 0, 256},
-		{"uint8 shifted per channel", true, []uint8{3, 250, 128, 17, 200, 99}, 0, 256},
+		{"int8", false, nil, -127, 255, false},
+		{"uint8 fits", true, []uint8{128}, 60, 136, false},
+		{"uint8 shifted", true, []uint8{143}, 0, 256, false},
+		{"uint8 shifted per channel", true, []uint8{3, 250, 128, 17, 200, 99}, 0, 256, false},
+		{"uint8 128, scales per channel", true, []uint8{128}, 0, 256, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const c, m = 5, 6
@@ -278,7 +281,11 @@ func TestQuantizeConvChain(t *testing.T) {
 			ci := b.node("ConvInteger", "conv_quant", []*ir.Value{dq.Outputs[0], g.AddConst("w", w), dq.Outputs[2], wz},
 				ir.Ints("pads", 1, 1, 1, 1), ir.Ints("strides", 2, 1))
 			cast := b.node("Cast", "", []*ir.Value{ci}, ir.Int("to", int64(runtime.Float32)))
-			s := b.node("Mul", "", []*ir.Value{dq.Outputs[1], b.scalar(0.003)})
+			ws := b.scalar(0.003)
+			if tc.perChannel {
+				ws = b.rand(0.001, 0.005, m, 1, 1)
+			}
+			s := b.node("Mul", "", []*ir.Value{dq.Outputs[1], ws})
 			y := b.node("Mul", "", []*ir.Value{cast, s})
 			y = b.node("Add", "", []*ir.Value{y, b.rand(-1, 1, 1, m, 1, 1)})
 			y = b.node("Relu", "", []*ir.Value{y})
