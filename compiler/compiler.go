@@ -302,3 +302,22 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 }
 
 func detectPaddle(path string) bool { return paddle.Detect(path) }
+
+// QuantizeONNX writes the dynamic quantization that opt describes (see passes.QuantizeOptions)
+// of ONNX model in as a standard ONNX model at out (DynamicQuantizeLinear, MatMulInteger or
+// ConvInteger, Cast, Mul), which onnxruntime runs and onnxc compiles into the same int8 kernels
+// as --quantize dynamic. opt.Remarks receives the decisions. out is written whole or not at all.
+func QuantizeONNX(in, out string, opt *passes.QuantizeOptions) error {
+	if detectPaddle(in) {
+		return fmt.Errorf("%s: onnxc quantize reads ONNX models; compile Paddle models with --quantize dynamic instead", in)
+	}
+	data, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	q, err := onnx.Quantized(data, filepath.Dir(in), in, opt)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(out, q, 0o644)
+}

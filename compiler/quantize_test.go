@@ -81,12 +81,7 @@ func TestQuantizeAccuracy(t *testing.T) {
 				e := relL2(got, want)
 				msg := ""
 				if tc.argmax > 0 {
-					steps, agree := len(want)/tc.argmax, 0
-					for s := 0; s < steps; s++ {
-						if argmax(got[s*tc.argmax:(s+1)*tc.argmax]) == argmax(want[s*tc.argmax:(s+1)*tc.argmax]) {
-							agree++
-						}
-					}
+					agree, steps := argmaxAgreement(got, want, tc.argmax)
 					if float64(agree) < 0.99*float64(steps) && seed%2 == 1 {
 						t.Errorf("%s seed %d per-channel %v: argmax agrees on %d of %d steps", tc.file, seed, perChannel, agree, steps)
 					}
@@ -137,6 +132,31 @@ func accuracyInput(shape []int, seed int64) *runtime.Tensor {
 		d[i] = v + 0.05*(rng.Float32()*2-1)
 	}
 	return in
+}
+
+// readTensorFile reads a TensorProto file.
+func readTensorFile(t *testing.T, path string) *runtime.Tensor {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := runtime.ReadTensorProto(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// argmaxAgreement counts the steps (rows of classes values) whose argmax a and b share.
+func argmaxAgreement(a, b []float32, classes int) (agree, steps int) {
+	steps = len(b) / classes
+	for s := 0; s < steps; s++ {
+		if argmax(a[s*classes:(s+1)*classes]) == argmax(b[s*classes:(s+1)*classes]) {
+			agree++
+		}
+	}
+	return agree, steps
 }
 
 func argmax(v []float32) int {
@@ -205,22 +225,7 @@ func TestISNetQuint8(t *testing.T) {
 	in := filepath.Join(dir, "input_0.pb")
 	randomInput(t, in, "input", 7, 1, 3, 1024, 1024)
 	ortOutputs(t, model, dir, "input="+in)
-	b, err := os.ReadFile(filepath.Join(dir, "output_0.pb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantT, _, err := runtime.ReadTensorProto(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err = os.ReadFile(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, _, err := runtime.ReadTensorProto(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wantT, x := readTensorFile(t, filepath.Join(dir, "output_0.pb")), readTensorFile(t, in)
 	outs, err := ops.Interpret(runtime.NewExec(nil), m.Graph, []*runtime.Tensor{x}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -126,7 +126,7 @@ func (q *quantizer) node(n *ir.Node) {
 	if trans {
 		k, nn = nn, k
 	}
-	w, scale := quantizeWeights(runtime.Data[float32](b), k, nn, trans, q.opt.PerChannel, q.opt.ReduceRange)
+	w, scale := QuantizeWeights(runtime.Data[float32](b), k, nn, trans, q.opt.PerChannel, q.opt.ReduceRange)
 	var bias []float32
 	var attrs []ir.Attr
 	anchor := n
@@ -291,10 +291,10 @@ func (q *quantizer) activationAfter(y *ir.Value) *ir.Node {
 	return nil
 }
 
-// quantizeWeights quantizes a k x n float32 matrix (n x k when trans) to a k x n int8 one,
+// QuantizeWeights quantizes a k x n float32 matrix (n x k when trans) to a k x n int8 one,
 // symmetric, per tensor or per column: scale = max|w| / 127 (/ 64 with reduceRange; 1 for an
 // all-zero range) and q = round_half_even(w / scale), in float32 as numpy computes it.
-func quantizeWeights(w []float32, k, n int, trans, perChannel, reduceRange bool) ([]int8, []float32) {
+func QuantizeWeights(w []float32, k, n int, trans, perChannel, reduceRange bool) ([]int8, []float32) {
 	at := func(p, j int) float32 {
 		if trans {
 			return w[j*k+p]

@@ -9,7 +9,7 @@ import (
 var convWindowAttrs = []string{"auto_pad", "dilations", "kernel_shape", "pads", "strides", "group"}
 
 // conv quantizes a float32 Conv or FusedConv by constant weights in one group into
-// onnxc.DynQuantConv: the weights per tensor or per output channel, as quantizeWeights does for
+// onnxc.DynQuantConv: the weights per tensor or per output channel, as QuantizeWeights does for
 // a matrix whose columns are the output channels. Grouped (depthwise) convolutions stay float32:
 // onnxruntime's quantizer would take them, but the im2col product has nothing to gain at a few
 // channels per group, and the float32 depthwise kernel is faster than any int8 one would be.
@@ -26,7 +26,7 @@ func (q *quantizer) conv(n *ir.Node) {
 	w := n.Inputs[1].Const
 	m := w.Shape[0]
 	k := w.Len() / m
-	wq, scale := quantizeWeights(runtime.Data[float32](w), k, m, true, q.opt.PerChannel, q.opt.ReduceRange)
+	wq, scale := QuantizeWeights(runtime.Data[float32](w), k, m, true, q.opt.PerChannel, q.opt.ReduceRange)
 	bias := make([]float32, m)
 	if b := n.Input(2); b != nil {
 		bias = biasVector(b, m, 1)

@@ -6,6 +6,7 @@
 //	onnxc test DIR... [-q]
 //	onnxc bench MODEL [--shape NAME=1x3x224x224 ...] [--threads T] [--runs R]
 //	onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS] [--dot FILE] [--svg FILE]
+//	onnxc quantize IN.onnx OUT.onnx [--per-channel] [--reduce-range] [--quantize-ops ...]
 //	onnxc ops
 package main
 
@@ -29,6 +30,7 @@ Usage:
   onnxc test DIR... [-q]                                         run backend-layout test cases
   onnxc bench MODEL [--shape NAME=DIMS ...] [--threads T] [--runs R] [--cpuprofile FILE] [--profile-kernels]
   onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS] [--dot FILE] [--svg FILE]
+  onnxc quantize IN.onnx OUT.onnx [--per-channel] ...             write the int8 model as ONNX
   onnxc ops                                                      list supported ops
   onnxc version                                                  print onnxc's version
   onnxc COMMAND -h                                               list a command's flags
@@ -39,6 +41,8 @@ compile time, e.g. --shape x=1x3x48x192. Input files are ONNX TensorProto (.pb) 
 build, run, bench, test and inspect take --quantize dynamic (int8 weights, activations quantized
 per run) with --per-channel, --reduce-range, --quantize-ops, --quantize-exclude and
 --quantize-include; inspect --stats then reports what was quantized and what was not, and why.
+quantize writes the same decisions as a standard ONNX model (DynamicQuantizeLinear,
+MatMulInteger or ConvInteger, Cast, Mul) that onnxruntime runs.
 `
 
 // versionString is onnxc's module version (a tagged version when installed with go install
@@ -100,12 +104,13 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 2
 	}
 	cmds := map[string]func([]string, io.Writer) error{
-		"build":   cmdBuild,
-		"run":     cmdRun,
-		"test":    cmdTest,
-		"bench":   cmdBench,
-		"inspect": cmdInspect,
-		"ops":     cmdOps,
+		"build":    cmdBuild,
+		"run":      cmdRun,
+		"test":     cmdTest,
+		"bench":    cmdBench,
+		"inspect":  cmdInspect,
+		"quantize": cmdQuantize,
+		"ops":      cmdOps,
 	}
 	f, ok := cmds[args[0]]
 	if !ok {

@@ -4,9 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
+	"github.com/onnxc/onnxc/compiler"
 	"github.com/onnxc/onnxc/passes"
 	"github.com/onnxc/onnxc/runtime"
 )
@@ -94,4 +96,36 @@ func printQuantRemarks(w io.Writer, rs []passes.QuantizeRemark) {
 		}
 		fmt.Fprintf(w, "%6d %s (%s%s)\n", left[k], k, strings.Join(nodes, ", "), more)
 	}
+}
+
+// cmdQuantize writes a model's dynamic quantization as an ONNX model.
+func cmdQuantize(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("quantize", flag.ContinueOnError)
+	quiet := fs.Bool("q", false, "print nothing on success")
+	quant := addQuantFlags(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return fmt.Errorf("want IN.onnx and OUT.onnx, got %d arguments", len(pos))
+	}
+	if *quant.mode == "" {
+		*quant.mode = "dynamic"
+	}
+	opt, err := quant.options()
+	if err != nil {
+		return err
+	}
+	if err := compiler.QuantizeONNX(pos[0], pos[1], opt); err != nil {
+		return err
+	}
+	if *quiet {
+		return nil
+	}
+	printQuantRemarks(stdout, opt.Remarks)
+	if fi, err := os.Stat(pos[1]); err == nil {
+		fmt.Fprintf(stdout, "wrote %s (%.1f MB)\n", pos[1], float64(fi.Size())/1e6)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@
 //       feeds the model's K-th input, as input_K.pb does in the backend layout) at one thread with
 //       every graph optimization, and writes OUTDIR/output_K.pb (TensorProto, named after the
 //       output) for the model's K-th output. One thread keeps the reference deterministic.
+//       ONNXC_ORT_OPT (disabled, basic, extended, all; default all) sets the optimization level.
 //   node ort.js bench THREADS RUNS MODEL [NAME=DIMS | NAME=DIMS:VALUE ...]
 //       Times MODEL on random inputs (uniform [0,1) for floats, [0.5,1) for float16, 0 for
 //       integers and bools unless :VALUE fills the tensor with VALUE). DIMS is like 1x3x48x192; an
@@ -84,7 +85,9 @@ function writeTensorProto(file, name, t) {
 function session(model, threads) {
   return ort.InferenceSession.create(model, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
-    graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    // ONNXC_ORT_OPT=disabled runs the graph as written (no fusions), to tell a fused kernel's
+    // arithmetic from the ops' own.
+    graphOptimizationLevel: process.env.ONNXC_ORT_OPT || 'all', logSeverityLevel: 3,
   });
 }
 
