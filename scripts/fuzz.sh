@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for DURATION each (default 10m), one after another, with at most
+# PARALLEL workers (default: all cores). Minimization of a new input is capped at 200 executions
+# (-fuzzminimizetime 200x): go test's default, 60 s per input, spends most of a short run
+# minimizing the large seed models instead of fuzzing. A failing input lands in the package's
+# testdata/fuzz/TARGET/, to be checked in with the fix.
+#
+#   scripts/fuzz.sh [DURATION]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10m}
+par=${PARALLEL:-$(nproc)}
+targets=(
+  ./frontend/onnx:FuzzDecode
+  ./frontend/paddle:FuzzProgram
+  ./frontend/paddle:FuzzPIR
+  ./frontend/paddle:FuzzParams
+  ./runtime:FuzzReadTensorProto
+  ./runtime:FuzzReadNpy
+  ./compiler:FuzzParseShape
+  ./cmd/onnxc:FuzzParseSize
+)
+for t in "${targets[@]}"; do
+  pkg=${t%%:*} name=${t##*:}
+  echo "fuzz: $name ($pkg) for $duration"
+  go test -run '^$' -fuzz "^$name\$" -fuzztime "$duration" -fuzzminimizetime 200x -parallel "$par" "$pkg"
+done
