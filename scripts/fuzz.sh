@@ -20,8 +20,15 @@ targets=(
   ./compiler:FuzzParseShape
   ./cmd/onnxc:FuzzParseSize
 )
+failed=()
 for t in "${targets[@]}"; do
   pkg=${t%%:*} name=${t##*:}
   echo "fuzz: $name ($pkg) for $duration"
-  go test -run '^$' -fuzz "^$name\$" -fuzztime "$duration" -fuzzminimizetime 200x -parallel "$par" "$pkg"
+  if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$duration" -fuzzminimizetime 200x -parallel "$par" "$pkg"; then
+    failed+=("$name")
+  fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: failed: ${failed[*]}"
+  exit 1
+fi

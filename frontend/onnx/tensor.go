@@ -330,6 +330,9 @@ func (imp *importer) sparse(sp *onnxpb.SparseTensorProto) (*runtime.Tensor, erro
 }
 
 func (imp *importer) sparseData(sp *onnxpb.SparseTensorProto) (*runtime.Tensor, error) {
+	if sp == nil {
+		return nil, errors.New("is missing") // a SPARSE_TENSOR attribute without one
+	}
 	if sp.Values == nil || sp.Indices == nil {
 		return nil, errors.New("lacks values or indices")
 	}
