@@ -185,10 +185,19 @@ func (j qcJob) run(lo, hi int) {
 func qcIm2col(col, xq []byte, w *cvWin, zp byte, i0, r, ld int) {
 	D, H, Wd := w.in[0], w.in[1], w.in[2]
 	OH, OW := w.out[1], w.out[2]
-	kv, iv := w.kVol(), w.inVol()
-	for p := 0; p < len(col)/ld; p++ {
-		ch, t := p/kv, p%kv
-		kz, ky, kx := t/(w.k[1]*w.k[2]), t/w.k[2]%w.k[1], t%w.k[2]
+	iv := w.inVol()
+	// Depth p runs over (channel, kz, ky, kx), kx fastest.
+	ch, kz, ky, kx := 0, 0, 0, 0
+	for p := 0; p < len(col)/ld; p, kx = p+1, kx+1 {
+		if kx == w.k[2] {
+			kx, ky = 0, ky+1
+			if ky == w.k[1] {
+				ky, kz = 0, kz+1
+				if kz == w.k[0] {
+					kz, ch = 0, ch+1
+				}
+			}
+		}
 		src := xq[ch*iv : (ch+1)*iv]
 		dst := col[p*ld : p*ld+r]
 		for q := 0; q < r; {
@@ -205,13 +214,30 @@ func qcIm2col(col, xq []byte, w *cvWin, zp byte, i0, r, ld int) {
 			} else {
 				row := src[(iz*H+iy)*Wd : (iz*H+iy+1)*Wd]
 				sx, ix := w.s[2], ox*w.s[2]+kx*w.d[2]-w.pb[2]
-				for e := range seg {
-					if ix >= 0 && ix < Wd {
-						seg[e] = row[ix]
-					} else {
-						seg[e] = zp
+				// Pixels lo..hi-1 read inside the row; the others are padding.
+				lo, hi := 0, n
+				if ix < 0 {
+					lo = min(n, (-ix+sx-1)/sx)
+				}
+				if ix+(n-1)*sx >= Wd {
+					hi = 0
+					if Wd > ix {
+						hi = (Wd - ix + sx - 1) / sx
 					}
-					ix += sx
+					hi = max(hi, lo)
+				}
+				for e := range seg[:lo] {
+					seg[e] = zp
+				}
+				if sx == 1 {
+					copy(seg[lo:hi], row[ix+lo:ix+hi])
+				} else {
+					for e := lo; e < hi; e++ {
+						seg[e] = row[ix+e*sx]
+					}
+				}
+				for e := hi; e < n; e++ {
+					seg[e] = zp
 				}
 			}
 			q += n
@@ -230,24 +256,34 @@ func qcPanels(dst, src []byte, ld, r, k, kp int) {
 	for i0 := 0; i0 < r; i0 += qgMR {
 		panel := dst[i0*kp : (i0+qgMR)*kp]
 		full := i0+qgMR <= r && (k-1)*ld+i0+qgMR <= len(src)
-		for p0 := 0; p0 < k; p0 += 4 {
+		p0 := 0
+		if full {
+			// The groups of four whole depths, then the rest below.
+			qcGroups(panel, src[i0:], ld, k/4)
+			p0 = k / 4 * 4
+		}
+		for ; p0 < k; p0 += 4 {
 			g := panel[p0*qgMR : p0*qgMR+4*qgMR]
-			if !full {
-				for t := 0; t < 4 && p0+t < k; t++ {
-					for q := 0; q < min(qgMR, r-i0); q++ {
-						g[q*4+t] = src[(p0+t)*ld+i0+q]
-					}
-				}
-				continue
-			}
-			var a [4]uint64
+			clear(g)
 			for t := 0; t < 4 && p0+t < k; t++ {
-				a[t] = binary.LittleEndian.Uint64(src[(p0+t)*ld+i0:])
+				for q := 0; q < min(qgMR, r-i0); q++ {
+					g[q*4+t] = src[(p0+t)*ld+i0+q]
+				}
 			}
-			for q := 0; q < qgMR; q += 2 {
-				lo := uint64(qcGather(&a, q)) | uint64(qcGather(&a, q+1))<<32
-				binary.LittleEndian.PutUint64(g[q*4:], lo)
-			}
+		}
+	}
+}
+
+// qcGroupsGo is qcGroups in Go: group g's byte q*4+t is row q of depth 4g+t.
+func qcGroupsGo(dst, src []byte, ld, n int) {
+	for g := 0; g < n; g++ {
+		var a [4]uint64
+		for t := range a {
+			a[t] = binary.LittleEndian.Uint64(src[(4*g+t)*ld:])
+		}
+		out := dst[g*4*qgMR : (g+1)*4*qgMR]
+		for q := 0; q < qgMR; q += 2 {
+			binary.LittleEndian.PutUint64(out[q*4:], uint64(qcGather(&a, q))|uint64(qcGather(&a, q+1))<<32)
 		}
 	}
 }

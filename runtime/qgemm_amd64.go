@@ -126,3 +126,17 @@ func qcColumn(dst, src []float32, ld int) {
 		qcColumnGo(dst[n:], src[n*ld:], ld)
 	}
 }
+
+//go:noescape
+func qcGroupsSSE(dst, src *byte, ld, n int)
+
+// qcGroups writes n full groups of an A panel (see qcPanels) from src, depth-major with row
+// stride ld: the bytes src[(4g+t)*ld : +8] for g < n, t < 4 must exist.
+func qcGroups(dst, src []byte, ld, n int) {
+	if n == 0 {
+		return
+	}
+	_ = dst[n*4*qgMR-1]
+	_ = src[(4*n-1)*ld+qgMR-1]
+	qcGroupsSSE(&dst[0], &src[0], ld, n)
+}

@@ -362,3 +362,38 @@ doneRowSums:
 	VMOVDQU       Y0, (DI)
 	VZEROUPPER
 	RET
+
+// func qcGroupsSSE(dst, src *byte, ld, n int)
+// Writes n groups of an A panel (32 bytes each: 8 rows by 4 depths, row-major in the group)
+// from a depth-major matrix: group g takes 8 bytes (rows) from each of the depths 4g..4g+3 at
+// src + depth*ld. Two byte unpacks pair the depths, two word unpacks make the rows (SSE2).
+TEXT ·qcGroupsSSE(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), AX
+	MOVQ n+24(FP), CX
+	LEAQ (AX)(AX*2), BX
+	MOVQ AX, DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JZ   doneGroups
+
+loopGroups:
+	MOVQ      (SI), X0
+	MOVQ      (SI)(AX*1), X1
+	MOVQ      (SI)(AX*2), X2
+	MOVQ      (SI)(BX*1), X3
+	PUNPCKLBW X1, X0
+	PUNPCKLBW X3, X2
+	MOVOU     X0, X4
+	PUNPCKLWL X2, X0
+	PUNPCKHWL X2, X4
+	MOVOU     X0, (DI)
+	MOVOU     X4, 16(DI)
+	ADDQ      DX, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       loopGroups
+
+doneGroups:
+	RET

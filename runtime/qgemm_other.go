@@ -24,3 +24,5 @@ func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {
 func qgQuantize(a []float32, scale float32, zp int32, dst []byte) { qgQuantizeGo(a, scale, zp, dst) }
 
 func qcColumn(dst, src []float32, ld int) { qcColumnGo(dst, src, ld) }
+
+func qcGroups(dst, src []byte, ld, n int) { qcGroupsGo(dst, src, ld, n) }
