@@ -28,6 +28,12 @@ for t in "${targets[@]}"; do
     failed+=("$name")
   fi
 done
+# The VAD example's WAV reader, in its own module (its generated model package comes first).
+echo "fuzz: FuzzReadWAV (examples/vad) for $duration"
+if ! (cd examples/vad && GOFLAGS=-mod=mod go generate ./... >/dev/null &&
+  GOFLAGS=-mod=mod go test -run '^$' -fuzz '^FuzzReadWAV$' -fuzztime "$duration" -fuzzminimizetime 200x -parallel "$par" .); then
+  failed+=(FuzzReadWAV)
+fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: failed: ${failed[*]}"
   exit 1

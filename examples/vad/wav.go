@@ -36,10 +36,10 @@ func readWAV(r io.Reader) ([]float32, error) {
 				return nil, errors.New("WAV fmt chunk too short")
 			}
 			if err := binary.Read(r, binary.LittleEndian, &format); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("WAV fmt chunk truncated: %w", err)
 			}
 			if _, err := io.CopyN(io.Discard, r, int64(hdr.Size-16+hdr.Size%2)); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("WAV fmt chunk truncated: %w", err)
 			}
 			haveFormat = true
 		case "data":
@@ -50,18 +50,29 @@ func readWAV(r io.Reader) ([]float32, error) {
 				return nil, fmt.Errorf("want 16-bit PCM mono at %d Hz, got format %d, %d channels, %d bits at %d Hz (convert with: sox IN -r 16000 -c 1 -b 16 OUT.wav)",
 					SampleRate, format.AudioFormat, format.Channels, format.Bits, format.SampleRate)
 			}
-			pcm := make([]int16, hdr.Size/2)
-			if err := binary.Read(r, binary.LittleEndian, pcm); err != nil {
-				return nil, fmt.Errorf("WAV data: %w", err)
-			}
-			samples := make([]float32, len(pcm))
-			for i, v := range pcm {
-				samples[i] = float32(v) / 32768
+			// The data is read as it comes, never allocated by the size the header claims:
+			// a stream writer leaves it at 0xFFFFFFFF, a hostile file at anything. Data that
+			// ends early is taken as far as it goes.
+			var samples []float32
+			buf := make([]byte, 64<<10)
+			left := int64(hdr.Size) / 2 * 2
+			for left > 0 {
+				n, err := io.ReadFull(r, buf[:min(int64(len(buf)), left)])
+				for i := 0; i+1 < n; i += 2 {
+					samples = append(samples, float32(int16(binary.LittleEndian.Uint16(buf[i:])))/32768)
+				}
+				left -= int64(n)
+				if err == io.EOF || err == io.ErrUnexpectedEOF {
+					break
+				}
+				if err != nil {
+					return nil, fmt.Errorf("WAV data: %w", err)
+				}
 			}
 			return samples, nil
 		default:
 			if _, err := io.CopyN(io.Discard, r, int64(hdr.Size)+int64(hdr.Size%2)); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("WAV chunk %q truncated: %w", hdr.ID[:], err)
 			}
 		}
 	}
