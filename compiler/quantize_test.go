@@ -248,3 +248,30 @@ func TestISNetQuint8(t *testing.T) {
 		t.Errorf("mask differs from onnxruntime's: mean |diff| %.3g (want <= 0.005), same side %.5f (want >= 0.999)", mean, frac)
 	}
 }
+
+// TestQDQMatchesORT compiles a model in the QDQ form (testdata/quant/qdq_cnn.onnx,
+// scripts/make-qdq.py: QuantizeLinear -> DequantizeLinear around every quantized input, weights
+// as DequantizeLinear of int8 and uint8 constants, per channel and per tensor, int32 and
+// float32 biases, uint8 and int8 activations) into the int8 kernels with compile-time
+// activation scales, and compares with onnxruntime, which runs it as QLinearConv/MatMul.
+func TestQDQMatchesORT(t *testing.T) {
+	model, _ := filepath.Abs("../testdata/quant/qdq_cnn.onnx")
+	needORT(t, model)
+	m, err := Compile(model, Options{Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, n := range m.Graph.Nodes {
+		count[n.Op]++
+	}
+	if count["DynQuantConv"] != 2 || count["DynQuantMatMul"] != 1 || count["QuantizeLinear"]+count["DequantizeLinear"]+count["Conv"]+count["MatMul"] != 0 {
+		t.Errorf("compiled ops %v, want 2 DynQuantConv and 1 DynQuantMatMul, no Q/DQ left", count)
+	}
+	dir := t.TempDir()
+	set := filepath.Join(dir, "test_data_set_0")
+	in := filepath.Join(set, "input_0.pb")
+	randomInput(t, in, "x", 3, 1, 8, 10, 12)
+	ortOutputs(t, model, set, "x="+in)
+	runRealCases(t, []Case{{Name: "qdq_cnn", Dir: dir, Model: model, Sets: []string{set}}})
+}

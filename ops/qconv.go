@@ -13,7 +13,9 @@ import (
 // optional summand Z of the output's shape; Conv's window attributes, "activation" (a
 // runtime.Act) with "act_alpha" and "act_beta", and "w_offset" (1 or M ints, added to W to give
 // the true weights: uint8 weights with a zero point, stored shifted). W is prepacked for the u8 x s8 kernels as
-// the B operand of the im2col product (output channels as columns).
+// the B operand of the im2col product (output channels as columns). With "x_scale" and
+// "x_zero_point" (uint8; z+128 for an int8 activation), X is quantized with them, as a QDQ
+// model's QuantizeLinear fixes (passes/quantize_qdq.go), instead of per run.
 func init() {
 	Register(&Def{Op: "DynQuantConv", Domain: FusedDomain, MinIn: 4, MaxIn: 5, MinOut: 1, MaxOut: 1,
 		Doc: "float32 convolution by int8 weights, X quantized per run (made by the quantize pass)",
@@ -49,8 +51,16 @@ func init() {
 			if len(off) > 1 && len(off) != m {
 				return Call{}, Errorf(n, "%d weight offsets for %d output channels", len(off), m)
 			}
-			c := K(lowered.DynQuantConv, &runtime.DynQuantConvParams{ConvParams: *p, K: k, M: m, WOffset: off})
+			c := K(lowered.DynQuantConv, &runtime.DynQuantConvParams{ConvParams: *p, K: k, M: m, WOffset: off, X: staticQuant(n)})
 			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackQGemmB, Groups: 1, K: k, N: m, Trans: true}}
 			return c, nil
 		}})
+}
+
+// staticQuant is a node's activation quantization fixed at compile time, if it has one.
+func staticQuant(n *ir.Node) runtime.QuantStatic {
+	if _, ok := n.Attr("x_scale"); !ok {
+		return runtime.QuantStatic{}
+	}
+	return runtime.QuantStatic{On: true, Scale: float32(n.GetFloat("x_scale", 1)), Zero: int32(n.GetInt("x_zero_point", 0))}
 }

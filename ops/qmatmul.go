@@ -10,8 +10,9 @@ import (
 // it, from float32 MatMul and Gemm by constant weights and from onnxruntime's
 // DynamicQuantizeLinear + MatMulInteger chains): inputs A (float32 [..., K]), B (int8 [K, N],
 // symmetric), B's scale (float32, one value or [N]) and an optional bias [N]; attributes
-// "activation" (a runtime.Act) with "act_alpha" and "act_beta". B is prepacked for the u8 x s8
-// kernels.
+// "activation" (a runtime.Act) with "act_alpha" and "act_beta", and "x_scale" and
+// "x_zero_point" for an activation quantization fixed at compile time (see DynQuantConv). B
+// is prepacked for the u8 x s8 kernels.
 func init() {
 	Register(&Def{Op: "DynQuantMatMul", Domain: FusedDomain, MinIn: 3, MaxIn: 4, MinOut: 1, MaxOut: 1,
 		Doc: "float32 matmul by int8 weights, A quantized per run (made by the quantize pass)",
@@ -45,7 +46,7 @@ func init() {
 			k, nn := b.Const.Shape[0], b.Const.Shape[1]
 			c := K(lowered.DynQuantMatMul, &runtime.DynQuantMatMulParams{K: k, N: nn,
 				Activation: runtime.Act(n.GetInt("activation", 0)),
-				ActAlpha:   float32(n.GetFloat("act_alpha", 0)), ActBeta: float32(n.GetFloat("act_beta", 0))})
+				ActAlpha:   float32(n.GetFloat("act_alpha", 0)), ActBeta: float32(n.GetFloat("act_beta", 0)), X: staticQuant(n)})
 			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackQGemmB, Groups: 1, K: k, N: nn}}
 			return c, nil
 		}})

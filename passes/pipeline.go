@@ -25,6 +25,7 @@ type Pass struct {
 // the order is checked when the package starts (checkOrder), not only stated in a comment.
 var Pipeline = []Pass{
 	{Name: "infer", Fn: Infer, Typed: true},
+	{Name: "qdq", Fn: QDQ, Typed: true},
 	{Name: "fold", Fn: Fold, Typed: true},
 	{Name: "fuse", Fn: Fuse, Typed: true},
 	// Run reruns quantize with Options.Quantize; as listed it compiles pre-quantized chains only.
@@ -38,6 +39,9 @@ var Pipeline = []Pass{
 // each with the reason, as the Go compiler's passOrder does.
 var passOrder = []struct{ before, after, why string }{
 	{"infer", "fold", "folding lowers nodes, and lowering relies on inferred types"},
+	{"infer", "qdq", "the QDQ matcher checks element types and ranks"},
+	{"qdq", "fold", "folding would make the weights' DequantizeLinear float32 constants, losing their int8 values"},
+	{"qdq", "dce", "the QDQ matcher leaves the Q/DQ nodes it absorbed without uses"},
 	{"fold", "dce", "folding leaves the nodes it replaced without uses"},
 	{"fold", "fuse", "fusion folds constant weights and needs the shapes folding makes static"},
 	{"fuse", "dce", "fusion leaves the nodes it merged without uses"},

@@ -182,6 +182,16 @@ func (q *quantizer) convChain(n *ir.Node) {
 	if add, bv := q.channelBiasAdd(mul.Outputs[0], m); add != nil {
 		last, bias = add, bv
 	}
+	q.becomeShiftedConv(last, n, d.Inputs[0], wq, off, w.Const.Shape, ws, bias, nil)
+	if q.opt != nil {
+		q.remark(n, "ConvInteger", true, "pre-quantized DynamicQuantizeLinear/ConvInteger chain")
+	}
+}
+
+// becomeShiftedConv makes last a DynQuantConv of x by the int8 weights wq (shape wshape, the
+// output channel first; off their offsets, see shiftedWeights) with conv n's window, the
+// scales and the bias, and the attributes more.
+func (q *quantizer) becomeShiftedConv(last, n *ir.Node, x *ir.Value, wq []int8, off []int64, wshape []int, ws, bias []float32, more []ir.Attr) {
 	var attrs []ir.Attr
 	for _, name := range convWindowAttrs {
 		if a, ok := n.Attr(name); ok {
@@ -191,15 +201,12 @@ func (q *quantizer) convChain(n *ir.Node) {
 	if off != nil {
 		attrs = append(attrs, ir.Ints("w_offset", off...))
 	}
-	wt := runtime.New(runtime.Int8, w.Const.Shape...)
+	wt := runtime.New(runtime.Int8, wshape...)
 	copy(runtime.Data[int8](wt), wq)
-	ins := []*ir.Value{d.Inputs[0], q.g.AddConst(n.Name+" (int8)", wt),
+	ins := []*ir.Value{x, q.g.AddConst(n.Name+" (int8)", wt),
 		q.g.AddConst(n.Name+" (scale)", runtime.FromFloat32([]int{len(ws)}, ws)),
-		q.g.AddConst(n.Name+" (bias)", runtime.FromFloat32([]int{m}, bias))}
-	q.become(last, n.Name, "DynQuantConv", ins, attrs)
-	if q.opt != nil {
-		q.remark(n, "ConvInteger", true, "pre-quantized DynamicQuantizeLinear/ConvInteger chain")
-	}
+		q.g.AddConst(n.Name+" (bias)", runtime.FromFloat32([]int{len(bias)}, bias))}
+	q.become(last, n.Name, "DynQuantConv", ins, append(attrs, more...))
 }
 
 // shiftedWeights returns int8 weights W' and offsets (nil, 1 or m values, W's layout with the

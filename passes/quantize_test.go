@@ -314,3 +314,58 @@ func TestQuantizeConvChain(t *testing.T) {
 		})
 	}
 }
+
+// TestQDQConv: a QDQ convolution becomes one DynQuantConv with the activation's scale fixed,
+// which matches the float32 convolution of the dequantized operands; with the Q and DQ scales
+// different (not one quantization) it stays as it is, its weights folded to float32.
+func TestQDQConv(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		dqS    float32
+		want   []string
+		maxErr float64
+	}{
+		{"one quantization", 0.02, []string{"DynQuantConv"}, 1e-5},
+		{"different scales", 0.03, []string{"QuantizeLinear", "DequantizeLinear", "Conv"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const c, m = 4, 5
+			g := ir.NewModel("qdq").Graph
+			rng := rand.New(rand.NewSource(9))
+			b := &fb{g: g, rng: rng}
+			x := g.AddInput("x", ir.StaticType(runtime.Float32, 1, c, 7, 6))
+			z := runtime.New(runtime.Uint8)
+			runtime.Data[uint8](z)[0] = 100
+			zv := g.AddConst("z", z)
+			q := b.node("QuantizeLinear", "q", []*ir.Value{x, b.scalar(0.02), zv})
+			dq := b.node("DequantizeLinear", "dq", []*ir.Value{q, b.scalar(tc.dqS), zv})
+			w := runtime.New(runtime.Int8, m, c, 3, 3)
+			for i := range w.Len() {
+				runtime.Data[int8](w)[i] = int8(rng.Intn(255) - 127)
+			}
+			wdq := b.node("DequantizeLinear", "wdq", []*ir.Value{g.AddConst("w", w), b.rand(0.001, 0.01, m)}, ir.Int("axis", 0))
+			y := b.node("Conv", "conv", []*ir.Value{dq, wdq, b.rand(-1, 1, m)}, ir.Ints("pads", 1, 1, 1, 1))
+			g.Outputs = []*ir.Value{y}
+			in := runtime.New(runtime.Float32, 1, c, 7, 6)
+			for i := range runtime.Data[float32](in) {
+				runtime.Data[float32](in)[i] = rng.Float32()*4 - 2
+			}
+			if err := passes.Infer(g.Model); err != nil {
+				t.Fatal(err)
+			}
+			want := runtime.Data[float32](qtRun(t, g.Model, in)[0])
+			if err := passes.Run(g.Model, passes.Options{Verify: true}); err != nil {
+				t.Fatal(err)
+			}
+			if ops := qtOps(g.Model); !slices.Equal(ops, tc.want) {
+				t.Fatalf("ops after the pipeline %v, want %v", ops, tc.want)
+			}
+			got := runtime.Data[float32](qtRun(t, g.Model, in)[0])
+			for i, v := range want {
+				if math.Abs(float64(got[i]-v)) > tc.maxErr*(1+math.Abs(float64(v))) {
+					t.Fatalf("element %d = %v, want %v", i, got[i], v)
+				}
+			}
+		})
+	}
+}

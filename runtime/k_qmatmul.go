@@ -8,6 +8,9 @@ type DynQuantMatMulParams struct {
 	K, N              int
 	Activation        Act
 	ActAlpha, ActBeta float32
+	// X, when On, quantizes A with a scale and zero point fixed at compile time (a QDQ
+	// model's QuantizeLinear) instead of per run.
+	X QuantStatic
 }
 
 // DynQuantMatMul is a dynamically quantized product, as onnxruntime's DynamicQuantizeMatMul:
@@ -59,6 +62,6 @@ func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
-	qgemm(x, rows, Data[float32](A), b, Data[float32](S), bs, nil, act, Data[float32](Y), p.N)
+	qgemmAs(x, rows, Data[float32](A), b, Data[float32](S), bs, nil, act, Data[float32](Y), p.N, p.X)
 	return nil
 }

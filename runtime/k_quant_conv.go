@@ -24,6 +24,9 @@ type DynQuantConvParams struct {
 	ConvParams
 	K, M    int
 	WOffset []int32
+	// X, when On, quantizes the input with a scale and zero point fixed at compile time (a
+	// QDQ model's QuantizeLinear) instead of per run.
+	X QuantStatic
 }
 
 // qcPanelBytes bounds a chunk's A panels, so that they stay in L2 while the weights' column
@@ -79,7 +82,7 @@ func DynQuantConv(x *Exec, p *DynQuantConvParams, out, in []*Tensor) error {
 		return nil
 	}
 	xs := Data[float32](X)
-	sa, zp := qgScale(xs)
+	sa, zp := p.X.params(xs)
 	xq := ScratchOf[byte](x, qgSlotX, len(xs))
 	qgQuantize(xs, sa, zp, xq)
 	ov := w.outVol()

@@ -285,7 +285,30 @@ func qgStoreGo(acc *[qgMR * qgNR]int32, c []float32, ldc, mr, nr int, ep *qgEpil
 // depth p at (i/qgMR)*kp*qgMR + (p/4)*4*qgMR + (i%qgMR)*4 + p%4. Padding (rows past m, depths
 // past k) is zero. It returns the scale and the zero point.
 func qgQuantizeRows(a []float32, m, k, kp int, dst []byte) (scale float32, zp int32) {
-	scale, zp = qgScale(a[:m*k])
+	return qgQuantizeRowsAs(a, m, k, kp, dst, QuantStatic{})
+}
+
+// QuantStatic is an activation quantization fixed at compile time (QuantizeLinear's scale and
+// uint8 zero point, from a QDQ model); the zero value means dynamic, as
+// DynamicQuantizeLinear. An int8 activation's zero point z is given as z+128: the uint8
+// value q+128 then stands for the int8 value q, exactly.
+type QuantStatic struct {
+	On    bool
+	Scale float32
+	Zero  int32
+}
+
+// params returns the scale and zero point for a: the fixed ones, or a's dynamic ones.
+func (q QuantStatic) params(a []float32) (float32, int32) {
+	if q.On {
+		return q.Scale, q.Zero
+	}
+	return qgScale(a)
+}
+
+// qgQuantizeRowsAs is qgQuantizeRows with the quantization q.
+func qgQuantizeRowsAs(a []float32, m, k, kp int, dst []byte, q QuantStatic) (scale float32, zp int32) {
+	scale, zp = q.params(a[:m*k])
 	mp := qgRound(m, qgMR)
 	clear(dst[:mp*kp])
 	for i := 0; i < m; i++ {
@@ -356,13 +379,18 @@ func qgMinMaxGo(a []float32) (lo, hi float32) {
 // has 1 or n entries; bias is nil or has n entries.
 // off is nil, or B's offsets (1 or n values, see qgEpilogue).
 func qgemm(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off []int32, act activation, c []float32, ldc int) {
+	qgemmAs(x, m, a, b, scaleB, bias, off, act, c, ldc, QuantStatic{})
+}
+
+// qgemmAs is qgemm with A quantized as q says.
+func qgemmAs(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off []int32, act activation, c []float32, ldc int, q QuantStatic) {
 	if m == 0 {
 		return
 	}
 	k, kp := b.k, b.kp
 	mp := qgRound(m, qgMR)
 	pa := ScratchOf[byte](x, qgSlotA, mp*kp)
-	sa, zp := qgQuantizeRows(a, m, k, kp, pa)
+	sa, zp := qgQuantizeRowsAs(a, m, k, kp, pa, q)
 	j := qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogueOf(x, b, sa, zp, scaleB, bias, off, act)}
 	if off != nil {
 		j.rs = ScratchOf[int32](x, qgSlotRS, mp)
