@@ -148,3 +148,28 @@ func TestQcPanels(t *testing.T) {
 		}
 	}
 }
+
+// TestQcTranspose checks the transposed copy of an r x m product into NCHW rows over block
+// edges (r and m not multiples of 8).
+func TestQcTranspose(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for _, tc := range []struct{ r, m, ld int }{{8, 8, 8}, {16, 24, 20}, {13, 11, 17}, {5, 3, 5}, {40, 17, 41}} {
+		src := make([]float32, tc.r*tc.m)
+		for i := range src {
+			src[i] = r.Float32()
+		}
+		dst := make([]float32, tc.m*tc.ld)
+		qcTranspose(dst, tc.ld, src, tc.m, tc.r)
+		for ch := 0; ch < tc.m; ch++ {
+			for q := 0; q < tc.ld; q++ {
+				want := float32(0)
+				if q < tc.r {
+					want = src[q*tc.m+ch]
+				}
+				if dst[ch*tc.ld+q] != want {
+					t.Fatalf("%+v: channel %d pixel %d = %v, want %v", tc, ch, q, dst[ch*tc.ld+q], want)
+				}
+			}
+		}
+	}
+}

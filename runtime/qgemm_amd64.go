@@ -4,6 +4,8 @@ package runtime
 
 import "golang.org/x/sys/cpu"
 
+var qcHasAVX = cpu.X86.HasAVX
+
 // qgemmBestPath is the fastest quantized-product kernel this CPU runs: VPDPBUSD needs
 // AVX512_VNNI (with AVX512BW for the byte operands), VPMADDUBSW on ymm needs AVX2.
 var qgemmBestPath = func() int {
@@ -139,4 +141,19 @@ func qcGroups(dst, src []byte, ld, n int) {
 	_ = dst[n*4*qgMR-1]
 	_ = src[(4*n-1)*ld+qgMR-1]
 	qcGroupsSSE(&dst[0], &src[0], ld, n)
+}
+
+//go:noescape
+func qcTranspose8AVX(dst *float32, ldd int, src *float32, lds int)
+
+// qcTranspose8 writes the 8x8 block at src (row stride lds) transposed into dst (row stride
+// ldd), reporting false when this CPU has no AVX (the caller then copies by columns).
+func qcTranspose8(dst []float32, ldd int, src []float32, lds int) bool {
+	if !qcHasAVX {
+		return false
+	}
+	_ = dst[7*ldd+7]
+	_ = src[7*lds+7]
+	qcTranspose8AVX(&dst[0], ldd, &src[0], lds)
+	return true
 }

@@ -26,3 +26,5 @@ func qgQuantize(a []float32, scale float32, zp int32, dst []byte) { qgQuantizeGo
 func qcColumn(dst, src []float32, ld int) { qcColumnGo(dst, src, ld) }
 
 func qcGroups(dst, src []byte, ld, n int) { qcGroupsGo(dst, src, ld, n) }
+
+func qcTranspose8(dst []float32, ldd int, src []float32, lds int) bool { return false }
