@@ -57,6 +57,9 @@ func TestQuantizeONNX(t *testing.T) {
 		{"rec", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, passes.QuantizeOptions{PerChannel: true}, 6625, false, 0.01, 0.02},
 		{"rec conv", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, passes.QuantizeOptions{PerChannel: true, OpTypes: []string{"Conv", "MatMul"}}, 6625, true, 0.03, 0.2},
 		{"resnet18 conv gemm", "resnet18.onnx", "input", []int{1, 3, 224, 224}, passes.QuantizeOptions{PerChannel: true, OpTypes: []string{"Conv", "Gemm"}}, 1000, false, 0.01, 0.05},
+		// uint8 weights (quantize_dynamic's QUInt8): asymmetric, with zero points per column.
+		{"encoder uint8 per channel", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{PerChannel: true, WeightType: runtime.Uint8}, 0, false, 0.01, 0.02},
+		{"resnet18 conv gemm uint8", "resnet18.onnx", "input", []int{1, 3, 224, 224}, passes.QuantizeOptions{OpTypes: []string{"Conv", "Gemm"}, WeightType: runtime.Uint8}, 1000, false, 0.01, 0.05},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			model, _ := filepath.Abs(filepath.Join("..", "testdata", "models", tc.file))

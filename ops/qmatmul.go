@@ -11,8 +11,9 @@ import (
 // DynamicQuantizeLinear + MatMulInteger chains): inputs A (float32 [..., K]), B (int8 [K, N],
 // symmetric), B's scale (float32, one value or [N]) and an optional bias [N]; attributes
 // "activation" (a runtime.Act) with "act_alpha" and "act_beta", and "x_scale" and
-// "x_zero_point" for an activation quantization fixed at compile time (see DynQuantConv). B
-// is prepacked for the u8 x s8 kernels.
+// "x_zero_point" for an activation quantization fixed at compile time (see DynQuantConv), and
+// "w_offset" (1 or N ints added to B: uint8 weights with a zero point, stored shifted). B is
+// prepacked for the u8 x s8 kernels.
 func init() {
 	Register(&Def{Op: "DynQuantMatMul", Domain: FusedDomain, MinIn: 3, MaxIn: 4, MinOut: 1, MaxOut: 1,
 		Doc: "float32 matmul by int8 weights, A quantized per run (made by the quantize pass)",
@@ -44,9 +45,16 @@ func init() {
 				return Call{}, Errorf(n, "B is not a constant matrix")
 			}
 			k, nn := b.Const.Shape[0], b.Const.Shape[1]
+			var off []int32
+			for _, v := range n.GetInts("w_offset", nil) {
+				off = append(off, int32(v))
+			}
+			if len(off) > 1 && len(off) != nn {
+				return Call{}, Errorf(n, "%d weight offsets for %d columns", len(off), nn)
+			}
 			c := K(lowered.DynQuantMatMul, &runtime.DynQuantMatMulParams{K: k, N: nn,
 				Activation: runtime.Act(n.GetInt("activation", 0)),
-				ActAlpha:   float32(n.GetFloat("act_alpha", 0)), ActBeta: float32(n.GetFloat("act_beta", 0)), X: staticQuant(n)})
+				ActAlpha:   float32(n.GetFloat("act_alpha", 0)), ActBeta: float32(n.GetFloat("act_beta", 0)), X: staticQuant(n), WOffset: off})
 			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackQGemmB, Groups: 1, K: k, N: nn}}
 			return c, nil
 		}})

@@ -35,7 +35,9 @@ type QuantizeOptions struct {
 	// ReduceRange quantizes the weights to 7 bits ([-64, 64]), which keeps the AVX2 kernel's
 	// 16-bit pair sums exact.
 	ReduceRange bool
-	// WeightType is the weights' type: Int8 (Undefined means Int8). Uint8 is not supported yet.
+	// WeightType is the weights' type: Int8 (symmetric, zero point 0; Undefined means Int8)
+	// or Uint8 (asymmetric, with a zero point per tensor or per channel, as quantize_dynamic's
+	// QUInt8), stored as w-128 with the exact offset 128-z.
 	WeightType runtime.DType
 	// Include, when not empty, limits quantization to the nodes of these names; Exclude
 	// leaves the nodes of these names in float32.
@@ -63,8 +65,8 @@ var quantizable = map[string]bool{"MatMul": true, "Gemm": true, "Conv": true}
 // Quantize runs dynamic quantization (opt nil: only the pre-quantized chains).
 func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 	if opt != nil {
-		if opt.WeightType != runtime.Undefined && opt.WeightType != runtime.Int8 {
-			return fmt.Errorf("quantize: weight type %s is not supported (int8 only)", opt.WeightType)
+		if opt.WeightType != runtime.Undefined && opt.WeightType != runtime.Int8 && opt.WeightType != runtime.Uint8 {
+			return fmt.Errorf("quantize: weight type %s is not supported (int8 or uint8)", opt.WeightType)
 		}
 		for _, t := range opt.OpTypes {
 			if !quantizable[t] {
@@ -126,9 +128,12 @@ func (q *quantizer) node(n *ir.Node) {
 	if trans {
 		k, nn = nn, k
 	}
-	w, scale := QuantizeWeights(runtime.Data[float32](b), k, nn, trans, q.opt.PerChannel, q.opt.ReduceRange)
+	w, scale, off := q.opt.weights(runtime.Data[float32](b), k, nn, trans)
 	var bias []float32
 	var attrs []ir.Attr
+	if off != nil {
+		attrs = append(attrs, ir.Ints("w_offset", off...))
+	}
 	anchor := n
 	if op == "Gemm" {
 		alpha, beta := float32(n.GetFloat("alpha", 1)), float32(n.GetFloat("beta", 1))
@@ -289,6 +294,70 @@ func (q *quantizer) activationAfter(y *ir.Value) *ir.Node {
 		}
 	}
 	return nil
+}
+
+// weights quantizes a k x n matrix (n x k when trans) as the options say: int8 symmetric, or
+// uint8 stored as w-128 with its offsets 128-z (one, or one per column).
+func (o *QuantizeOptions) weights(w []float32, k, n int, trans bool) ([]int8, []float32, []int64) {
+	if o.WeightType != runtime.Uint8 {
+		q, scale := QuantizeWeights(w, k, n, trans, o.PerChannel, o.ReduceRange)
+		return q, scale, nil
+	}
+	u, scale, zp := QuantizeWeightsUint8(w, k, n, trans, o.PerChannel, o.ReduceRange)
+	q := make([]int8, len(u))
+	for i, v := range u {
+		q[i] = int8(int(v) - 128)
+	}
+	off := make([]int64, len(zp))
+	for j, z := range zp {
+		off[j] = 128 - int64(z)
+	}
+	return q, scale, off
+}
+
+// QuantizeWeightsUint8 quantizes a k x n float32 matrix (n x k when trans) to a k x n uint8
+// one, asymmetric as quantize_dynamic's QUInt8 weights, per tensor or per column: over the
+// range [min(w, 0), max(w, 0)], scale = range / 255 (/ 127 with reduceRange; 1 for an empty
+// range), z = round_half_even(-min / scale) and q = clamp(round_half_even(w / scale) + z).
+func QuantizeWeightsUint8(w []float32, k, n int, trans, perChannel, reduceRange bool) ([]uint8, []float32, []uint8) {
+	at := func(p, j int) float32 {
+		if trans {
+			return w[j*k+p]
+		}
+		return w[p*n+j]
+	}
+	qmax := float32(255)
+	if reduceRange {
+		qmax = 127
+	}
+	nscale := 1
+	if perChannel {
+		nscale = n
+	}
+	lo, hi := make([]float32, nscale), make([]float32, nscale)
+	for p := 0; p < k; p++ {
+		for j := 0; j < n; j++ {
+			c := j % nscale
+			lo[c], hi[c] = min(lo[c], at(p, j)), max(hi[c], at(p, j))
+		}
+	}
+	scale, zp := make([]float32, nscale), make([]uint8, nscale)
+	for c := range scale {
+		scale[c] = 1
+		if hi[c] > lo[c] {
+			scale[c] = (hi[c] - lo[c]) / qmax
+		}
+		zp[c] = uint8(min(float64(qmax), max(0, math.RoundToEven(float64(-lo[c]/scale[c])))))
+	}
+	q := make([]uint8, k*n)
+	for p := 0; p < k; p++ {
+		for j := 0; j < n; j++ {
+			c := j % nscale
+			v := math.RoundToEven(float64(at(p, j)/scale[c])) + float64(zp[c])
+			q[p*n+j] = uint8(min(float64(qmax), max(0, v)))
+		}
+	}
+	return q, scale, zp
 }
 
 // QuantizeWeights quantizes a k x n float32 matrix (n x k when trans) to a k x n int8 one,

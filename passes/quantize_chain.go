@@ -24,7 +24,9 @@ func (q *quantizer) chain(n *ir.Node) {
 		return
 	}
 	k, nn := w.Const.Shape[0], w.Const.Shape[1]
-	wq, ok := symmetricWeights(w.Const, n.Input(3), nn)
+	// uint8 weights whose zero point takes them out of int8's range (asymmetric QUInt8) are
+	// stored shifted, with their offsets.
+	wq, off, ok := shiftedBy(w.Const, n.Input(3), nn, func(i int) int { return i % nn })
 	if !ok {
 		return
 	}
@@ -53,7 +55,11 @@ func (q *quantizer) chain(n *ir.Node) {
 	if bias != nil {
 		ins = append(ins, q.g.AddConst(n.Name+" (bias)", runtime.FromFloat32([]int{nn}, bias)))
 	}
-	q.become(last, n.Name, "DynQuantMatMul", ins, nil)
+	var attrs []ir.Attr
+	if off != nil {
+		attrs = append(attrs, ir.Ints("w_offset", off...))
+	}
+	q.become(last, n.Name, "DynQuantMatMul", ins, attrs)
 	if q.opt != nil {
 		q.remark(n, "MatMulInteger", true, "pre-quantized DynamicQuantizeLinear/MatMulInteger chain")
 	}
@@ -110,33 +116,6 @@ func overChannels(ins []*ir.Value, yScale *ir.Value, r, m int) bool {
 		}
 	}
 	return true
-}
-
-// symmetricWeights returns W less its zero point (absent, one value or one per column) as
-// int8 when every difference fits; uint8 weights are taken this way too.
-func symmetricWeights(w *runtime.Tensor, zp *ir.Value, n int) ([]int8, bool) {
-	if w.DType != runtime.Int8 && w.DType != runtime.Uint8 {
-		return nil, false
-	}
-	var zps []int64
-	if zp != nil {
-		if zp.Const == nil || zp.Const.DType != w.DType || (zp.Const.Len() != 1 && zp.Const.Len() != n) {
-			return nil, false
-		}
-		zps = ops.TensorInts(zp.Const)
-	}
-	vals := ops.TensorInts(w)
-	out := make([]int8, len(vals))
-	for i, v := range vals {
-		if zps != nil {
-			v -= zps[i%n%len(zps)]
-		}
-		if v < -128 || v > 127 {
-			return nil, false
-		}
-		out[i] = int8(v)
-	}
-	return out, true
 }
 
 // convChain compiles a pre-quantized chain ending at ConvInteger n, as onnxruntime's quantizer
@@ -214,6 +193,12 @@ func (q *quantizer) becomeShiftedConv(last, n *ir.Node, x *ir.Value, wq []int8, 
 // when every difference fits in int8 (offsets nil), else W-128 (uint8) or W (int8) with the
 // offsets (128 or 0) - zero point.
 func shiftedWeights(w *runtime.Tensor, zp *ir.Value, m int) ([]int8, []int64, bool) {
+	per := w.Len() / m
+	return shiftedBy(w, zp, m, func(i int) int { return i / per })
+}
+
+// shiftedBy is shiftedWeights for weights whose element i has zero point channel(i) (of m).
+func shiftedBy(w *runtime.Tensor, zp *ir.Value, m int, channel func(i int) int) ([]int8, []int64, bool) {
 	if w.DType != runtime.Int8 && w.DType != runtime.Uint8 {
 		return nil, nil, false
 	}
@@ -225,12 +210,11 @@ func shiftedWeights(w *runtime.Tensor, zp *ir.Value, m int) ([]int8, []int64, bo
 		zps = ops.TensorInts(zp.Const)
 	}
 	vals := ops.TensorInts(w)
-	per := len(vals) / m
 	zeroAt := func(i int) int64 {
 		if zps == nil {
 			return 0
 		}
-		return zps[i/per%len(zps)]
+		return zps[channel(i)%len(zps)]
 	}
 	out := make([]int8, len(vals))
 	fits := true

@@ -26,12 +26,15 @@ func (q *quantizer) conv(n *ir.Node) {
 	w := n.Inputs[1].Const
 	m := w.Shape[0]
 	k := w.Len() / m
-	wq, scale := QuantizeWeights(runtime.Data[float32](w), k, m, true, q.opt.PerChannel, q.opt.ReduceRange)
+	wq, scale, off := q.opt.weights(runtime.Data[float32](w), k, m, true)
 	bias := make([]float32, m)
 	if b := n.Input(2); b != nil {
 		bias = biasVector(b, m, 1)
 	}
 	var attrs []ir.Attr
+	if off != nil {
+		attrs = append(attrs, ir.Ints("w_offset", off...))
+	}
 	for _, name := range convWindowAttrs {
 		if a, ok := n.Attr(name); ok {
 			attrs = append(attrs, a)

@@ -187,11 +187,14 @@ func (q *quantizer) qdqMatMul(n *ir.Node) {
 	}
 	w := dq.Inputs[0].Const
 	k, nn := w.Shape[0], w.Shape[1]
-	wq, ok := symmetricWeights(w, dq.Input(2), nn)
+	wq, off, ok := shiftedBy(w, dq.Input(2), nn, func(i int) int { return i % nn })
 	if !ok {
 		return
 	}
 	attrs := []ir.Attr{ir.Float("x_scale", float64(xq.Scale)), ir.Int("x_zero_point", int64(xq.Zero))}
+	if off != nil {
+		attrs = append(attrs, ir.Ints("w_offset", off...))
+	}
 	ins := []*ir.Value{x, q.g.AddConst(n.Name+" (int8)", int8Tensor(wq, k, nn)), q.g.AddConst(n.Name+" (scale)", runtime.FromFloat32([]int{len(ws)}, ws))}
 	q.become(n, n.Name, "DynQuantMatMul", ins, attrs)
 }

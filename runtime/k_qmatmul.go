@@ -11,6 +11,10 @@ type DynQuantMatMulParams struct {
 	// X, when On, quantizes A with a scale and zero point fixed at compile time (a QDQ
 	// model's QuantizeLinear) instead of per run.
 	X QuantStatic
+	// WOffset, when not empty (1 or N values), is added to the stored int8 weights to give
+	// the true ones: uint8 weights with a zero point z are stored as w-128 with the offset
+	// 128-z, exact in int32 (see qgEpilogue).
+	WOffset []int32
 }
 
 // DynQuantMatMul is a dynamically quantized product, as onnxruntime's DynamicQuantizeMatMul:
@@ -42,6 +46,9 @@ func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 		}
 		bs = Data[float32](bias)
 	}
+	if o := len(p.WOffset); o > 1 && o != p.N {
+		return fmt.Errorf("%d weight offsets for %d columns", o, p.N)
+	}
 	if packed.DType != Int8 {
 		return fmt.Errorf("prepacked weights are %s, want int8", packed.DType)
 	}
@@ -62,6 +69,10 @@ func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
-	qgemmAs(x, rows, Data[float32](A), b, Data[float32](S), bs, nil, act, Data[float32](Y), p.N, p.X)
+	var off []int32
+	if len(p.WOffset) > 0 {
+		off = p.WOffset
+	}
+	qgemmAs(x, rows, Data[float32](A), b, Data[float32](S), bs, off, act, Data[float32](Y), p.N, p.X)
 	return nil
 }

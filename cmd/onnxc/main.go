@@ -39,8 +39,8 @@ MODEL is an .onnx file, or a Paddle model: a .pdmodel (with its .pdiparams), a f
 __model__, or a Paddle 3 inference.json (with its .pdiparams). --shape fixes symbolic dims at
 compile time, e.g. --shape x=1x3x48x192. Input files are ONNX TensorProto (.pb) or NumPy (.npy).
 build, run, bench, test and inspect take --quantize dynamic (int8 weights, activations quantized
-per run) with --per-channel, --reduce-range, --quantize-ops, --quantize-exclude and
---quantize-include; inspect --stats then reports what was quantized and what was not, and why.
+per run) with --per-channel, --reduce-range, --weight-type (int8, uint8), --quantize-ops,
+--quantize-exclude and --quantize-include; inspect --stats then reports what was quantized and what was not, and why.
 quantize writes the same decisions as a standard ONNX model (DynamicQuantizeLinear,
 MatMulInteger or ConvInteger, Cast, Mul) that onnxruntime runs.
 `

@@ -25,7 +25,7 @@ func addQuantFlags(fs *flag.FlagSet) *quantFlags {
 		ops:         fs.String("quantize-ops", "MatMul,Gemm", "op types to quantize, comma-separated (with --quantize): MatMul, Gemm, Conv (one group; grouped convolutions stay float32)"),
 		exclude:     fs.String("quantize-exclude", "", "node names to leave in float32, comma-separated"),
 		include:     fs.String("quantize-include", "", "quantize only the nodes of these names, comma-separated"),
-		weightType:  fs.String("weight-type", "int8", "quantized weight type (int8; uint8 is not supported yet)"),
+		weightType:  fs.String("weight-type", "int8", "quantized weight type: int8 (symmetric) or uint8 (asymmetric, with a zero point)"),
 		perChannel:  fs.Bool("per-channel", false, "quantize weights per output channel instead of per tensor"),
 		reduceRange: fs.Bool("reduce-range", false, "quantize weights to 7 bits ([-64, 64])"),
 	}
@@ -50,12 +50,13 @@ func (q *quantFlags) options() (*passes.QuantizeOptions, error) {
 	default:
 		return nil, fmt.Errorf("--quantize %q: want dynamic", *q.mode)
 	}
-	if *q.weightType != "int8" {
-		return nil, fmt.Errorf("--weight-type %q: only int8 is supported", *q.weightType)
+	wt := map[string]runtime.DType{"int8": runtime.Int8, "uint8": runtime.Uint8}[*q.weightType]
+	if wt == runtime.Undefined {
+		return nil, fmt.Errorf("--weight-type %q: want int8 or uint8", *q.weightType)
 	}
 	return &passes.QuantizeOptions{
 		OpTypes: splitList(*q.ops), PerChannel: *q.perChannel, ReduceRange: *q.reduceRange,
-		WeightType: runtime.Int8, Include: splitList(*q.include), Exclude: splitList(*q.exclude),
+		WeightType: wt, Include: splitList(*q.include), Exclude: splitList(*q.exclude),
 	}, nil
 }
 

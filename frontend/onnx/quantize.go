@@ -26,7 +26,9 @@ import (
 // names, per-channel and reduce-range choices, and the same int8 weights and scales
 // (passes.QuantizeWeights), so onnxc compiles the written chains into the kernels that
 // --quantize dynamic gives. Convolution weights are written as uint8 q+128 with zero point 128,
-// which is q exactly: onnxruntime's ConvInteger takes uint8 weights only. One
+// which is q exactly: onnxruntime's ConvInteger takes uint8 weights only. With uint8 weights
+// (WeightType) the weights and their zero points are written as they are; a convolution's
+// per channel stays float32, since onnxruntime's ConvInteger takes one zero point. One
 // DynamicQuantizeLinear serves every node that quantizes the same value. Only the main graph's
 // nodes are rewritten; nodes inside subgraphs stay float32 (and are reported so). Initializers
 // stored as external data are written inline, so the output stands alone.
@@ -53,7 +55,7 @@ func Quantized(data []byte, dir, source string, opt *passes.QuantizeOptions) (ou
 	if err := proto.Unmarshal(data, &mp); err != nil {
 		return nil, fmt.Errorf("%s: %v", source, err)
 	}
-	w := &qwriter{imp: imp, opt: opt, g: mp.Graph, names: map[string]bool{}, dql: map[string][3]string{}, consts: map[string]*onnxpb.TensorProto{}, done: map[weightUse][2]string{}}
+	w := &qwriter{imp: imp, opt: opt, g: mp.Graph, names: map[string]bool{}, dql: map[string][3]string{}, consts: map[string]*onnxpb.TensorProto{}, done: map[weightUse][3]string{}}
 	w.collectNames(mp.Graph)
 	// DynamicQuantizeLinear needs opset 11: older models are moved to it where their ops mean
 	// the same there, as onnxruntime's quantizer moves them.
@@ -108,8 +110,7 @@ type qwriter struct {
 	consts map[string]*onnxpb.TensorProto
 	// done are the quantized weights (initializer names: int8 values, scales) by float weight
 	// and use, so that a weight shared by several nodes stays one.
-	done  map[weightUse][2]string
-	zp128 string // the uint8 zero point 128 of the convolutions' weights
+	done map[weightUse][3]string // weights, scales, zero point ("" for none)
 }
 
 type weightUse struct {
@@ -327,13 +328,31 @@ func (w *qwriter) matMul(np *onnxpb.NodeProto, op string) ([]*onnxpb.NodeProto, 
 	}
 	names, ok := w.done[use]
 	if !ok {
-		q, scale := passes.QuantizeWeights(runtime.Data[float32](b), k, n, trans, w.opt.PerChannel, w.opt.ReduceRange)
+		var wq, zp *runtime.Tensor
+		var scale []float32
+		if w.opt.WeightType == runtime.Uint8 {
+			var q, z []uint8
+			q, scale, z = passes.QuantizeWeightsUint8(runtime.Data[float32](b), k, n, trans, w.opt.PerChannel, w.opt.ReduceRange)
+			wq = runtime.New(runtime.Uint8, k, n)
+			copy(runtime.Data[uint8](wq), q)
+			zp = runtime.New(runtime.Uint8, len(z))
+			if len(z) == 1 {
+				zp = runtime.New(runtime.Uint8)
+			}
+			copy(runtime.Data[uint8](zp), z)
+		} else {
+			var q []int8
+			q, scale = passes.QuantizeWeights(runtime.Data[float32](b), k, n, trans, w.opt.PerChannel, w.opt.ReduceRange)
+			wq = runtime.New(runtime.Int8, k, n)
+			copy(runtime.Data[int8](wq), q)
+		}
 		for i := range scale {
 			scale[i] *= alpha
 		}
-		wq := runtime.New(runtime.Int8, k, n)
-		copy(runtime.Data[int8](wq), q)
-		names = [2]string{w.init(np.Input[1]+"_quantized", wq), w.init(np.Input[1]+"_scale", runtime.FromFloat32([]int{len(scale)}, scale))}
+		names = [3]string{w.init(np.Input[1]+"_quantized", wq), w.init(np.Input[1]+"_scale", runtime.FromFloat32([]int{len(scale)}, scale)), ""}
+		if zp != nil {
+			names[2] = w.init(np.Input[1]+"_zero_point", zp)
+		}
 		if use.w != nil {
 			w.done[use] = names
 		}
@@ -342,7 +361,11 @@ func (w *qwriter) matMul(np *onnxpb.NodeProto, op string) ([]*onnxpb.NodeProto, 
 	base := baseName(np)
 	nodes, y := w.quantizeInput(np.Input[0])
 	prod := w.fresh(base + "_output_quantized")
-	nodes = append(nodes, newNode(w.fresh(base+"_quant"), "MatMulInteger", []string{y[0], wName, y[2]}, []string{prod}))
+	ins := []string{y[0], wName, y[2]}
+	if names[2] != "" {
+		ins = append(ins, names[2])
+	}
+	nodes = append(nodes, newNode(w.fresh(base+"_quant"), "MatMulInteger", ins, []string{prod}))
 	biasName := ""
 	if bias != nil {
 		biasName = w.init(base+"_bias", runtime.FromFloat32([]int{n}, bias))
@@ -398,31 +421,44 @@ func (w *qwriter) conv(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error
 	for i := range chanShape {
 		chanShape[i] = 1
 	}
+	u8 := w.opt.WeightType == runtime.Uint8
+	if u8 && w.opt.PerChannel {
+		return nil, "uint8 weights per channel: onnxruntime's ConvInteger takes one weight zero point (use int8 weights or per tensor)", nil
+	}
 	use := weightUse{w.consts[np.Input[1]], "conv"}
 	names, ok := w.done[use]
 	if !ok {
-		q, scale := passes.QuantizeWeights(runtime.Data[float32](wt), k, m, true, w.opt.PerChannel, w.opt.ReduceRange)
-		// uint8 q+128, the output channel first (q is k x m, channels as columns).
+		// uint8 values, the output channel first; int8 weights as q+128 with the zero point
+		// 128 (the same values).
+		var u []uint8
+		var scale []float32
+		zp := []uint8{128}
+		if u8 {
+			u, scale, zp = passes.QuantizeWeightsUint8(runtime.Data[float32](wt), k, m, true, false, w.opt.ReduceRange)
+		} else {
+			var q []int8
+			q, scale = passes.QuantizeWeights(runtime.Data[float32](wt), k, m, true, w.opt.PerChannel, w.opt.ReduceRange)
+			u = make([]uint8, len(q))
+			for i, v := range q {
+				u[i] = uint8(int(v) + 128)
+			}
+		}
 		wq := runtime.New(runtime.Uint8, wt.Shape...)
 		d := runtime.Data[uint8](wq)
 		for p := 0; p < k; p++ {
 			for j := 0; j < m; j++ {
-				d[j*k+p] = uint8(int(q[p*m+j]) + 128)
+				d[j*k+p] = u[p*m+j] // u is k x m, channels as columns
 			}
 		}
+		z := runtime.New(runtime.Uint8)
+		runtime.Data[uint8](z)[0] = zp[0]
 		chanShape[0] = len(scale)
-		names = [2]string{w.init(np.Input[1]+"_quantized", wq), w.init(np.Input[1]+"_scale", runtime.FromFloat32(chanShape, scale))}
+		names = [3]string{w.init(np.Input[1]+"_quantized", wq), w.init(np.Input[1]+"_scale", runtime.FromFloat32(chanShape, scale)), w.init(np.Input[1]+"_zero_point", z)}
 		w.done[use] = names
 	}
-	wName, sName := names[0], names[1]
+	wName, sName, zpName := names[0], names[1], names[2]
 	base := baseName(np)
 	nodes, y := w.quantizeInput(np.Input[0])
-	if w.zp128 == "" {
-		zp := runtime.New(runtime.Uint8)
-		runtime.Data[uint8](zp)[0] = 128
-		w.zp128 = w.init("weight_zero_point_128", zp)
-	}
-	zpName := w.zp128
 	prod := w.fresh(base + "_output_quantized")
 	var attrs []*onnxpb.AttributeProto
 	for _, a := range np.Attribute {
