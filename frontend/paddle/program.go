@@ -138,8 +138,8 @@ func varType(v *paddlepb.VarDesc, feed bool) ir.Type {
 	if !ok {
 		return ir.Type{}
 	}
-	dims := make([]ir.Dim, len(desc.Dims))
-	for i, d := range desc.Dims {
+	dims := make([]ir.Dim, len(desc.GetDims())) // a variable without a tensor desc has none
+	for i, d := range desc.GetDims() {
 		switch {
 		case i == 0 && feed && d < 0:
 			dims[i] = ir.Symbol("N")
