@@ -249,29 +249,40 @@ func TestISNetQuint8(t *testing.T) {
 	}
 }
 
-// TestQDQMatchesORT compiles a model in the QDQ form (testdata/quant/qdq_cnn.onnx,
-// scripts/make-qdq.py: QuantizeLinear -> DequantizeLinear around every quantized input, weights
-// as DequantizeLinear of int8 and uint8 constants, per channel and per tensor, int32 and
-// float32 biases, uint8 and int8 activations) into the int8 kernels with compile-time
-// activation scales, and compares with onnxruntime, which runs it as QLinearConv/MatMul.
+// TestQDQMatchesORT compiles the two forms of statically quantized models into the int8
+// kernels with compile-time activation scales and compares with onnxruntime, which runs them
+// as its QLinearConv/MatMul: testdata/quant/qdq_cnn.onnx (scripts/make-qdq.py; the QDQ form:
+// QuantizeLinear -> DequantizeLinear around every quantized input, weights as
+// DequantizeLinear of int8 and uint8 constants, per channel and per tensor, int32 and float32
+// biases, uint8 and int8 activations) and qop_cnn.onnx (the QOperator form: QLinearConv and
+// QLinearMatMul by constant weights, each between a DequantizeLinear and a QuantizeLinear
+// once compiled).
 func TestQDQMatchesORT(t *testing.T) {
-	model, _ := filepath.Abs("../testdata/quant/qdq_cnn.onnx")
-	needORT(t, model)
-	m, err := Compile(model, Options{Verify: true})
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		file string
+		q    int // QuantizeLinear and DequantizeLinear nodes left: the QOperator form's requantizations
+	}{{"qdq_cnn.onnx", 0}, {"qop_cnn.onnx", 10}} {
+		t.Run(tc.file, func(t *testing.T) {
+			model, _ := filepath.Abs(filepath.Join("..", "testdata", "quant", tc.file))
+			needORT(t, model)
+			m, err := Compile(model, Options{Verify: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for _, n := range m.Graph.Nodes {
+				count[n.Op]++
+			}
+			if count["DynQuantConv"] != 2 || count["DynQuantMatMul"] != 1 || count["QuantizeLinear"]+count["DequantizeLinear"] != tc.q ||
+				count["Conv"]+count["MatMul"]+count["QLinearConv"]+count["QLinearMatMul"] != 0 {
+				t.Errorf("compiled ops %v, want 2 DynQuantConv, 1 DynQuantMatMul and %d Q/DQ", count, tc.q)
+			}
+			dir := t.TempDir()
+			set := filepath.Join(dir, "test_data_set_0")
+			in := filepath.Join(set, "input_0.pb")
+			randomInput(t, in, "x", 3, 1, 8, 10, 12)
+			ortOutputs(t, model, set, "x="+in)
+			runRealCases(t, []Case{{Name: tc.file, Dir: dir, Model: model, Sets: []string{set}}})
+		})
 	}
-	count := map[string]int{}
-	for _, n := range m.Graph.Nodes {
-		count[n.Op]++
-	}
-	if count["DynQuantConv"] != 2 || count["DynQuantMatMul"] != 1 || count["QuantizeLinear"]+count["DequantizeLinear"]+count["Conv"]+count["MatMul"] != 0 {
-		t.Errorf("compiled ops %v, want 2 DynQuantConv and 1 DynQuantMatMul, no Q/DQ left", count)
-	}
-	dir := t.TempDir()
-	set := filepath.Join(dir, "test_data_set_0")
-	in := filepath.Join(set, "input_0.pb")
-	randomInput(t, in, "x", 3, 1, 8, 10, 12)
-	ortOutputs(t, model, set, "x="+in)
-	runRealCases(t, []Case{{Name: "qdq_cnn", Dir: dir, Model: model, Sets: []string{set}}})
 }

@@ -21,6 +21,10 @@ import (
 // and only the dequantization (x_scale * w_scale, one multiply) is rounded differently from
 // the float32 convolution of the dequantized operands. It runs before fold, which would make
 // the weights' DequantizeLinear float32 constants; a chain it does not take stays as it was.
+//
+// QLinearConv and QLinearMatMul by constant weights (the QOperator form) go the same way, as
+// DequantizeLinear -> the int8 kernel -> QuantizeLinear: the kernel quantizes the dequantized
+// input back to the same bytes, and the requantization of the output is QuantizeLinear's.
 func QDQ(m *ir.Model) error {
 	uses := ir.NewUses(m.Graph)
 	m.Graph.Walk(func(g *ir.Graph) {
@@ -31,6 +35,10 @@ func QDQ(m *ir.Model) error {
 				q.qdqConv(n)
 			case "MatMul":
 				q.qdqMatMul(n)
+			case "QLinearConv":
+				q.qlinearConv(n)
+			case "QLinearMatMul":
+				q.qlinearMatMul(n)
 			}
 		}
 	})
@@ -197,4 +205,154 @@ func (q *quantizer) qdqMatMul(n *ir.Node) {
 	}
 	ins := []*ir.Value{x, q.g.AddConst(n.Name+" (int8)", int8Tensor(wq, k, nn)), q.g.AddConst(n.Name+" (scale)", runtime.FromFloat32([]int{len(ws)}, ws))}
 	q.become(n, n.Name, "DynQuantMatMul", ins, attrs)
+}
+
+// qlinearInput returns QLinear op n's quantized input i (at i, scale at i+1, zero point at
+// i+2: constant, per tensor, 8-bit) as the quantization that staticInput would give.
+func qlinearInput(n *ir.Node, i int) (runtime.QuantStatic, bool) {
+	x := n.Input(i)
+	s, ok := scalarConst(n.Input(i + 1))
+	if x == nil || !ok || s.DType != runtime.Float32 || !(runtime.Data[float32](s)[0] > 0) {
+		return runtime.QuantStatic{}, false
+	}
+	zero := int64(0)
+	if x.Type.DType != runtime.Uint8 && x.Type.DType != runtime.Int8 {
+		return runtime.QuantStatic{}, false
+	}
+	if z := n.Input(i + 2); z != nil {
+		zc, ok := scalarConst(z)
+		if !ok || zc.DType != x.Type.DType {
+			return runtime.QuantStatic{}, false
+		}
+		zero = ops.TensorInts(zc)[0]
+	}
+	if x.Type.DType == runtime.Int8 {
+		zero += 128
+	}
+	return runtime.QuantStatic{On: true, Scale: runtime.Data[float32](s)[0], Zero: int32(zero)}, true
+}
+
+// qlinearWeights returns the constant 8-bit weights at input i of n, their scales (at i+1: one,
+// or m along axis 0 of the weights) as a DequantizeLinear would take them, with the zero
+// point at i+2.
+func qlinearWeights(n *ir.Node, i, m int) (*runtime.Tensor, []float32, bool) {
+	w, s := n.Input(i), n.Input(i+1)
+	if w == nil || w.Const == nil || (w.Const.DType != runtime.Int8 && w.Const.DType != runtime.Uint8) || w.Const.Len() == 0 {
+		return nil, nil, false
+	}
+	if s == nil || s.Const == nil || s.Const.DType != runtime.Float32 || (s.Const.Len() != 1 && s.Const.Len() != m) {
+		return nil, nil, false
+	}
+	return w.Const, append([]float32(nil), runtime.Data[float32](s.Const)...), true
+}
+
+// requantized rewrites QLinear op n as DequantizeLinear(input 0) -> the int8 kernel (made by
+// make, from the dequantized input) -> QuantizeLinear(y_scale, y_zero_point at ys, ys+1): the
+// kernel quantizes its input back exactly (the values are the quantized ones), and n becomes
+// the QuantizeLinear, keeping its output.
+func (q *quantizer) requantized(n *ir.Node, ys int, make func(xf *ir.Value) *ir.Node) {
+	x, y := n.Inputs[0], n.Outputs[0]
+	dqIns := []*ir.Value{x, n.Inputs[1]}
+	if z := n.Input(2); z != nil {
+		dqIns = append(dqIns, z)
+	}
+	dq := q.g.NewNodeBefore(n, "DequantizeLinear", "", n.Name+" (dequantize)", dqIns, 1)
+	dq.Outputs[0].Type = x.Type
+	dq.Outputs[0].Type.DType = runtime.Float32
+	q.uses.AddNode(dq)
+	k := make(dq.Outputs[0])
+	k.Outputs[0].Type = y.Type
+	k.Outputs[0].Type.DType = runtime.Float32
+	ins := []*ir.Value{k.Outputs[0], n.Inputs[ys]}
+	if z := n.Input(ys + 1); z != nil {
+		ins = append(ins, z)
+	}
+	q.uses.RemoveNode(n)
+	n.Inputs = ins
+	q.uses.AddNode(n)
+	n.SetOp("QuantizeLinear", "")
+	n.Attrs = nil
+}
+
+// qlinearConv takes QLinearConv in one group by constant weights (onnxruntime's QOperator
+// form).
+func (q *quantizer) qlinearConv(n *ir.Node) {
+	if len(n.Inputs) < 8 || n.GetInt("group", 1) != 1 || n.Input(6) == nil {
+		return
+	}
+	xq, ok := qlinearInput(n, 0)
+	w := n.Input(3)
+	if !ok || w == nil || w.Const == nil || len(w.Const.Shape) < 3 || n.Inputs[0].Type.Rank() < 3 {
+		return
+	}
+	m := w.Const.Shape[0]
+	wt, ws, ok := qlinearWeights(n, 3, m)
+	if !ok {
+		return
+	}
+	wq, off, ok := shiftedWeights(wt, n.Input(5), m)
+	if !ok {
+		return
+	}
+	if s, ok := scalarConst(n.Input(6)); !ok || s.DType != runtime.Float32 {
+		return
+	}
+	bias := make([]float32, m)
+	if b := n.Input(8); b != nil {
+		if b.Const == nil || b.Const.DType != runtime.Int32 || b.Const.Len() != m {
+			return
+		}
+		for j, v := range runtime.Data[int32](b.Const) {
+			bias[j] = float32(v) * (xq.Scale * ws[j%len(ws)])
+		}
+	}
+	attrs := []ir.Attr{ir.Float("x_scale", float64(xq.Scale)), ir.Int("x_zero_point", int64(xq.Zero))}
+	q.requantized(n, 6, func(xf *ir.Value) *ir.Node {
+		k := q.g.NewNodeBefore(n, "Conv", "", n.Name, []*ir.Value{xf}, 1)
+		for _, name := range convWindowAttrs {
+			if a, ok := n.Attr(name); ok {
+				k.SetAttrs(a)
+			}
+		}
+		q.uses.AddNode(k)
+		q.becomeShiftedConv(k, k, xf, wq, off, wt.Shape, ws, bias, attrs)
+		return k
+	})
+}
+
+// qlinearMatMul takes QLinearMatMul by a constant matrix with per-tensor A.
+func (q *quantizer) qlinearMatMul(n *ir.Node) {
+	if len(n.Inputs) < 7 || n.Input(6) == nil {
+		return
+	}
+	xq, ok := qlinearInput(n, 0)
+	b := n.Input(3)
+	if !ok || b == nil || b.Const == nil || len(b.Const.Shape) != 2 || n.Inputs[0].Type.Rank() == 0 {
+		return
+	}
+	k, nn := b.Const.Shape[0], b.Const.Shape[1]
+	if s := n.Input(4); s != nil && s.Const != nil && s.Const.Len() != 1 && len(s.Const.Shape) != 1 {
+		return // scales per column must be a vector
+	}
+	wt, ws, ok := qlinearWeights(n, 3, nn)
+	if !ok {
+		return
+	}
+	wq, off, ok := shiftedBy(wt, n.Input(5), nn, func(i int) int { return i % nn })
+	if !ok {
+		return
+	}
+	if s, ok := scalarConst(n.Input(6)); !ok || s.DType != runtime.Float32 {
+		return
+	}
+	attrs := []ir.Attr{ir.Float("x_scale", float64(xq.Scale)), ir.Int("x_zero_point", int64(xq.Zero))}
+	if off != nil {
+		attrs = append(attrs, ir.Ints("w_offset", off...))
+	}
+	q.requantized(n, 6, func(xf *ir.Value) *ir.Node {
+		ins := []*ir.Value{xf, q.g.AddConst(n.Name+" (int8)", int8Tensor(wq, k, nn)), q.g.AddConst(n.Name+" (scale)", runtime.FromFloat32([]int{len(ws)}, ws))}
+		kn := q.g.NewNodeBefore(n, "DynQuantMatMul", ops.FusedDomain, n.Name, ins, 1, attrs...)
+		q.uses.AddNode(kn)
+		return kn
+	})
 }
