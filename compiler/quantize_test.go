@@ -148,27 +148,6 @@ func readTensorFile(t *testing.T, path string) *runtime.Tensor {
 	return x
 }
 
-// argmaxAgreement counts the steps (rows of classes values) whose argmax a and b share.
-func argmaxAgreement(a, b []float32, classes int) (agree, steps int) {
-	steps = len(b) / classes
-	for s := 0; s < steps; s++ {
-		if argmax(a[s*classes:(s+1)*classes]) == argmax(b[s*classes:(s+1)*classes]) {
-			agree++
-		}
-	}
-	return agree, steps
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
-
 // TestQuantizedChainMatchesORT runs a model in the form onnxruntime's quantize_dynamic writes
 // (testdata/quant/matmul_chain.onnx, scripts/make-quant-chain.py: DynamicQuantizeLinear ->
 // MatMulInteger -> Cast -> Mul [-> Add], int8 and uint8 weights, per-channel and per-tensor

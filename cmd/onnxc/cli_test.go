@@ -299,15 +299,19 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestQuantize writes the shipped model's int8 form as ONNX and runs it: its class
-// probabilities stay within 0.05 of the float32 model's.
+// TestQuantize writes the shipped model's int8 form as ONNX, reports its accuracy against
+// float32 (--report) and runs it: its class probabilities stay within 0.05 of the float32
+// model's.
 func TestQuantize(t *testing.T) {
 	dir := t.TempDir()
 	q := filepath.Join(dir, "cls_int8.onnx")
-	stdout, stderr, code := onnxc(t, ".", "quantize", filepath.Join(quickstart, "cls.onnx"), q, "--quantize-ops", "Conv,MatMul")
-	if code != 0 || !strings.Contains(stdout, "Conv: per tensor") || !strings.Contains(stdout, "wrote "+q) {
+	stdout, stderr, code := onnxc(t, ".", "quantize", filepath.Join(quickstart, "cls.onnx"), q, "--quantize-ops", "Conv,MatMul",
+		"--report", "--input", "x="+filepath.Join(quickstart, "test_data_set_0", "input_0.pb"))
+	if code != 0 || !strings.Contains(stdout, "Conv: per tensor") || !strings.Contains(stdout, "wrote "+q) ||
+		!strings.Contains(stdout, "softmax_0.tmp_0 [1 2]: max |diff| ") || !strings.Contains(stdout, "argmax agrees on 1 of 1 rows") {
 		t.Fatalf("quantize: exit %d\n%s%s", code, stdout, stderr)
 	}
+	t.Logf("onnxc quantize --report:\n%s", stdout)
 	_, stderr, code = onnxc(t, ".", "run", q, "--input", "x="+filepath.Join(quickstart, "test_data_set_0", "input_0.pb"), "--output-dir", dir)
 	if code != 0 {
 		t.Fatalf("run: %s", stderr)

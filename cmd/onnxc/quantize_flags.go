@@ -103,6 +103,10 @@ func printQuantRemarks(w io.Writer, rs []passes.QuantizeRemark) {
 func cmdQuantize(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("quantize", flag.ContinueOnError)
 	quiet := fs.Bool("q", false, "print nothing on success")
+	report := fs.Bool("report", false, "also compile IN in float32 and int8, run both on the same inputs and print each output's difference (max abs, relative L2, argmax agreement over the last axis)")
+	var inputs multi
+	fs.Var(&inputs, "input", "NAME=FILE: an input for --report (.pb or .npy; repeatable); the others are random")
+	shapes := shapeFlags(fs)
 	quant := addQuantFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -121,12 +125,63 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 	if err := compiler.QuantizeONNX(pos[0], pos[1], opt); err != nil {
 		return err
 	}
-	if *quiet {
+	if !*quiet {
+		printQuantRemarks(stdout, opt.Remarks)
+		if fi, err := os.Stat(pos[1]); err == nil {
+			fmt.Fprintf(stdout, "wrote %s (%.1f MB)\n", pos[1], float64(fi.Size())/1e6)
+		}
+	}
+	if !*report {
 		return nil
 	}
-	printQuantRemarks(stdout, opt.Remarks)
-	if fi, err := os.Stat(pos[1]); err == nil {
-		fmt.Fprintf(stdout, "wrote %s (%.1f MB)\n", pos[1], float64(fi.Size())/1e6)
+	sh, err := parseShapes(*shapes)
+	if err != nil {
+		return err
+	}
+	given := map[string]*runtime.Tensor{}
+	for _, in := range inputs {
+		name, file, ok := strings.Cut(in, "=")
+		if !ok {
+			return fmt.Errorf("--input %q: want NAME=FILE", in)
+		}
+		t, err := readTensorFile(file)
+		if err != nil {
+			return err
+		}
+		given[name] = t
+	}
+	opt.Remarks = nil
+	diffs, err := compiler.Accuracy(pos[0], sh, given, opt, 1)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "int8 against float32 (onnxc; given inputs, the others random, seed 1):\n")
+	for _, d := range diffs {
+		agree := ""
+		if d.Rows > 0 {
+			agree = fmt.Sprintf(", argmax agrees on %d of %d rows", d.Agree, d.Rows)
+		}
+		fmt.Fprintf(stdout, "  %s %v: max |diff| %.3g, relative L2 %.3g%s\n", d.Name, d.Shape, d.MaxAbs, d.RelL2, agree)
 	}
 	return nil
+}
+
+// readTensorFile reads a TensorProto (.pb) or NumPy (.npy) file.
+func readTensorFile(file string) (*runtime.Tensor, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(file, ".npy") {
+		t, err := runtime.ReadNpy(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		return t, nil
+	}
+	t, _, err := runtime.ReadTensorProto(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return t, nil
 }
