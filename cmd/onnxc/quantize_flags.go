@@ -82,7 +82,13 @@ func printQuantRemarks(w io.Writer, rs []passes.QuantizeRemark) {
 	}
 	fmt.Fprintln(w, "quantized:")
 	printHistogram(w, done)
+	if len(done) == 0 {
+		fmt.Fprintln(w, "       nothing (no node of the selected op types by constant weights)")
+	}
 	fmt.Fprintln(w, "left in float32:")
+	if len(left) == 0 {
+		fmt.Fprintln(w, "       nothing")
+	}
 	keys := make([]string, 0, len(left))
 	for k := range left {
 		keys = append(keys, k)
