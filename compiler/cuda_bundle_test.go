@@ -268,18 +268,7 @@ func TestCUDABundle(t *testing.T) {
 		needModel(t, path)
 		files, r := compileCUDA(t, path, c.shape)
 		t.Logf("%s: %d GPU kernels, %d on the CPU", c.name, r.GPU, r.CPU)
-		name, dims, err := ParseShape(c.shape)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := Compile(path, Options{Shapes: map[string][]int{name: dims}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cpuFiles, err := Generate(m, "model", path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cpuFiles := cpuPackage(t, path, c.shape, "model")
 		pkgs[fmt.Sprintf("cpu/m%d", i)] = cpuFiles
 		pkgs[fmt.Sprintf("gpu/m%d", i)] = files
 		fmt.Fprintf(&refImports, "\tm%d \"cudatest/cpu/m%d\"\n", i, i)

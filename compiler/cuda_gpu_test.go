@@ -132,18 +132,7 @@ func TestCUDAMatchesCPU(t *testing.T) {
 			path := filepath.Join("..", "testdata", "models", c.file)
 			needModel(t, path)
 			files, r := compileCUDA(t, path, c.shape)
-			name, dims, err := ParseShape(c.shape)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := Compile(path, Options{Shapes: map[string][]int{name: dims}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cpuFiles, err := Generate(m, "cpu", path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cpuFiles := cpuPackage(t, path, c.shape, "cpu")
 			dir := cudaModuleWith(t, map[string]map[string][]byte{"m": files, "cpu": cpuFiles}, compareMain)
 			bin := filepath.Join(dir, "compare")
 			buildCUDA(t, dir, bin)

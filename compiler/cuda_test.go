@@ -78,6 +78,25 @@ func compileCUDA(t *testing.T, path, shape string) (map[string][]byte, *cuda.Rep
 	return files, r
 }
 
+// cpuPackage is the CPU package (package name pkg) of a model with one input's shape pinned,
+// the reference the CUDA package is compared with.
+func cpuPackage(t *testing.T, path, shape, pkg string) map[string][]byte {
+	t.Helper()
+	name, dims, err := ParseShape(shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile(path, Options{Shapes: map[string][]int{name: dims}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Generate(m, pkg, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
 // assemble runs ptxas on every .ptx of files for each architecture, a few at a time.
 func assemble(t *testing.T, ptxas, label string, files map[string][]byte) {
 	t.Helper()
