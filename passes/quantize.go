@@ -315,33 +315,58 @@ func (o *QuantizeOptions) weights(w []float32, k, n int, trans bool) ([]int8, []
 	return q, scale, off
 }
 
+// weightCols views a k x n weight matrix (stored n x k when trans) by depth p and column j, with
+// one scale group (perChannel false) or one per column.
+type weightCols struct {
+	w          []float32
+	k, n       int
+	trans      bool
+	perChannel bool
+}
+
+func (m weightCols) at(p, j int) float32 {
+	if m.trans {
+		return m.w[j*m.k+p]
+	}
+	return m.w[p*m.n+j]
+}
+
+// group is column j's scale group.
+func (m weightCols) group(j int) int {
+	if m.perChannel {
+		return j
+	}
+	return 0
+}
+
+// ranges returns min(w, 0) and max(w, 0) of each scale group.
+func (m weightCols) ranges() (lo, hi []float32) {
+	groups := 1
+	if m.perChannel {
+		groups = m.n
+	}
+	lo, hi = make([]float32, groups), make([]float32, groups)
+	for p := 0; p < m.k; p++ {
+		for j := 0; j < m.n; j++ {
+			c, v := m.group(j), m.at(p, j)
+			lo[c], hi[c] = min(lo[c], v), max(hi[c], v)
+		}
+	}
+	return lo, hi
+}
+
 // QuantizeWeightsUint8 quantizes a k x n float32 matrix (n x k when trans) to a k x n uint8
 // one, asymmetric as quantize_dynamic's QUInt8 weights, per tensor or per column: over the
 // range [min(w, 0), max(w, 0)], scale = range / 255 (/ 127 with reduceRange; 1 for an empty
 // range), z = round_half_even(-min / scale) and q = clamp(round_half_even(w / scale) + z).
 func QuantizeWeightsUint8(w []float32, k, n int, trans, perChannel, reduceRange bool) ([]uint8, []float32, []uint8) {
-	at := func(p, j int) float32 {
-		if trans {
-			return w[j*k+p]
-		}
-		return w[p*n+j]
-	}
+	m := weightCols{w, k, n, trans, perChannel}
 	qmax := float32(255)
 	if reduceRange {
 		qmax = 127
 	}
-	nscale := 1
-	if perChannel {
-		nscale = n
-	}
-	lo, hi := make([]float32, nscale), make([]float32, nscale)
-	for p := 0; p < k; p++ {
-		for j := 0; j < n; j++ {
-			c := j % nscale
-			lo[c], hi[c] = min(lo[c], at(p, j)), max(hi[c], at(p, j))
-		}
-	}
-	scale, zp := make([]float32, nscale), make([]uint8, nscale)
+	lo, hi := m.ranges()
+	scale, zp := make([]float32, len(lo)), make([]uint8, len(lo))
 	for c := range scale {
 		scale[c] = 1
 		if hi[c] > lo[c] {
@@ -352,8 +377,8 @@ func QuantizeWeightsUint8(w []float32, k, n int, trans, perChannel, reduceRange 
 	q := make([]uint8, k*n)
 	for p := 0; p < k; p++ {
 		for j := 0; j < n; j++ {
-			c := j % nscale
-			v := math.RoundToEven(float64(at(p, j)/scale[c])) + float64(zp[c])
+			c := m.group(j)
+			v := math.RoundToEven(float64(m.at(p, j)/scale[c])) + float64(zp[c])
 			q[p*n+j] = uint8(min(float64(qmax), max(0, v)))
 		}
 	}
@@ -364,37 +389,23 @@ func QuantizeWeightsUint8(w []float32, k, n int, trans, perChannel, reduceRange 
 // symmetric, per tensor or per column: scale = max|w| / 127 (/ 64 with reduceRange; 1 for an
 // all-zero range) and q = round_half_even(w / scale), in float32 as numpy computes it.
 func QuantizeWeights(w []float32, k, n int, trans, perChannel, reduceRange bool) ([]int8, []float32) {
-	at := func(p, j int) float32 {
-		if trans {
-			return w[j*k+p]
-		}
-		return w[p*n+j]
-	}
+	m := weightCols{w, k, n, trans, perChannel}
 	qmax := float32(127)
 	if reduceRange {
 		qmax = 64
 	}
-	nscale := 1
-	if perChannel {
-		nscale = n
-	}
-	absmax := make([]float32, nscale)
-	for p := 0; p < k; p++ {
-		for j := 0; j < n; j++ {
-			absmax[j%nscale] = max(absmax[j%nscale], float32(math.Abs(float64(at(p, j)))))
-		}
-	}
-	scale := make([]float32, nscale)
-	for i, a := range absmax {
-		scale[i] = 1
-		if a > 0 {
-			scale[i] = 2 * a / (2 * qmax)
+	lo, hi := m.ranges()
+	scale := make([]float32, len(lo))
+	for c := range scale {
+		scale[c] = 1
+		if a := max(-lo[c], hi[c]); a > 0 { // max |w|
+			scale[c] = 2 * a / (2 * qmax)
 		}
 	}
 	q := make([]int8, k*n)
 	for p := 0; p < k; p++ {
 		for j := 0; j < n; j++ {
-			v := math.RoundToEven(float64(at(p, j) / scale[j%nscale]))
+			v := math.RoundToEven(float64(m.at(p, j) / scale[m.group(j)]))
 			q[p*n+j] = int8(min(float64(qmax), max(-float64(qmax), v)))
 		}
 	}
