@@ -1,6 +1,7 @@
 package passes_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"slices"
@@ -50,6 +51,25 @@ func qtOps(m *ir.Model) []string {
 		out = append(out, n.Op)
 	}
 	return out
+}
+
+// qtPipelineMatches runs the pipeline on m (shapes inferred) and checks that it leaves the ops
+// want and computes on in what m computed before, within tol relative to 1+|value|.
+func qtPipelineMatches(t *testing.T, label string, m *ir.Model, in *runtime.Tensor, want []string, tol float64) {
+	t.Helper()
+	before := runtime.Data[float32](qtRun(t, m, in)[0])
+	if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ops := qtOps(m); !slices.Equal(ops, want) {
+		t.Fatalf("%s: ops after the pipeline %v, want %v", label, ops, want)
+	}
+	got := runtime.Data[float32](qtRun(t, m, in)[0])
+	for i, v := range before {
+		if math.Abs(float64(got[i]-v)) > tol*(1+math.Abs(float64(v))) {
+			t.Fatalf("%s: element %d = %v, want %v", label, i, got[i], v)
+		}
+	}
 }
 
 func qtRelL2(got, want []float32) float64 {
@@ -158,19 +178,7 @@ func TestQuantizeChain(t *testing.T) {
 		if err := passes.Infer(m); err != nil {
 			t.Fatal(err)
 		}
-		want := qtRun(t, m, in)
-		if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
-			t.Fatal(err)
-		}
-		if ops := qtOps(m); !slices.Equal(ops, []string{"DynQuantMatMul"}) {
-			t.Fatalf("u8 %v: ops after the pipeline %v, want one DynQuantMatMul", u8, ops)
-		}
-		got := runtime.Data[float32](qtRun(t, m, in)[0])
-		for i, v := range runtime.Data[float32](want[0]) {
-			if math.Abs(float64(got[i]-v)) > 1e-5*(1+math.Abs(float64(v))) {
-				t.Fatalf("u8 %v: element %d = %v, want %v", u8, i, got[i], v)
-			}
-		}
+		qtPipelineMatches(t, fmt.Sprintf("u8 %v", u8), m, in, []string{"DynQuantMatMul"}, 1e-5)
 	}
 }
 
@@ -298,19 +306,7 @@ func TestQuantizeConvChain(t *testing.T) {
 			if err := passes.Infer(m0); err != nil {
 				t.Fatal(err)
 			}
-			want := qtRun(t, m0, in)
-			if err := passes.Run(m0, passes.Options{Verify: true}); err != nil {
-				t.Fatal(err)
-			}
-			if ops := qtOps(m0); !slices.Equal(ops, []string{"DynQuantConv"}) {
-				t.Fatalf("ops after the pipeline %v, want one DynQuantConv", ops)
-			}
-			got := runtime.Data[float32](qtRun(t, m0, in)[0])
-			for i, v := range runtime.Data[float32](want[0]) {
-				if math.Abs(float64(got[i]-v)) > 1e-5*(1+math.Abs(float64(v))) {
-					t.Fatalf("element %d = %v, want %v", i, got[i], v)
-				}
-			}
+			qtPipelineMatches(t, tc.name, m0, in, []string{"DynQuantConv"}, 1e-5)
 		})
 	}
 }
@@ -353,19 +349,7 @@ func TestQDQConv(t *testing.T) {
 			if err := passes.Infer(g.Model); err != nil {
 				t.Fatal(err)
 			}
-			want := runtime.Data[float32](qtRun(t, g.Model, in)[0])
-			if err := passes.Run(g.Model, passes.Options{Verify: true}); err != nil {
-				t.Fatal(err)
-			}
-			if ops := qtOps(g.Model); !slices.Equal(ops, tc.want) {
-				t.Fatalf("ops after the pipeline %v, want %v", ops, tc.want)
-			}
-			got := runtime.Data[float32](qtRun(t, g.Model, in)[0])
-			for i, v := range want {
-				if math.Abs(float64(got[i]-v)) > tc.maxErr*(1+math.Abs(float64(v))) {
-					t.Fatalf("element %d = %v, want %v", i, got[i], v)
-				}
-			}
+			qtPipelineMatches(t, tc.name, g.Model, in, tc.want, tc.maxErr)
 		})
 	}
 }
