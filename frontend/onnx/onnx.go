@@ -502,16 +502,22 @@ func usedNames(np *onnxpb.NodeProto, names []string, free freeNameCache) []strin
 			names = append(names, in)
 		}
 	}
-	for _, a := range np.Attribute {
-		gs := a.Graphs
-		if a.G != nil {
-			gs = append([]*onnxpb.GraphProto{a.G}, gs...)
-		}
-		for _, g := range gs {
-			names = append(names, free.of(g)...)
-		}
+	for _, g := range subgraphs(np) {
+		names = append(names, free.of(g)...)
 	}
 	return names
+}
+
+// subgraphs are np's graph-valued attributes (If's branches, Loop's and Scan's bodies).
+func subgraphs(np *onnxpb.NodeProto) []*onnxpb.GraphProto {
+	var gs []*onnxpb.GraphProto
+	for _, a := range np.Attribute {
+		if a.G != nil {
+			gs = append(gs, a.G)
+		}
+		gs = append(gs, a.Graphs...)
+	}
+	return gs
 }
 
 // freeNameCache holds each subgraph's free names, computed once: every level of nested

@@ -42,7 +42,7 @@ func Quantized(data []byte, dir, source string, opt *passes.QuantizeOptions) (ou
 	if _, err := Decode(data, dir, source); err != nil {
 		return nil, err
 	}
-	imp := &importer{source: source, dir: dir, funcs: map[string]*onnxpb.FunctionProto{}, dtypes: nil}
+	imp := &importer{source: source, dir: dir, funcs: map[string]*onnxpb.FunctionProto{}}
 	defer func() {
 		if imp.root != nil {
 			imp.root.Close()
@@ -130,12 +130,8 @@ func (w *qwriter) collectNames(g *onnxpb.GraphProto) {
 		for _, o := range slices.Concat(n.Input, n.Output) {
 			w.names[o] = true
 		}
-		for _, a := range n.Attribute {
-			for _, sg := range append([]*onnxpb.GraphProto{a.G}, a.Graphs...) {
-				if sg != nil {
-					w.collectNames(sg)
-				}
-			}
+		for _, sg := range subgraphs(n) {
+			w.collectNames(sg)
 		}
 	}
 }
@@ -478,20 +474,15 @@ func (w *qwriter) conv(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error
 
 // subgraphRemarks reports the candidates inside np's subgraphs, which stay float32.
 func (w *qwriter) subgraphRemarks(np *onnxpb.NodeProto) {
-	for _, a := range np.Attribute {
-		for _, sg := range append([]*onnxpb.GraphProto{a.G}, a.Graphs...) {
-			if sg == nil {
-				continue
-			}
-			for _, n := range sg.Node {
-				switch n.GetOpType() {
-				case "MatMul", "Gemm", "Conv":
-					if w.selected(n, n.GetOpType()) == "" {
-						w.remark(n, n.GetOpType(), false, "inside a subgraph, which the ONNX writer leaves float32")
-					}
+	for _, sg := range subgraphs(np) {
+		for _, n := range sg.Node {
+			switch n.GetOpType() {
+			case "MatMul", "Gemm", "Conv":
+				if w.selected(n, n.GetOpType()) == "" {
+					w.remark(n, n.GetOpType(), false, "inside a subgraph, which the ONNX writer leaves float32")
 				}
-				w.subgraphRemarks(n)
 			}
+			w.subgraphRemarks(n)
 		}
 	}
 }
@@ -500,29 +491,19 @@ func (w *qwriter) subgraphRemarks(np *onnxpb.NodeProto) {
 // weights that were quantized).
 func (w *qwriter) dropUnused(mp *onnxpb.ModelProto) {
 	used := map[string]bool{}
-	var mark func(g *onnxpb.GraphProto)
-	mark = func(g *onnxpb.GraphProto) {
-		for _, v := range g.Output {
-			used[v.GetName()] = true
-		}
-		for _, n := range g.Node {
-			for _, in := range n.Input {
-				used[in] = true
-			}
-			for _, a := range n.Attribute {
-				for _, sg := range append([]*onnxpb.GraphProto{a.G}, a.Graphs...) {
-					if sg != nil {
-						mark(sg)
-					}
-				}
-			}
-		}
-	}
+	free := freeNameCache{} // the subgraphs do not change here
 	g := mp.Graph
 	// Constant and Identity nodes left without uses go, which may leave others so.
 	for {
 		clear(used)
-		mark(g)
+		for _, v := range g.Output {
+			used[v.GetName()] = true
+		}
+		for _, n := range g.Node {
+			for _, u := range usedNames(n, nil, free) {
+				used[u] = true
+			}
+		}
 		n := len(g.Node)
 		g.Node = slices.DeleteFunc(g.Node, func(n *onnxpb.NodeProto) bool {
 			op := n.GetOpType()
@@ -571,13 +552,9 @@ func (w *qwriter) inlineExternal(g *onnxpb.GraphProto) error {
 // opset 11 (Upsample, Resize, Scatter, Pad, BatchNormalization with spatial=0) are refused.
 func (w *qwriter) upgrade(g *onnxpb.GraphProto, v int) error {
 	for _, np := range g.Node {
-		for _, a := range np.Attribute {
-			for _, sg := range append([]*onnxpb.GraphProto{a.G}, a.Graphs...) {
-				if sg != nil {
-					if err := w.upgrade(sg, v); err != nil {
-						return err
-					}
-				}
+		for _, sg := range subgraphs(np) {
+			if err := w.upgrade(sg, v); err != nil {
+				return err
 			}
 		}
 		if d := np.GetDomain(); d != "" && d != "ai.onnx" {
