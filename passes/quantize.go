@@ -179,16 +179,24 @@ func (q *quantizer) node(n *ir.Node) {
 	q.remark(n, op, true, why)
 }
 
-// skip says why n stays float32 ("" to quantize it).
-func (q *quantizer) skip(n *ir.Node, op string) string {
-	o := q.opt
+// Selects says why the options leave a node of op type op (MatMul, Gemm or Conv) and that name
+// in float32, as far as op types and names decide ("" when they select it).
+func (o *QuantizeOptions) Selects(op, name string) string {
 	switch {
 	case len(o.OpTypes) == 0 && op == "Conv", len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
 		return "op type not selected"
-	case slices.Contains(o.Exclude, n.Name):
+	case slices.Contains(o.Exclude, name):
 		return "excluded by name"
-	case len(o.Include) > 0 && !slices.Contains(o.Include, n.Name):
+	case len(o.Include) > 0 && !slices.Contains(o.Include, name):
 		return "not among the included names"
+	}
+	return ""
+}
+
+// skip says why n stays float32 ("" to quantize it).
+func (q *quantizer) skip(n *ir.Node, op string) string {
+	if why := q.opt.Selects(op, n.Name); why != "" {
+		return why
 	}
 	if op == "Conv" {
 		return ""
@@ -226,14 +234,23 @@ func (q *quantizer) skip(n *ir.Node, op string) string {
 // biasVector returns constant c (one value, or n values along the last axis) times beta as a
 // vector of n values; nil when c is not such a constant.
 func biasVector(c *ir.Value, n int, beta float32) []float32 {
-	if c == nil || c.Const == nil || c.Const.DType != runtime.Float32 {
+	if c == nil {
 		return nil
 	}
-	s := c.Const.Shape
-	if c.Const.Len() != 1 && (len(s) == 0 || s[len(s)-1] != n || c.Const.Len() != n) {
+	return VectorOf(c.Const, n, beta)
+}
+
+// VectorOf returns float32 tensor t (one value, or n values along its last axis) times beta as
+// a vector of n values; nil when t is not such a tensor.
+func VectorOf(t *runtime.Tensor, n int, beta float32) []float32 {
+	if t == nil || t.DType != runtime.Float32 {
 		return nil
 	}
-	v := runtime.Data[float32](c.Const)
+	s := t.Shape
+	if t.Len() != 1 && (len(s) == 0 || s[len(s)-1] != n || t.Len() != n) {
+		return nil
+	}
+	v := runtime.Data[float32](t)
 	out := make([]float32, n)
 	for j := range out {
 		out[j] = beta * v[j%len(v)]

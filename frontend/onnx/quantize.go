@@ -150,20 +150,6 @@ func (w *qwriter) remark(np *onnxpb.NodeProto, op string, ok bool, why string) {
 	w.opt.Remarks = append(w.opt.Remarks, passes.QuantizeRemark{Node: describe(np), Op: op, Quantized: ok, Why: why})
 }
 
-// selected says why a node of op type op is not to be quantized ("" when it is).
-func (w *qwriter) selected(np *onnxpb.NodeProto, op string) string {
-	o := w.opt
-	switch {
-	case len(o.OpTypes) == 0 && op == "Conv", len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
-		return "op type not selected"
-	case slices.Contains(o.Exclude, np.GetName()):
-		return "excluded by name"
-	case len(o.Include) > 0 && !slices.Contains(o.Include, np.GetName()):
-		return "not among the included names"
-	}
-	return ""
-}
-
 // constant returns the float32 constant (initializer or Constant) of that name.
 func (w *qwriter) constant(name string) (*runtime.Tensor, error) {
 	tp := w.consts[name]
@@ -205,7 +191,7 @@ func (w *qwriter) node(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 	default:
 		return []*onnxpb.NodeProto{np}, nil
 	}
-	if why := w.selected(np, op); why != "" {
+	if why := w.opt.Selects(op, np.GetName()); why != "" {
 		w.remark(np, op, false, why)
 		return []*onnxpb.NodeProto{np}, nil
 	}
@@ -310,7 +296,7 @@ func (w *qwriter) matMul(np *onnxpb.NodeProto, op string) ([]*onnxpb.NodeProto, 
 			if err != nil {
 				return nil, "", err
 			}
-			if bias = vectorOf(c, n, attrFloat(np, "beta", 1)); bias == nil {
+			if bias = passes.VectorOf(c, n, attrFloat(np, "beta", 1)); bias == nil {
 				return nil, "C is not a constant vector over the columns", nil
 			}
 		}
@@ -369,22 +355,6 @@ func (w *qwriter) matMul(np *onnxpb.NodeProto, op string) ([]*onnxpb.NodeProto, 
 	return w.epilogue(nodes, base, prod, y[1], sName, biasName, np.Output[0]), "", nil
 }
 
-// vectorOf returns constant c (one value, or n along its last axis) times beta as n values.
-func vectorOf(c *runtime.Tensor, n int, beta float32) []float32 {
-	if c == nil {
-		return nil
-	}
-	if c.Len() != 1 && (len(c.Shape) == 0 || c.Shape[len(c.Shape)-1] != n || c.Len() != n) {
-		return nil
-	}
-	v := runtime.Data[float32](c)
-	out := make([]float32, n)
-	for j := range out {
-		out[j] = beta * v[j%len(v)]
-	}
-	return out
-}
-
 // conv rewrites Conv np; why says why it stays float32.
 func (w *qwriter) conv(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error) {
 	if len(np.Input) < 2 || len(np.Output) != 1 {
@@ -408,7 +378,7 @@ func (w *qwriter) conv(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error
 		if err != nil {
 			return nil, "", err
 		}
-		if bias = vectorOf(c, m, 1); bias == nil || len(c.Shape) != 1 {
+		if bias = passes.VectorOf(c, m, 1); bias == nil || len(c.Shape) != 1 {
 			return nil, "bias is not a constant vector over the output channels", nil
 		}
 	}
@@ -478,7 +448,7 @@ func (w *qwriter) subgraphRemarks(np *onnxpb.NodeProto) {
 		for _, n := range sg.Node {
 			switch n.GetOpType() {
 			case "MatMul", "Gemm", "Conv":
-				if w.selected(n, n.GetOpType()) == "" {
+				if w.opt.Selects(n.GetOpType(), n.GetName()) == "" {
 					w.remark(n, n.GetOpType(), false, "inside a subgraph, which the ONNX writer leaves float32")
 				}
 			}
