@@ -66,37 +66,39 @@ func staticInput(v *ir.Value) (*ir.Value, runtime.QuantStatic, bool) {
 	if ql == nil || qualOp(ql) != "QuantizeLinear" || len(ql.Inputs) < 2 || !isF32(ql.Inputs[0]) || ql.GetInt("saturate", 1) != 1 {
 		return nil, runtime.QuantStatic{}, false
 	}
-	s1, ok1 := scalarConst(dq.Inputs[1])
-	s2, ok2 := scalarConst(ql.Inputs[1])
-	if !ok1 || !ok2 || s1.DType != runtime.Float32 || s2.DType != runtime.Float32 || runtime.Data[float32](s1)[0] != runtime.Data[float32](s2)[0] {
+	// One quantization: the same scale and zero point (both absent, or equal constants).
+	qd, okD := quantOf(qv, dq.Inputs[1], dq.Input(2))
+	qq, okQ := quantOf(qv, ql.Inputs[1], ql.Input(2))
+	if !okD || !okQ || qd != qq || (dq.Input(2) == nil) != (ql.Input(2) == nil) {
 		return nil, runtime.QuantStatic{}, false
 	}
-	scale := runtime.Data[float32](s1)[0]
-	if !(scale > 0) {
-		return nil, runtime.QuantStatic{}, false
+	return ql.Inputs[0], qd, true
+}
+
+// quantOf is the quantization of the 8-bit tensor q by a constant positive float32 scale and
+// an optional constant zero point of q's type, with the zero point as a uint8 one (z+128 for
+// int8, whose q+128 is then the uint8 value).
+func quantOf(q, scale, zero *ir.Value) (runtime.QuantStatic, bool) {
+	s, ok := scalarConst(scale)
+	if q == nil || !ok || s.DType != runtime.Float32 || !(runtime.Data[float32](s)[0] > 0) {
+		return runtime.QuantStatic{}, false
 	}
-	// The zero points: both absent (uint8 0) or equal constants of one 8-bit type.
-	zq, zd := ql.Input(2), dq.Input(2)
-	dt, zero := runtime.Uint8, int64(0)
-	switch {
-	case zq == nil && zd == nil:
-	case zq != nil && zd != nil:
-		a, okA := scalarConst(zq)
-		b, okB := scalarConst(zd)
-		if !okA || !okB || a.DType != b.DType || (a.DType != runtime.Uint8 && a.DType != runtime.Int8) || ops.TensorInts(a)[0] != ops.TensorInts(b)[0] {
-			return nil, runtime.QuantStatic{}, false
+	dt := q.Type.DType
+	if dt != runtime.Uint8 && dt != runtime.Int8 {
+		return runtime.QuantStatic{}, false
+	}
+	z := int64(0)
+	if zero != nil {
+		zc, ok := scalarConst(zero)
+		if !ok || zc.DType != dt {
+			return runtime.QuantStatic{}, false
 		}
-		dt, zero = a.DType, ops.TensorInts(a)[0]
-	default:
-		return nil, runtime.QuantStatic{}, false
-	}
-	if qv.Type.DType != dt {
-		return nil, runtime.QuantStatic{}, false // output_dtype says otherwise
+		z = ops.TensorInts(zc)[0]
 	}
 	if dt == runtime.Int8 {
-		zero += 128
+		z += 128
 	}
-	return ql.Inputs[0], runtime.QuantStatic{On: true, Scale: scale, Zero: int32(zero)}, true
+	return runtime.QuantStatic{On: true, Scale: runtime.Data[float32](s)[0], Zero: int32(z)}, true
 }
 
 // quantizedWeights matches DequantizeLinear(Wq, ws, wz) of a constant 8-bit Wq whose scale is
@@ -207,31 +209,6 @@ func (q *quantizer) qdqMatMul(n *ir.Node) {
 	q.become(n, n.Name, "DynQuantMatMul", ins, attrs)
 }
 
-// qlinearInput returns QLinear op n's quantized input i (at i, scale at i+1, zero point at
-// i+2: constant, per tensor, 8-bit) as the quantization that staticInput would give.
-func qlinearInput(n *ir.Node, i int) (runtime.QuantStatic, bool) {
-	x := n.Input(i)
-	s, ok := scalarConst(n.Input(i + 1))
-	if x == nil || !ok || s.DType != runtime.Float32 || !(runtime.Data[float32](s)[0] > 0) {
-		return runtime.QuantStatic{}, false
-	}
-	zero := int64(0)
-	if x.Type.DType != runtime.Uint8 && x.Type.DType != runtime.Int8 {
-		return runtime.QuantStatic{}, false
-	}
-	if z := n.Input(i + 2); z != nil {
-		zc, ok := scalarConst(z)
-		if !ok || zc.DType != x.Type.DType {
-			return runtime.QuantStatic{}, false
-		}
-		zero = ops.TensorInts(zc)[0]
-	}
-	if x.Type.DType == runtime.Int8 {
-		zero += 128
-	}
-	return runtime.QuantStatic{On: true, Scale: runtime.Data[float32](s)[0], Zero: int32(zero)}, true
-}
-
 // qlinearWeights returns the constant 8-bit weights at input i of n, their scales (at i+1: one,
 // or m along axis 0 of the weights) as a DequantizeLinear would take them, with the zero
 // point at i+2.
@@ -280,7 +257,7 @@ func (q *quantizer) qlinearConv(n *ir.Node) {
 	if len(n.Inputs) < 8 || n.GetInt("group", 1) != 1 || n.Input(6) == nil {
 		return
 	}
-	xq, ok := qlinearInput(n, 0)
+	xq, ok := quantOf(n.Inputs[0], n.Input(1), n.Input(2))
 	w := n.Input(3)
 	if !ok || w == nil || w.Const == nil || len(w.Const.Shape) < 3 || n.Inputs[0].Type.Rank() < 3 {
 		return
@@ -325,7 +302,7 @@ func (q *quantizer) qlinearMatMul(n *ir.Node) {
 	if len(n.Inputs) < 7 || n.Input(6) == nil {
 		return
 	}
-	xq, ok := qlinearInput(n, 0)
+	xq, ok := quantOf(n.Inputs[0], n.Input(1), n.Input(2))
 	b := n.Input(3)
 	if !ok || b == nil || b.Const == nil || len(b.Const.Shape) != 2 || n.Inputs[0].Type.Rank() == 0 {
 		return
