@@ -108,24 +108,28 @@ func quantizedWeights(v *ir.Value, axis int) (*ir.Node, []float32, bool) {
 	if dq == nil || qualOp(dq) != "DequantizeLinear" || len(dq.Inputs) < 2 || dq.Outputs[0] != v || !isF32(v) || dq.GetInt("block_size", 0) != 0 {
 		return nil, nil, false
 	}
-	w, s := dq.Inputs[0], dq.Inputs[1]
-	if w.Const == nil || (w.Const.DType != runtime.Int8 && w.Const.DType != runtime.Uint8) || w.Const.Len() == 0 {
+	_, ws, ok := constWeights(dq.Inputs[0], dq.Inputs[1], int(dq.GetInt("axis", 1)), axis)
+	return dq, ws, ok
+}
+
+// constWeights returns the constant 8-bit weights w and their float32 scales s: one, or one per
+// index of the weights' axis want, s's axis being axis (negative from the end).
+func constWeights(w, s *ir.Value, axis, want int) (*runtime.Tensor, []float32, bool) {
+	if w == nil || w.Const == nil || (w.Const.DType != runtime.Int8 && w.Const.DType != runtime.Uint8) || w.Const.Len() == 0 {
 		return nil, nil, false
 	}
-	if s.Const == nil || s.Const.DType != runtime.Float32 {
+	if s == nil || s.Const == nil || s.Const.DType != runtime.Float32 {
 		return nil, nil, false
 	}
-	r := len(w.Const.Shape)
 	if s.Const.Len() != 1 {
-		a := int(dq.GetInt("axis", 1))
-		if a < 0 {
-			a += r
+		if axis < 0 {
+			axis += len(w.Const.Shape)
 		}
-		if a != axis || len(s.Const.Shape) != 1 || s.Const.Len() != w.Const.Shape[axis] {
+		if axis != want || want >= len(w.Const.Shape) || len(s.Const.Shape) != 1 || s.Const.Len() != w.Const.Shape[want] {
 			return nil, nil, false
 		}
 	}
-	return dq, append([]float32(nil), runtime.Data[float32](s.Const)...), true
+	return w.Const, append([]float32(nil), runtime.Data[float32](s.Const)...), true
 }
 
 // qdqConv takes a QDQ convolution in one group.
@@ -209,20 +213,6 @@ func (q *quantizer) qdqMatMul(n *ir.Node) {
 	q.become(n, n.Name, "DynQuantMatMul", ins, attrs)
 }
 
-// qlinearWeights returns the constant 8-bit weights at input i of n, their scales (at i+1: one,
-// or m along axis 0 of the weights) as a DequantizeLinear would take them, with the zero
-// point at i+2.
-func qlinearWeights(n *ir.Node, i, m int) (*runtime.Tensor, []float32, bool) {
-	w, s := n.Input(i), n.Input(i+1)
-	if w == nil || w.Const == nil || (w.Const.DType != runtime.Int8 && w.Const.DType != runtime.Uint8) || w.Const.Len() == 0 {
-		return nil, nil, false
-	}
-	if s == nil || s.Const == nil || s.Const.DType != runtime.Float32 || (s.Const.Len() != 1 && s.Const.Len() != m) {
-		return nil, nil, false
-	}
-	return w.Const, append([]float32(nil), runtime.Data[float32](s.Const)...), true
-}
-
 // requantized rewrites QLinear op n as DequantizeLinear(input 0) -> the int8 kernel (made by
 // make, from the dequantized input) -> QuantizeLinear(y_scale, y_zero_point at ys, ys+1): the
 // kernel quantizes its input back exactly (the values are the quantized ones), and n becomes
@@ -263,7 +253,7 @@ func (q *quantizer) qlinearConv(n *ir.Node) {
 		return
 	}
 	m := w.Const.Shape[0]
-	wt, ws, ok := qlinearWeights(n, 3, m)
+	wt, ws, ok := constWeights(n.Input(3), n.Input(4), 0, 0) // w_scale per output channel
 	if !ok {
 		return
 	}
@@ -308,10 +298,7 @@ func (q *quantizer) qlinearMatMul(n *ir.Node) {
 		return
 	}
 	k, nn := b.Const.Shape[0], b.Const.Shape[1]
-	if s := n.Input(4); s != nil && s.Const != nil && s.Const.Len() != 1 && len(s.Const.Shape) != 1 {
-		return // scales per column must be a vector
-	}
-	wt, ws, ok := qlinearWeights(n, 3, nn)
+	wt, ws, ok := constWeights(n.Input(3), n.Input(4), 1, 1) // b_scale per column
 	if !ok {
 		return
 	}
