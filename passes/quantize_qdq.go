@@ -275,14 +275,11 @@ func (q *quantizer) qlinearConv(n *ir.Node) {
 	}
 	attrs := []ir.Attr{ir.Float("x_scale", float64(xq.Scale)), ir.Int("x_zero_point", int64(xq.Zero))}
 	q.requantized(n, 6, func(xf *ir.Value) *ir.Node {
+		// A node to become the kernel, with n's window (n keeps its attributes until make
+		// returns).
 		k := q.g.NewNodeBefore(n, "Conv", "", n.Name, []*ir.Value{xf}, 1)
-		for _, name := range convWindowAttrs {
-			if a, ok := n.Attr(name); ok {
-				k.SetAttrs(a)
-			}
-		}
 		q.uses.AddNode(k)
-		q.becomeShiftedConv(k, k, xf, wq, off, wt.Shape, ws, bias, attrs)
+		q.becomeShiftedConv(k, n, xf, wq, off, wt.Shape, ws, bias, attrs)
 		return k
 	})
 }
