@@ -299,17 +299,13 @@ func qcGather(a *[4]uint64, q int) uint32 {
 
 // qcTranspose writes the r x m matrix src (row stride m) transposed into dst (row stride ld).
 func qcTranspose(dst []float32, ld int, src []float32, m, r int) {
-	// 8x8 blocks in registers; the gather by columns, strided through the whole chunk, cost a
-	// quarter of an int8 network's time.
+	// 8x8 blocks in registers where the CPU has them; the gather by columns, strided through
+	// the whole chunk, cost a quarter of an int8 network's time.
 	ch0, r8 := 0, r/8*8
-	if r8 > 0 {
+	if qcHasTranspose8 && r8 > 0 {
 		for ; ch0+8 <= m; ch0 += 8 {
-			ok := true
-			for q := 0; q < r8 && ok; q += 8 {
-				ok = qcTranspose8(dst[ch0*ld+q:], ld, src[q*m+ch0:], m)
-			}
-			if !ok {
-				break
+			for q := 0; q < r8; q += 8 {
+				qcTranspose8(dst[ch0*ld+q:], ld, src[q*m+ch0:], m)
 			}
 			for ch := ch0; ch < ch0+8 && r8 < r; ch++ {
 				qcColumnGo(dst[ch*ld+r8:ch*ld+r], src[r8*m+ch:], m)

@@ -4,8 +4,6 @@ package runtime
 
 import "golang.org/x/sys/cpu"
 
-var qcHasAVX = cpu.X86.HasAVX
-
 // qgemmBestPath is the fastest quantized-product kernel this CPU runs: VPDPBUSD needs
 // AVX512_VNNI (with AVX512BW for the byte operands), VPMADDUBSW on ymm needs AVX2.
 var qgemmBestPath = func() int {
@@ -146,14 +144,13 @@ func qcGroups(dst, src []byte, ld, n int) {
 //go:noescape
 func qcTranspose8AVX(dst *float32, ldd int, src *float32, lds int)
 
+// qcHasTranspose8 says qcTranspose8 can run: qcTranspose8AVX needs AVX.
+var qcHasTranspose8 = cpu.X86.HasAVX
+
 // qcTranspose8 writes the 8x8 block at src (row stride lds) transposed into dst (row stride
-// ldd), reporting false when this CPU has no AVX (the caller then copies by columns).
-func qcTranspose8(dst []float32, ldd int, src []float32, lds int) bool {
-	if !qcHasAVX {
-		return false
-	}
+// ldd).
+func qcTranspose8(dst []float32, ldd int, src []float32, lds int) {
 	_ = dst[7*ldd+7]
 	_ = src[7*lds+7]
 	qcTranspose8AVX(&dst[0], ldd, &src[0], lds)
-	return true
 }

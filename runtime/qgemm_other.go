@@ -27,4 +27,9 @@ func qcColumn(dst, src []float32, ld int) { qcColumnGo(dst, src, ld) }
 
 func qcGroups(dst, src []byte, ld, n int) { qcGroupsGo(dst, src, ld, n) }
 
-func qcTranspose8(dst []float32, ldd int, src []float32, lds int) bool { return false }
+// Without the assembly there is no register transpose; qcTranspose copies by columns.
+const qcHasTranspose8 = false
+
+func qcTranspose8(dst []float32, ldd int, src []float32, lds int) {
+	panic("qcTranspose8: no assembly in this build")
+}
