@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -1151,4 +1153,17 @@ func ioIntString(dt DType, b []byte) string {
 		return fmt.Sprint(int64(u<<shift) >> shift)
 	}
 	return fmt.Sprint(u)
+}
+
+// ReadTensorFile reads an input file: NumPy (.npy) by its extension, else a TensorProto.
+func ReadTensorFile(file string) (*Tensor, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(file, ".npy") {
+		return ReadNpy(data)
+	}
+	t, _, err := ReadTensorProto(data)
+	return t, err
 }

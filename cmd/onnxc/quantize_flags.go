@@ -150,9 +150,9 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 		if !ok {
 			return fmt.Errorf("--input %q: want NAME=FILE", in)
 		}
-		t, err := readTensorFile(file)
+		t, err := runtime.ReadTensorFile(file)
 		if err != nil {
-			return err
+			return fmt.Errorf("--input %s: %w", in, err)
 		}
 		given[name] = t
 	}
@@ -170,24 +170,4 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "  %s %v: max |diff| %.3g, relative L2 %.3g%s\n", d.Name, d.Shape, d.MaxAbs, d.RelL2, agree)
 	}
 	return nil
-}
-
-// readTensorFile reads a TensorProto (.pb) or NumPy (.npy) file.
-func readTensorFile(file string) (*runtime.Tensor, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	if strings.HasSuffix(file, ".npy") {
-		t, err := runtime.ReadNpy(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		return t, nil
-	}
-	t, _, err := runtime.ReadTensorProto(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	return t, nil
 }

@@ -74,7 +74,7 @@ func run() error {
 		if k < 0 {
 			return fmt.Errorf("input %q: the model's inputs are %s", name, strings.Join(model.InputNames, ", "))
 		}
-		if ins[k], err = readTensor(file); err != nil {
+		if ins[k], err = rt.ReadTensorFile(file); err != nil {
 			return fmt.Errorf("input %q: %w", name, err)
 		}
 	}
@@ -180,18 +180,6 @@ func indexOf(names []string, name string) int {
 		}
 	}
 	return -1
-}
-
-func readTensor(file string) (*rt.Tensor, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	if strings.HasSuffix(file, ".npy") {
-		return rt.ReadNpy(data)
-	}
-	t, _, err := rt.ReadTensorProto(data)
-	return t, err
 }
 
 func parseDims(s string) ([]int, error) {
