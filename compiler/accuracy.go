@@ -77,16 +77,7 @@ func Accuracy(path string, shapes map[string][]int, given map[string]*runtime.Te
 		}
 		wv, gv := runtime.Data[float32](w), runtime.Data[float32](got[i])
 		d := OutputDiff{Name: m32.Graph.Outputs[i].Name, Shape: append([]int(nil), w.Shape...)}
-		var num, den float64
-		for j := range wv {
-			e := float64(gv[j]) - float64(wv[j])
-			d.MaxAbs = math.Max(d.MaxAbs, math.Abs(e))
-			num += e * e
-			den += float64(wv[j]) * float64(wv[j])
-		}
-		if den > 0 {
-			d.RelL2 = math.Sqrt(num / den)
-		}
+		d.MaxAbs, d.RelL2 = maxAbsDiff(gv, wv), relL2(gv, wv)
 		if r := len(w.Shape); r > 0 && w.Shape[r-1] > 1 {
 			d.Agree, d.Rows = argmaxAgreement(gv, wv, w.Shape[r-1])
 		}
@@ -102,6 +93,31 @@ func inputNamed(m *ir.Model, name string) bool {
 		}
 	}
 	return false
+}
+
+// relL2 is |got - want| / |want| in the 2-norm (0 when both are zero, +Inf when only want is).
+func relL2(got, want []float32) float64 {
+	var d, w float64
+	for i := range want {
+		e := float64(got[i]) - float64(want[i])
+		d += e * e
+		w += float64(want[i]) * float64(want[i])
+	}
+	if w == 0 {
+		if d == 0 {
+			return 0
+		}
+		return math.Inf(1)
+	}
+	return math.Sqrt(d / w)
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	m := 0.0
+	for i := range a {
+		m = math.Max(m, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return m
 }
 
 // argmaxAgreement counts the steps (rows of classes values) whose argmax a and b share.

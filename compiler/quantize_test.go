@@ -27,17 +27,6 @@ func interpretModel(t *testing.T, model string, shapes map[string][]int, q *pass
 	return runtime.Data[float32](outs[0])
 }
 
-// relL2 is |got - want| / |want| in the 2-norm.
-func relL2(got, want []float32) float64 {
-	var d, w float64
-	for i := range want {
-		e := float64(got[i]) - float64(want[i])
-		d += e * e
-		w += float64(want[i]) * float64(want[i])
-	}
-	return math.Sqrt(d / w)
-}
-
 // TestQuantizeAccuracy compiles real models in float32 and with --quantize dynamic and bounds
 // the difference of their outputs on random inputs: relative L2 <= 2% on the encoder, and for
 // PP-OCRv4 rec argmax agreement per time step.

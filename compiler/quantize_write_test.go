@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,10 +148,3 @@ func quantizedCount(rs []passes.QuantizeRemark) int {
 	return n
 }
 
-func maxAbsDiff(a, b []float32) float64 {
-	m := 0.0
-	for i := range a {
-		m = math.Max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
-}
