@@ -147,4 +147,3 @@ func quantizedCount(rs []passes.QuantizeRemark) int {
 	}
 	return n
 }
-
