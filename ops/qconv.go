@@ -44,12 +44,9 @@ func init() {
 			p.ActAlpha, p.ActBeta = float32(n.GetFloat("act_alpha", 0)), float32(n.GetFloat("act_beta", 0))
 			m := w.Const.Shape[0]
 			k := w.Const.Len() / m
-			var off []int32
-			for _, v := range n.GetInts("w_offset", nil) {
-				off = append(off, int32(v))
-			}
-			if len(off) > 1 && len(off) != m {
-				return Call{}, Errorf(n, "%d weight offsets for %d output channels", len(off), m)
+			off, err := weightOffsets(n, m)
+			if err != nil {
+				return Call{}, err
 			}
 			c := K(lowered.DynQuantConv, &runtime.DynQuantConvParams{ConvParams: *p, K: k, M: m, WOffset: off, X: staticQuant(n)})
 			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackQGemmB, Groups: 1, K: k, N: m, Trans: true}}
@@ -63,4 +60,17 @@ func staticQuant(n *ir.Node) runtime.QuantStatic {
 		return runtime.QuantStatic{}
 	}
 	return runtime.QuantStatic{On: true, Scale: float32(n.GetFloat("x_scale", 1)), Zero: int32(n.GetInt("x_zero_point", 0))}
+}
+
+// weightOffsets reads a quantized kernel's "w_offset" attribute: none, one, or one per each of
+// the cols output columns (channels).
+func weightOffsets(n *ir.Node, cols int) ([]int32, error) {
+	var off []int32
+	for _, v := range n.GetInts("w_offset", nil) {
+		off = append(off, int32(v))
+	}
+	if len(off) > 1 && len(off) != cols {
+		return nil, Errorf(n, "%d weight offsets for %d output columns", len(off), cols)
+	}
+	return off, nil
 }

@@ -45,12 +45,9 @@ func init() {
 				return Call{}, Errorf(n, "B is not a constant matrix")
 			}
 			k, nn := b.Const.Shape[0], b.Const.Shape[1]
-			var off []int32
-			for _, v := range n.GetInts("w_offset", nil) {
-				off = append(off, int32(v))
-			}
-			if len(off) > 1 && len(off) != nn {
-				return Call{}, Errorf(n, "%d weight offsets for %d columns", len(off), nn)
+			off, err := weightOffsets(n, nn)
+			if err != nil {
+				return Call{}, err
 			}
 			c := K(lowered.DynQuantMatMul, &runtime.DynQuantMatMulParams{K: k, N: nn,
 				Activation: runtime.Act(n.GetInt("activation", 0)),

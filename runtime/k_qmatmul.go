@@ -46,8 +46,9 @@ func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 		}
 		bs = Data[float32](bias)
 	}
-	if o := len(p.WOffset); o > 1 && o != p.N {
-		return fmt.Errorf("%d weight offsets for %d columns", o, p.N)
+	off, err := qgOffsets(p.WOffset, p.N)
+	if err != nil {
+		return err
 	}
 	if packed.DType != Int8 {
 		return fmt.Errorf("prepacked weights are %s, want int8", packed.DType)
@@ -68,10 +69,6 @@ func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 	rows := A.Len() / p.K
 	if Y.Len() == 0 {
 		return nil
-	}
-	var off []int32
-	if len(p.WOffset) > 0 {
-		off = p.WOffset
 	}
 	qgemmAs(x, rows, Data[float32](A), b, Data[float32](S), bs, off, act, Data[float32](Y), p.N, p.X)
 	return nil

@@ -57,12 +57,9 @@ func DynQuantConv(x *Exec, p *DynQuantConvParams, out, in []*Tensor) error {
 	if S.DType != Float32 || (S.Len() != 1 && S.Len() != m) || B.DType != Float32 || B.Len() != m {
 		return fmt.Errorf("scale %s %v and bias %s %v, want float32 of 1 or %d and of %d values", S.DType, S.Shape, B.DType, B.Shape, m, m)
 	}
-	if o := len(p.WOffset); o > 1 && o != m {
-		return fmt.Errorf("%d weight offsets for %d output channels", o, m)
-	}
-	var off []int32
-	if len(p.WOffset) > 0 {
-		off = p.WOffset
+	off, err := qgOffsets(p.WOffset, m)
+	if err != nil {
+		return err
 	}
 	b, err := qgView(Data[int8](packed), p.K, m)
 	if err != nil {

@@ -382,6 +382,17 @@ func qgemm(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off
 	qgemmAs(x, m, a, b, scaleB, bias, off, act, c, ldc, QuantStatic{})
 }
 
+// qgOffsets checks a kernel's weight offsets (none, one, or n: see qgEpilogue), nil for none.
+func qgOffsets(off []int32, n int) ([]int32, error) {
+	switch {
+	case len(off) == 0:
+		return nil, nil
+	case len(off) > 1 && len(off) != n:
+		return nil, fmt.Errorf("%d weight offsets for %d output columns", len(off), n)
+	}
+	return off, nil
+}
+
 // qgemmAs is qgemm with A quantized as q says.
 func qgemmAs(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off []int32, act activation, c []float32, ldc int, q QuantStatic) {
 	if m == 0 {
