@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // This file holds the normalization kernels: BatchNormalization, Group/InstanceNormalization,
@@ -446,6 +447,10 @@ type nmLayerJob[T rdFloat] struct {
 
 func (j nmLayerJob[T]) run(lo, hi int) {
 	src, dst, sc, bs, cols, p, mean, inv := j.src, j.dst, j.sc, j.bs, j.cols, j.p, j.mean, j.inv
+	if s32 := asF32(src); s32 != nil {
+		nmLayerRowsF32(s32, asF32(dst), asF32(sc), asF32(bs), cols, p, mean, inv, lo, hi)
+		return
+	}
 	for r := lo; r < hi; r++ {
 		row := src[r*cols : (r+1)*cols]
 		d := dst[r*cols : (r+1)*cols]
@@ -468,6 +473,33 @@ func (j nmLayerJob[T]) run(lo, hi int) {
 			}
 		}
 	}
+}
+
+// nmLayerRowsF32 is nmLayerJob's loop for float32, on the vector loops of simd.go; it computes
+// the same statistics in float64 and the same float32 expression per element.
+func nmLayerRowsF32(src, dst, sc, bs []float32, cols int, p *LayerNormParams, mean, inv []float64, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		row := src[r*cols : (r+1)*cols]
+		var m, vr float64
+		if cols > 0 {
+			if !p.RMS {
+				m = sumF64(row) / float64(cols)
+			}
+			vr = sqDevF64(row, m) / float64(cols)
+		}
+		iv := 1 / math.Sqrt(vr+p.Epsilon)
+		mean[r], inv[r] = m, iv
+		normRow(dst[r*cols:(r+1)*cols], row, sc, bs, float32(m), float32(iv))
+	}
+}
+
+// asF32 returns s as a []float32 when T's underlying type is float32, and nil otherwise.
+func asF32[T rdFloat](s []T) []float32 {
+	var z T
+	if unsafe.Sizeof(z) != 4 || len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&s[0])), len(s))
 }
 
 // LpNormParams configures LpNorm.

@@ -108,3 +108,57 @@ func fillF32(s []float32, v float32) {
 		copy(s[k:], s[:k])
 	}
 }
+
+// sumF64 returns the sum of s accumulated in float64.
+func sumF64(s []float32) float64 {
+	m := vecSplit(len(s))
+	var t float64
+	if m > 0 {
+		t = sumF64AVX2(&s[0], m)
+	}
+	for _, v := range s[m:] {
+		t += float64(v)
+	}
+	return t
+}
+
+// sqDevF64 returns the sum of (s[i]-mean)^2 accumulated in float64.
+func sqDevF64(s []float32, mean float64) float64 {
+	m := vecSplit(len(s))
+	var t float64
+	if m > 0 {
+		t = sqDevF64AVX2(&s[0], m, mean)
+	}
+	for _, v := range s[m:] {
+		a := float64(v) - mean
+		t += a * a
+	}
+	return t
+}
+
+// normRow sets d[i] = (s[i]-m)*iv*sc[i] + bs[i], or without bs when it is nil: one row of
+// LayerNormalization. The assembly rounds as this loop does.
+func normRow(d, s, sc, bs []float32, m, iv float32) {
+	n := len(s)
+	d, sc = d[:n], sc[:n]
+	k := vecSplit(n)
+	if bs != nil {
+		bs = bs[:n]
+	}
+	if k > 0 {
+		var bp *float32
+		if bs != nil {
+			bp = &bs[0]
+		}
+		normRowAVX2(&d[0], &s[0], &sc[0], bp, k, m, iv)
+	}
+	if bs != nil {
+		for i := k; i < n; i++ {
+			d[i] = float32((s[i]-m)*iv*sc[i]) + bs[i]
+		}
+		return
+	}
+	for i := k; i < n; i++ {
+		d[i] = (s[i] - m) * iv * sc[i]
+	}
+}

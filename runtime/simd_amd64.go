@@ -16,3 +16,12 @@ func axpyTapsAVX2(d *float32, n int, in *float32, dx int, w *float32, k int)
 
 //go:noescape
 func arithAVX2(op int, d, a, b *float32, n int)
+
+//go:noescape
+func sumF64AVX2(s *float32, n int) float64
+
+//go:noescape
+func sqDevF64AVX2(s *float32, n int, mean float64) float64
+
+//go:noescape
+func normRowAVX2(d, s, sc, bs *float32, n int, m, iv float32)

@@ -198,3 +198,111 @@ divLoop:
 arithDone:
 	VZEROUPPER
 	RET
+
+// SUM_Y0_Y1_TO_X0 adds the eight float64 lanes of Y0 and Y1 into the low lane of X0.
+#define SUM_Y0_Y1_TO_X0 \
+	VADDPD       Y1, Y0, Y0 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPD       X1, X0, X0 \
+	VUNPCKHPD    X0, X0, X1 \
+	VADDSD       X1, X0, X0
+
+// func sumF64AVX2(s *float32, n int) float64
+// The sum of s[0:n] accumulated in float64, as nmMeanVar's Go loop does.
+TEXT ·sumF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ   s+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	SHRQ   $3, CX
+	JZ     sumF64Done
+
+sumF64Loop:
+	VCVTPS2PD (SI), Y2
+	VCVTPS2PD 16(SI), Y3
+	VADDPD    Y2, Y0, Y0
+	VADDPD    Y3, Y1, Y1
+	ADDQ      $32, SI
+	DECQ      CX
+	JNZ       sumF64Loop
+
+sumF64Done:
+	SUM_Y0_Y1_TO_X0
+	VZEROUPPER
+	MOVSD        X0, ret+16(FP)
+	RET
+
+// func sqDevF64AVX2(s *float32, n int, mean float64) float64
+// The sum of (s[i]-mean)^2 over s[0:n] in float64.
+TEXT ·sqDevF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ         s+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD mean+16(FP), Y4
+	VXORPD       Y0, Y0, Y0
+	VXORPD       Y1, Y1, Y1
+	SHRQ         $3, CX
+	JZ           sqDevDone
+
+sqDevLoop:
+	VCVTPS2PD   (SI), Y2
+	VCVTPS2PD   16(SI), Y3
+	VSUBPD      Y4, Y2, Y2
+	VSUBPD      Y4, Y3, Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         sqDevLoop
+
+sqDevDone:
+	SUM_Y0_Y1_TO_X0
+	VZEROUPPER
+	MOVSD        X0, ret+24(FP)
+	RET
+
+// func normRowAVX2(d, s, sc, bs *float32, n int, m, iv float32)
+// d[i] = (s[i]-m)*iv*sc[i] + bs[i] (without "+ bs[i]" when bs is nil), rounded after each
+// operation as the Go loop is, so both give the same bits.
+TEXT ·normRowAVX2(SB), NOSPLIT, $0-48
+	MOVQ         d+0(FP), DI
+	MOVQ         s+8(FP), SI
+	MOVQ         sc+16(FP), R9
+	MOVQ         bs+24(FP), R8
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS m+40(FP), Y4
+	VBROADCASTSS iv+44(FP), Y5
+	SHRQ         $3, CX
+	JZ           normDone
+	TESTQ        R8, R8
+	JZ           normNoBias
+
+normLoop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y4, Y0, Y0
+	VMULPS  Y5, Y0, Y0
+	VMULPS  (R9), Y0, Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R9
+	ADDQ    $32, R8
+	DECQ    CX
+	JNZ     normLoop
+	JMP     normDone
+
+normNoBias:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y4, Y0, Y0
+	VMULPS  Y5, Y0, Y0
+	VMULPS  (R9), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R9
+	DECQ    CX
+	JNZ     normNoBias
+
+normDone:
+	VZEROUPPER
+	RET

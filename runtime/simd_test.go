@@ -89,3 +89,45 @@ func TestVectorLoops(t *testing.T) {
 		}
 	}
 }
+
+// LayerNorm's vector loops give the Go loops' bits for the row (the same roundings) and their
+// statistics to float64 precision.
+func TestNormLoops(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for _, n := range []int{1, 7, 8, 9, 16, 33, 384, 1001} {
+		s, sc, bs := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64()*3 + 1)
+			sc[i] = float32(rng.NormFloat64())
+			bs[i] = float32(rng.NormFloat64())
+		}
+		var sum, sq float64
+		for _, v := range s {
+			sum += float64(v)
+		}
+		mean := sum / float64(n)
+		for _, v := range s {
+			sq += (float64(v) - mean) * (float64(v) - mean)
+		}
+		if g := sumF64(s); math.Abs(g-sum) > 1e-12*(1+math.Abs(sum)) {
+			t.Errorf("n=%d: sumF64 %v, want %v", n, g, sum)
+		}
+		if g := sqDevF64(s, mean); math.Abs(g-sq) > 1e-12*(1+sq) {
+			t.Errorf("n=%d: sqDevF64 %v, want %v", n, g, sq)
+		}
+		m, iv := float32(mean), float32(0.7)
+		for _, b := range [][]float32{bs, nil} {
+			got := make([]float32, n)
+			normRow(got, s, sc, b, m, iv)
+			for i, v := range s {
+				want := float32((v - m) * iv * sc[i]) // no fused multiply-add, as the assembly
+				if b != nil {
+					want += b[i]
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("n=%d bias=%v: element %d is %v, want %v", n, b != nil, i, got[i], want)
+				}
+			}
+		}
+	}
+}
