@@ -29,6 +29,7 @@ const (
 const (
 	cvSlotBlk     = cvSlotGenericCol + 3
 	cvSlotBlkTaps = cvSlotGenericCol + 4
+	cvSlotBlkAcc  = cvSlotGenericCol + 5
 )
 
 // cvBlkOff turns the micro-kernels off (tests of the fallback).
@@ -47,9 +48,23 @@ type cvBlkArgs struct {
 	idx     *[cvBlk]int32 // 104: lane i's offset in the output, i*OH*OW
 	act     *dwAct        // 112
 	bstride int           // 120: bytes between output blocks
+	acc     *float32      // 128: the call's partial sums ([nb*np][16]) when mode is not 0
+	mode    int           // 136: cvBlkFromAcc | cvBlkToAcc
 }
 
-var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.bstride)-120]
+// The modes of a micro-kernel call that covers only some of the taps.
+const (
+	cvBlkFromAcc = 1 // start from the partial sums at acc (else from zero)
+	cvBlkToAcc   = 2 // leave the sums at acc (else add bias and Z, activate, store)
+)
+
+// cvBlkTileBudget is the most bytes of packed weights a pass over a tile's pixels reads: a
+// tile's weights above it (512 channels of 3x3 taps: 1.2 MB for four output blocks) would be
+// fetched from L3 again for every chunk of pixels, so the taps are split into passes whose
+// weights stay in L2 across the chunks, the sums carried between passes in scratch.
+var cvBlkTileBudget = 256 << 10 // a var for the tests of many passes
+
+var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.mode)-136]
 
 // ConvBlocked is a float32 convolution in one group with 2-D (or 1-D) windows, any kernel,
 // strides, dilations and padding, input and output channels multiples of 16, and the weights
@@ -180,7 +195,23 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	for i := range j.idx {
 		j.idx[i] = int32(i * ohw)
 	}
-	parFor(pool, cd.n*j.tiles*j.chunks, cvBlkNP*cvBlkNB*cvBlk*cd.c*kh*kw, j)
+	items := cd.n * j.tiles * j.chunks
+	tileBytes := cvBlkNB * cvBlk * cd.c * kh * kw * 4
+	passes := min(ntap, (tileBytes+cvBlkTileBudget-1)/cvBlkTileBudget)
+	if passes > 1 {
+		j.acc = ScratchOf[float32](x, cvSlotBlkAcc, items*cvBlkNB*cvBlkNP*cvBlk)
+	}
+	for p := range passes {
+		j.t0, j.t1 = p*ntap/passes, (p+1)*ntap/passes
+		j.mode = 0
+		if p > 0 {
+			j.mode |= cvBlkFromAcc
+		}
+		if p < passes-1 {
+			j.mode |= cvBlkToAcc
+		}
+		parFor(pool, items, cvBlkNP*cvBlkNB*cvBlk*lanes*(j.t1-j.t0), j)
+	}
 	if post {
 		act.apply(x, y, nil)
 	}
@@ -226,6 +257,8 @@ type cvBlkJob struct {
 	plane, wp, ohw      int
 	cl, lanes           int // see cvBlkLanes
 	chunks, tiles       int
+	t0, t1, mode        int       // this pass's taps and cvBlkArgs.mode
+	acc                 []float32 // the partial sums between passes, per item
 }
 
 func (j cvBlkJob) run(lo, hi int) {
@@ -233,7 +266,8 @@ func (j cvBlkJob) run(lo, hi int) {
 	OW, sy, sx := w.out[2], w.s[1], w.s[2]
 	cb, mb, kk := cd.c/j.cl, cd.m/cvBlk, cd.c*w.kVol()
 	last := j.offs[len(j.offs)-1]
-	a := cvBlkArgs{offs: &j.offs[0], ntap: len(j.offs), idx: &j.idx, act: &j.da, bstride: cvBlk * j.ohw * 4}
+	a := cvBlkArgs{offs: &j.offs[j.t0], ntap: j.t1 - j.t0, idx: &j.idx, act: &j.da, bstride: cvBlk * j.ohw * 4, mode: j.mode}
+	tapW := j.lanes * cvBlk // packed weights per tap and output block
 	for it := lo; it < hi; it++ {
 		c, t, n := it%j.chunks, it/j.chunks%j.tiles, it/j.chunks/j.tiles
 		// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of
@@ -256,8 +290,12 @@ func (j cvBlkJob) run(lo, hi int) {
 		m0 := t * cvBlkNB * cvBlk
 		o := (n*cd.m+m0)*j.ohw + f0
 		_ = j.y[o+(nb*cvBlk-1)*j.ohw+np-1]
-		a.src, a.w, a.dst, a.bias = &src[0], &j.pw[m0*kk], &j.y[o], &j.bias[m0]
+		a.src, a.w, a.dst, a.bias = &src[0], &j.pw[m0*kk+j.t0*nb*tapW], &j.y[o], &j.bias[m0]
 		_ = j.pw[(m0+nb*cvBlk)*kk-1]
+		if j.mode != 0 {
+			acc := j.acc[it*cvBlkNB*cvBlkNP*cvBlk : (it+1)*cvBlkNB*cvBlkNP*cvBlk]
+			a.acc = &acc[0]
+		}
 		a.z = nil
 		if j.z != nil {
 			a.z = &j.z[o]

@@ -36,7 +36,9 @@ func TestConvBlockedAsmGen(t *testing.T) {
 // k_conv_blocked.go): nb blocks of 16 output channels times np output pixels, Z(j*np+p) the
 // accumulator of block j and pixel p. Per tap (one 16-channel input block, one kernel position;
 // for the L1 kernels one input channel at one kernel position) the input channels are unrolled: nb weight vectors (Z24..Z27) are loaded, each pixel's input
-// value broadcast (Z28/Z29) and multiplied into the nb accumulators of that pixel. The store
+// value broadcast (Z28/Z29) and multiplied into the nb accumulators of that pixel. A call may
+// cover only some of the taps (mode, cvBlkArgs): it then starts from and/or ends with the
+// partial sums at acc ([nb*np][16], accumulator order) instead of zero and the store. The store
 // adds the bias and, when set, Z (gathered, NCHW), applies the activation (dwAct: clamp(a*v+b,
 // lo, hi), times v for hard-swish) and scatters the 16 channels of each pixel to the NCHW output.
 func cvBlkGenAVX512() []byte {
@@ -68,6 +70,16 @@ func cvBlkGenAVX512() []byte {
 				p("\tMOVQ 56(DI), BX")
 				p("\tMOVQ 64(DI), CX")
 				p("\tMOVQ 72(DI), DX")
+				// mode bit 0: start from the partial sums at acc, else from zero.
+				p("\tMOVQ 136(DI), AX")
+				p("\tTESTQ $1, AX")
+				p("\tJZ %szero", name)
+				p("\tMOVQ 128(DI), AX")
+				for r := 0; r < nb*np; r++ {
+					p("\tVMOVUPS %d(AX), Z%d", 64*r, r)
+				}
+				p("\tJMP %sloop", name)
+				p("%szero:", name)
 				for r := 0; r < nb*np; r++ {
 					p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
 				}
@@ -89,6 +101,17 @@ func cvBlkGenAVX512() []byte {
 				p("\tADDQ $%d, DX", lanes*nb*64)
 				p("\tDECQ CX")
 				p("\tJNZ %sloop", name)
+				// mode bit 1: leave the partial sums at acc for the next taps, no store.
+				p("\tMOVQ 136(DI), AX")
+				p("\tTESTQ $2, AX")
+				p("\tJZ %sstore", name)
+				p("\tMOVQ 128(DI), AX")
+				for r := 0; r < nb*np; r++ {
+					p("\tVMOVUPS Z%d, %d(AX)", r, 64*r)
+				}
+				p("\tVZEROUPPER")
+				p("\tRET")
+				p("%sstore:", name)
 				// The store: Z24 the lanes' offsets, Z25/Z26 lo and hi, K2 hard-swish.
 				p("\tMOVQ 104(DI), AX")
 				p("\tVMOVDQU32 (AX), Z24")

@@ -9,7 +9,7 @@ import (
 // TestConvBlocked runs ConvBlocked on random kernels, strides, dilations, pads, channel counts
 // (multiples of 16, so that tiles of fewer than cvBlkNB blocks occur, and input channels below 16) and sizes (so that the
 // last chunk of pixels is short), with and without bias, summand Z and activations, on one and
-// two threads, against the reference convolution: with the micro-kernels where the CPU has them
+// two threads, in one pass over the taps or several, against the reference convolution: with the micro-kernels where the CPU has them
 // and with the GEMM they fall back to.
 func TestConvBlocked(t *testing.T) {
 	r := rand.New(rand.NewSource(26))
@@ -82,8 +82,15 @@ func TestConvBlocked(t *testing.T) {
 			if it%2 == 1 {
 				x = NewExec(pool)
 			}
+			// Some cases split the taps into passes (one per tap at most), as wide convs do.
+			budget := cvBlkTileBudget
+			if it%5 == 3 {
+				cvBlkTileBudget = 1 << (10 + r.Intn(4))
+			}
 			y := New(Float32)
-			if err := ConvBlocked(x, p, []*Tensor{y}, append(in, packed)); err != nil {
+			err = ConvBlocked(x, p, []*Tensor{y}, append(in, packed))
+			cvBlkTileBudget = budget
+			if err != nil {
 				t.Fatal(err)
 			}
 			cvtActZ(want, zs, name, prm)
