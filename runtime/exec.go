@@ -30,10 +30,37 @@ type Exec struct {
 	// ctx is the running call's context, so kernels that iterate (Loop, Scan) stop when it is
 	// cancelled; the generated code checks it between kernels itself.
 	ctx context.Context
+	// done is ctx.Done(), which the long kernels (GEMM, convolution) poll between tiles so a
+	// cancelled Run stops within a tile rather than at the end of the kernel.
+	done <-chan struct{}
 }
 
 // SetContext binds the context of the Run in progress (nil when none is).
-func (x *Exec) SetContext(ctx context.Context) { x.ctx = ctx }
+func (x *Exec) SetContext(ctx context.Context) {
+	x.ctx, x.done = ctx, nil
+	if ctx != nil {
+		x.done = ctx.Done()
+	}
+}
+
+// doneCh is the bound context's Done channel: nil (never ready) when none is bound.
+func (x *Exec) doneCh() <-chan struct{} {
+	if x == nil {
+		return nil
+	}
+	return x.done
+}
+
+// stopped reports whether done is closed: the Run was cancelled, and a kernel's remaining
+// tiles are skipped (the generated code then returns the context's error, not the outputs).
+func stopped(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
 
 // Err is the bound context's error: non-nil once the Run was cancelled or timed out.
 func (x *Exec) Err() error {

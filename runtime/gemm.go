@@ -115,6 +115,8 @@ type sgemmJob struct {
 	packA, packB gemmPacked
 	// ep is applied to C after the product (gemm_epilogue.go); the zero value does nothing.
 	ep gemmEpilogue
+	// done, when closed, stops the workers before their next tile (Exec.SetContext).
+	done <-chan struct{}
 }
 
 // gemmGrid is how a job is cut into tiles, and each worker's packing space.
@@ -146,6 +148,7 @@ func (j *sgemmJob) run(x *Exec) {
 	if j.packA.data != nil && j.packB.data != nil && j.alpha != 1 {
 		panic("sgemm: alpha != 1 with both operands prepacked")
 	}
+	j.done = x.doneCh()
 	threads := gmPool(x).Threads()
 	mc := min(gemmMC, gmRoundUp(j.m, gemmPM))
 	nc := min(gemmNC, gmRoundUp(j.n, gemmPN))
@@ -246,7 +249,7 @@ func (j *sgemmJob) work(g *gemmGrid, ws []float32, next *atomic.Int64) {
 	tm, tn, rows, nc := g.tm, g.tn, g.rows, g.nc
 	for {
 		t := int(next.Add(1) - 1)
-		if t >= g.tiles {
+		if t >= g.tiles || stopped(j.done) {
 			return
 		}
 		b := t / (tm * tn)

@@ -191,7 +191,7 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	da, post := dwActOf(act)
 	ohw := w.out[1] * w.out[2]
 	j := cvBlkJob{cd: *cd, src: src, pw: pw, bias: bias, y: y, z: z, offs: offs[:ntap], da: da,
-		plane: plane, wp: Wp, cl: cl, lanes: lanes, ohw: ohw, chunks: (ohw + cvBlkNP - 1) / cvBlkNP, tiles: (cd.m/cvBlk + cvBlkNB - 1) / cvBlkNB}
+		plane: plane, wp: Wp, cl: cl, lanes: lanes, ohw: ohw, done: x.doneCh(), chunks: (ohw + cvBlkNP - 1) / cvBlkNP, tiles: (cd.m/cvBlk + cvBlkNB - 1) / cvBlkNB}
 	for i := range j.idx {
 		j.idx[i] = int32(i * ohw)
 	}
@@ -202,6 +202,9 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 		j.acc = ScratchOf[float32](x, cvSlotBlkAcc, items*cvBlkNB*cvBlkNP*cvBlk)
 	}
 	for p := range passes {
+		if stopped(j.done) {
+			return
+		}
 		j.t0, j.t1 = p*ntap/passes, (p+1)*ntap/passes
 		j.mode = 0
 		if p > 0 {
@@ -257,8 +260,9 @@ type cvBlkJob struct {
 	plane, wp, ohw      int
 	cl, lanes           int // see cvBlkLanes
 	chunks, tiles       int
-	t0, t1, mode        int       // this pass's taps and cvBlkArgs.mode
-	acc                 []float32 // the partial sums between passes, per item
+	t0, t1, mode        int             // this pass's taps and cvBlkArgs.mode
+	acc                 []float32       // the partial sums between passes, per item
+	done                <-chan struct{} // closed: the Run was cancelled, skip the rest
 }
 
 func (j cvBlkJob) run(lo, hi int) {
@@ -269,6 +273,9 @@ func (j cvBlkJob) run(lo, hi int) {
 	a := cvBlkArgs{offs: &j.offs[j.t0], ntap: j.t1 - j.t0, idx: &j.idx, act: &j.da, bstride: cvBlk * j.ohw * 4, mode: j.mode}
 	tapW := j.lanes * cvBlk // packed weights per tap and output block
 	for it := lo; it < hi; it++ {
+		if stopped(j.done) {
+			return
+		}
 		c, t, n := it%j.chunks, it/j.chunks%j.tiles, it/j.chunks/j.tiles
 		// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of
 		// one or two pixels would load the tile's weights for few FMAs.

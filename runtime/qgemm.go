@@ -175,11 +175,14 @@ type qgJob struct {
 	ldc int
 	ep  qgEpilogue
 	rs  []int32
+	// done, when closed, stops the workers before their next column block.
+	done <-chan struct{}
 }
 
 // run computes the job over column blocks of qgNR taken by the pool's threads.
 func (j *qgJob) run(x *Exec) {
 	tiles := j.b.np / qgNR
+	j.done = x.doneCh()
 	parFor(gmPool(x), tiles, j.m*qgNR*j.b.kp/4, qgPar{j: *j})
 }
 
@@ -196,6 +199,9 @@ func (p qgPar) run(lo, hi int) {
 		path = gemmPathGo
 	}
 	for t := lo; t < hi; t++ {
+		if stopped(j.done) {
+			return
+		}
 		j0 := t * qgNR
 		nr := min(qgNR, j.b.n-j0)
 		bp := j.b.panels[j0/qgPN*bps:]

@@ -12,20 +12,45 @@ import (
 	"github.com/onnxc/onnxc/frontend/onnx/onnxpb"
 )
 
+// valueInfo declares a tensor of type et and the given dims.
+func valueInfo(name string, et onnxpb.TensorProto_DataType, dims ...int64) *onnxpb.ValueInfoProto {
+	var d []*onnxpb.TensorShapeProto_Dimension
+	for _, n := range dims {
+		d = append(d, &onnxpb.TensorShapeProto_Dimension{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: n}})
+	}
+	tt := &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(int32(et)), Shape: &onnxpb.TensorShapeProto{Dim: d}}
+	return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: tt}}}
+}
+
+func nodeProto(op string, in, out []string, attrs ...*onnxpb.AttributeProto) *onnxpb.NodeProto {
+	return &onnxpb.NodeProto{OpType: proto.String(op), Input: in, Output: out, Attribute: attrs}
+}
+
+// modelBytes is g as an opset-17 model.
+func modelBytes(g *onnxpb.GraphProto) []byte {
+	m := &onnxpb.ModelProto{IrVersion: proto.Int64(8), Graph: g, OpsetImport: []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(17)}}}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// gemmModel is one float32 MatMul of two n x n inputs: a single kernel that runs for a
+// second or so, to cancel in the middle.
+func gemmModel(n int64) []byte {
+	return modelBytes(&onnxpb.GraphProto{
+		Name:   proto.String("gemm"),
+		Input:  []*onnxpb.ValueInfoProto{valueInfo("a", onnxpb.TensorProto_FLOAT, n, n), valueInfo("b", onnxpb.TensorProto_FLOAT, n, n)},
+		Output: []*onnxpb.ValueInfoProto{valueInfo("y", onnxpb.TensorProto_FLOAT, n, n)},
+		Node:   []*onnxpb.NodeProto{nodeProto("MatMul", []string{"a", "b"}, []string{"y"})},
+	})
+}
+
 // loopModel is an ONNX model whose Loop adds 1 to a float32[256] n times, n an int64 input: a
 // run as long as the caller asks for, to cancel.
 func loopModel() []byte {
-	tensor := func(name string, et onnxpb.TensorProto_DataType, dims ...int64) *onnxpb.ValueInfoProto {
-		var d []*onnxpb.TensorShapeProto_Dimension
-		for _, n := range dims {
-			d = append(d, &onnxpb.TensorShapeProto_Dimension{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: n}})
-		}
-		tt := &onnxpb.TypeProto_Tensor{ElemType: proto.Int32(int32(et)), Shape: &onnxpb.TensorShapeProto{Dim: d}}
-		return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: tt}}}
-	}
-	node := func(op string, in, out []string, attrs ...*onnxpb.AttributeProto) *onnxpb.NodeProto {
-		return &onnxpb.NodeProto{OpType: proto.String(op), Input: in, Output: out, Attribute: attrs}
-	}
+	tensor, node := valueInfo, nodeProto
 	one := &onnxpb.TensorProto{Name: proto.String("one"), DataType: proto.Int32(int32(onnxpb.TensorProto_FLOAT)), Dims: []int64{1}, FloatData: []float32{1}}
 	body := &onnxpb.GraphProto{
 		Name:   proto.String("body"),
@@ -46,12 +71,7 @@ func loopModel() []byte {
 		Node: []*onnxpb.NodeProto{node("Loop", []string{"n", "yes", "x"}, []string{"y"},
 			&onnxpb.AttributeProto{Name: proto.String("body"), Type: onnxpb.AttributeProto_GRAPH.Enum(), G: body})},
 	}
-	m := &onnxpb.ModelProto{IrVersion: proto.Int64(8), Graph: g, OpsetImport: []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(17)}}}
-	b, err := proto.Marshal(m)
-	if err != nil {
-		panic(err)
-	}
-	return b
+	return modelBytes(g)
 }
 
 // TestConcurrentRunsRace runs one Model from many goroutines at once, each with its own inputs,
@@ -69,6 +89,10 @@ func TestConcurrentRunsRace(t *testing.T) {
 	app := t.TempDir()
 	loop := filepath.Join(app, "loop.onnx")
 	if err := os.WriteFile(loop, loopModel(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gemm := filepath.Join(app, "gemm.onnx")
+	if err := os.WriteFile(gemm, gemmModel(2048), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	models := []struct {
@@ -98,6 +122,7 @@ func TestConcurrentRunsRace(t *testing.T) {
 `)
 	}
 	buildAppPackage(t, app, "loop", loop, nil, nil)
+	buildAppPackage(t, app, "gemm", gemm, nil, nil)
 	testApp(t, app, "concurrent_test.go", `package main
 
 import (
@@ -109,6 +134,7 @@ import (
 	"time"
 
 `+strings.Join(imports, "\n")+`
+	"example.com/app/gemm"
 	"example.com/app/loop"
 	"github.com/onnxc/onnxc/runtime"
 )
@@ -220,6 +246,48 @@ func TestCancelStopsLoop(t *testing.T) {
 	runtime.Data[int64](n)[0] = 2
 	if out, err = m.Run(context.Background(), loop.Inputs{N: n, X: x}); err != nil || runtime.Data[float32](out.Y)[0] != 2 {
 		t.Fatalf("after the cancelled run: %v, %v", err, out.Y)
+	}
+}
+
+// TestCancelStopsKernel cancels a run of one long MatMul kernel part way: the kernel stops
+// between its tiles and the run returns context.Canceled, not a half-computed product.
+func TestCancelStopsKernel(t *testing.T) {
+	m, err := gemm.New(gemm.WithThreads(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	a, b := runtime.New(runtime.Float32, 2048, 2048), runtime.New(runtime.Float32, 2048, 2048)
+	for i := range runtime.Data[float32](a) {
+		runtime.Data[float32](a)[i] = 1
+		runtime.Data[float32](b)[i] = 1
+	}
+	start := time.Now()
+	out, err := m.Run(context.Background(), gemm.Inputs{A: a, B: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(start)
+	if got := runtime.Data[float32](out.Y)[2048*2048-1]; got != 2048 {
+		t.Fatalf("y[2047][2047] = %v, want 2048", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Run(ctx, gemm.Inputs{A: a, B: b})
+		done <- err
+	}()
+	time.Sleep(full / 10)
+	cancel()
+	stop := time.Now()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled run returned %v, want context.Canceled", err)
+		}
+		t.Logf("a full run takes %v; cancelled at a tenth of that, it returned %v later", full, time.Since(stop))
+	case <-time.After(2 * time.Minute):
+		t.Fatal("a cancelled run did not stop")
 	}
 }
 `, "-race")

@@ -602,7 +602,7 @@ func (gen *generator) emitRange(b *jen.Group, g *ir.Graph, from, to int, params 
 			)
 		}
 		b.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Id("nodeError").Call(jen.Lit(i), jen.Err())),
+			jen.Return(jen.Id("nodeError").Call(jen.Id("s").Dot("x"), jen.Lit(i), jen.Err())),
 		)
 		b.Id("s").Dot("x").Dot("Tick").Call(jen.Lit(i))
 	}
@@ -649,8 +649,11 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 	f.Var().Id("nodeNames").Op("=").Index().String().Values(descs...)
 	// One function rather than an Errorf per call: the Go compiler's time grows with the code
 	// at each of a large model's calls.
-	f.Comment("nodeError names node i in a kernel's error.")
-	f.Func().Id("nodeError").Params(jen.Id("i").Int(), jen.Err().Error()).Error().Block(
+	// A kernel that fails after the Run was cancelled may have read what a cancelled kernel
+	// left half computed: the cancellation is the error to report.
+	f.Comment("nodeError names node i in a kernel's error, or returns the Run's cancellation.")
+	f.Func().Id("nodeError").Params(jen.Id("x").Op("*").Qual(rtPath, "Exec"), jen.Id("i").Int(), jen.Err().Error()).Error().Block(
+		jen.If(jen.Id("c").Op(":=").Id("x").Dot("Err").Call(), jen.Id("c").Op("!=").Nil()).Block(jen.Return(jen.Id("c"))),
 		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: %w"), jen.Id("nodeNames").Index(jen.Id("i")), jen.Err())),
 	)
 	f.Comment("Kernels names each node's kernel entry, node and output types, for runtime.ProfileKernels.")
@@ -699,6 +702,9 @@ func (gen *generator) runFuncs(f *jen.File, inFields, outFields []string, symInd
 		}
 		b.Id("s").Dot("x").Dot("Tick").Call(jen.Lit(-1))
 		gen.emitNodes(b, g, params, starts)
+		// GEMM and convolution kernels stop between tiles once ctx is cancelled, leaving
+		// their outputs unfinished: never hand those out as results.
+		b.If(jen.Err().Op(":=").Id("ctx").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 		for i, v := range g.Outputs {
 			field := jen.Id("out").Dot(outFields[i])
 			b.If(field.Clone().Op("==").Nil()).Block(field.Clone().Op("=").New(jen.Qual(rtPath, "Tensor")))
