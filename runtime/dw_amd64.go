@@ -68,6 +68,20 @@ func dwMaxRow(dst, src []float32, offs []int) {
 	dwMaxRowGo(dst, src, offs)
 }
 
+//go:noescape
+func dwNegInfAVX512(p *float32, n int) bool
+
+// dwNegInf reports whether any element of s is -Inf.
+func dwNegInf(s []float32) bool {
+	k := 0
+	if dwHasAVX512 {
+		if k = len(s) &^ 15; k > 0 && dwNegInfAVX512(&s[0], k) {
+			return true
+		}
+	}
+	return dwNegInfGo(s[k:])
+}
+
 // dwSum is the sum of s's elements, in float32 with several partial sums.
 func dwSum(s []float32) float32 {
 	k := 0

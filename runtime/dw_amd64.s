@@ -818,3 +818,29 @@ DATA dwTailMask<>+52(SB)/4, $0
 DATA dwTailMask<>+56(SB)/4, $0
 DATA dwTailMask<>+60(SB)/4, $0
 GLOBL dwTailMask<>(SB), RODATA|NOPTR, $64
+
+// func dwNegInfAVX512(p *float32, n int) bool
+// Reports whether any of p[0..n) is -Inf, n a multiple of 16.
+TEXT ·dwNegInfAVX512(SB), NOSPLIT, $0-17
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVL $0xff800000, AX
+	MOVL AX, X7
+	VBROADCASTSS X7, Z7
+dwNegInfAVX512loop:
+	CMPQ CX, $16
+	JLT dwNegInfAVX512no
+	VCMPPS $0, (SI), Z7, K1
+	KORTESTW K1, K1
+	JNZ dwNegInfAVX512yes
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP dwNegInfAVX512loop
+dwNegInfAVX512no:
+	MOVB $0, ret+16(FP)
+	VZEROUPPER
+	RET
+dwNegInfAVX512yes:
+	MOVB $1, ret+16(FP)
+	VZEROUPPER
+	RET

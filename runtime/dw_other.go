@@ -17,3 +17,6 @@ func dwSum(s []float32) float32 { return dwSumGo(s) }
 
 // dwEvens sets dst[i] = src[2*i], in Go on this platform.
 func dwEvens(dst, src []float32) { dwEvensGo(dst, src) }
+
+// dwNegInf reports whether any element of s is -Inf, in Go on this platform.
+func dwNegInf(s []float32) bool { return dwNegInfGo(s) }

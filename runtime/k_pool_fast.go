@@ -37,6 +37,10 @@ func (j plGlobalAvg32Job) run(lo, hi int) {
 // plFast max- or average-pools float32 planes through the row loops.
 func plFast(x *Exec, pl *plPool, xs, ys []float32) {
 	w := &pl.w
+	if pl.mode == PoolMax && plSeparable(w) {
+		plMaxSep(x, pl, xs, ys)
+		return
+	}
 	g := dwMakeGeom(w)
 	kv := w.kVol()
 	offs := x.Ints(kv)
@@ -163,4 +167,157 @@ func dwSumGo(s []float32) float32 {
 		s0 += s[i]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// dwNegInfGo reports whether any element of s is -Inf.
+func dwNegInfGo(s []float32) bool {
+	for _, v := range s {
+		if math.Float32bits(v) == 0xff800000 {
+			return true
+		}
+	}
+	return false
+}
+
+// plSepTaps is the most taps per dim the separable max pooling takes.
+const plSepTaps = 16
+
+// plSeparable reports whether max pooling over w goes by rows then columns (plMaxSep): windows
+// of one depth, at most plSepTaps taps along each dim.
+func plSeparable(w *cvWin) bool {
+	return w.in[0] == 1 && w.k[0] == 1 && w.out[0] == 1 && w.k[1] <= plSepTaps && w.k[2] <= plSepTaps
+}
+
+// plSepGeom is a separable max pooling's row buffers: the column maxima of one output row, in
+// a row of wp = sx*np floats padded with -Inf (pl of them on the left), and for a stride sx > 1
+// the same row split by column phase, np floats per phase. The buffers have slack for loops
+// over whole vectors: dwVec floats for the phases, 2*dwVec for the row that dwEvens reads.
+type plSepGeom struct {
+	wp, np int
+}
+
+func plSepGeomOf(w *cvWin) plSepGeom {
+	sx := w.s[2]
+	wp := max(w.pb[2]+w.in[2], (w.out[2]-1)*sx+(w.k[2]-1)*w.d[2]+1)
+	wp = (wp + sx - 1) / sx * sx
+	return plSepGeom{wp: wp, np: wp / sx}
+}
+
+func (g plSepGeom) size() int { return 2*g.wp + 3*dwVec }
+
+// plMaxSep max-pools 2-D (or 1-D) float32 planes as two 1-D passes: each output row is the
+// column-wise max of the window's input rows (rows in the padding are left out), then the max
+// of the window's columns of that, with -Inf padding and the stride's column phases split out
+// so the second pass is also a vector loop. Where the plane's result holds a -Inf (an input's
+// -Inf, or a window of NaNs, which must give NaN) those outputs are taken again one by one.
+func plMaxSep(x *Exec, pl *plPool, xs, ys []float32) {
+	w := &pl.w
+	g := plSepGeomOf(w)
+	j := plMaxSepJob{w: *w, g: g, xs: xs, ys: ys}
+	n, cost := pl.planes, w.outVol()*(w.k[1]+w.k[2])+w.inVol()
+	j.chunk = max(n, 1)
+	if pool := gmPool(x); !pool.Serial(n, cost) {
+		j.chunk = pool.chunk(n)
+	}
+	j.buf = ScratchOf[float32](x, cvSlotDW, (n+j.chunk-1)/j.chunk*g.size())
+	parFor(gmPool(x), n, cost, j)
+}
+
+type plMaxSepJob struct {
+	w           cvWin
+	g           plSepGeom
+	xs, ys, buf []float32
+	chunk       int
+}
+
+func (j plMaxSepJob) run(lo, hi int) {
+	w, g := &j.w, j.g
+	buf := chunkBuf(j.buf, g.size(), j.chunk, lo, hi)
+	vp, ph := buf[:g.wp+2*dwVec], buf[g.wp+2*dwVec:]
+	fillF32(vp, float32(math.Inf(-1)))
+	H, W, OH, OW := w.in[1], w.in[2], w.out[1], w.out[2]
+	sy, sx, dy, dx, pt, pl := w.s[1], w.s[2], w.d[1], w.d[2], w.pb[1], w.pb[2]
+	iv, ov := H*W, OH*OW
+	// The column taps' offsets: in vp at stride 1, else in the phase of column kx*dx.
+	var hoffs, voffs [plSepTaps]int
+	hsrc := vp
+	for kx := 0; kx < w.k[2]; kx++ {
+		c := kx * dx
+		hoffs[kx] = c%sx*g.np + c/sx
+	}
+	if sx > 1 {
+		hsrc = ph
+	}
+	interior := vp[pl : pl+W]
+	for pi := lo; pi < hi; pi++ {
+		// The plane's rows run on to the end of xs, the row loop reading whole vectors.
+		src := j.xs[pi*iv:]
+		out := j.ys[pi*ov : (pi+1)*ov]
+		for oy := 0; oy < OH; oy++ {
+			nv, iy0 := 0, -1
+			for ky := 0; ky < w.k[1]; ky++ {
+				iy := oy*sy - pt + ky*dy
+				if iy < 0 || iy >= H {
+					continue
+				}
+				if iy0 < 0 {
+					iy0 = iy
+				}
+				voffs[nv] = (iy - iy0) * W
+				nv++
+			}
+			if nv == 0 {
+				fillF32(interior, float32(math.Inf(-1)))
+			} else {
+				plMaxRowIn(interior, src[iy0*W:], voffs[:nv])
+			}
+			switch sx {
+			case 1:
+			case 2:
+				// Whole vectors, into the slack: phase 1 overwrites phase 0's overhang.
+				r := (g.np + dwVec - 1) / dwVec * dwVec
+				dwEvens(ph[:r], vp[:2*r])
+				dwEvens(ph[g.np:g.np+r], vp[1:1+2*r])
+			default:
+				for p := 0; p < sx; p++ {
+					d := ph[p*g.np : (p+1)*g.np]
+					for q := range d {
+						d[q] = vp[q*sx+p]
+					}
+				}
+			}
+			dwMaxRow(out[oy*OW:(oy+1)*OW], hsrc, hoffs[:w.k[2]])
+		}
+		if dwNegInf(out) {
+			plane := j.xs[pi*iv : (pi+1)*iv]
+			for i, v := range out {
+				if math.IsInf(float64(v), -1) {
+					out[i], _ = plMaxAt(w, plane, 0, i/OW, i%OW)
+				}
+			}
+		}
+	}
+}
+
+// plMaxRowIn is dwMaxRow over src that may end before the vector loop's last whole vector:
+// the tail past the last whole vector inside src is done in Go.
+func plMaxRowIn(dst, src []float32, offs []int) {
+	last := offs[len(offs)-1]
+	if last+(len(dst)+dwVec-1)/dwVec*dwVec <= len(src) {
+		dwMaxRow(dst, src, offs)
+		return
+	}
+	k := len(dst) &^ (dwVec - 1)
+	if k > 0 {
+		dwMaxRow(dst[:k], src, offs)
+	}
+	for i := k; i < len(dst); i++ {
+		m := float32(math.Inf(-1))
+		for _, o := range offs {
+			if v := src[o+i]; v > m {
+				m = v
+			}
+		}
+		dst[i] = m
+	}
 }

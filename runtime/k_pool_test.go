@@ -295,4 +295,19 @@ func TestMaxPoolNaN(t *testing.T) {
 	if got := Data[float32](y); got[0] != -inf || got[1] == got[1] {
 		t.Errorf("max pool of -Inf and NaN windows = %v, want [-Inf NaN]", got)
 	}
+	// Rows of whole vectors, where the -Inf scan runs in assembly: a NaN window at output 20,
+	// a -Inf one at 25.
+	xs := make([]float32, 2*64)
+	for _, r := range []int{0, 64} {
+		xs[r+40], xs[r+41], xs[r+50], xs[r+51] = nan, nan, -inf, -inf
+	}
+	X = cvtTensor(nil, xs, 1, 1, 2, 64)
+	if err := Pooling(NewExec(nil), &PoolParams{Mode: PoolMax, KernelShape: []int{2, 2}, Strides: []int{2, 2}}, []*Tensor{y}, []*Tensor{X}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range Data[float32](y) {
+		if i == 20 && v == v || i == 25 && v != -inf || i != 20 && i != 25 && v != 0 {
+			t.Fatalf("max pool over 64 columns: output %d = %v (want NaN at 20, -Inf at 25, else 0)", i, v)
+		}
+	}
 }
