@@ -37,19 +37,18 @@ var cvBlkOff bool
 
 // cvBlkArgs is a micro-kernel call's operands; the assembly reads it at these offsets.
 type cvBlkArgs struct {
-	src     *float32      // 0: the image's padded blocked input
-	pix     [cvBlkNP]int  // 8: each pixel's first input value, in bytes from src
-	offs    *int64        // 56: the taps' offsets in bytes (input block, ky, kx)
-	ntap    int           // 64
-	w       *float32      // 72: the tile's packed weights
-	dst     *float32      // 80: output channel 0 of the tile at the first pixel (NCHW)
-	z       *float32      // 88: Z at the same place, or nil
-	bias    *float32      // 96: the tile's bias (nb*16 values)
-	idx     *[cvBlk]int32 // 104: lane i's offset in the output, i*OH*OW
-	act     *dwAct        // 112
-	bstride int           // 120: bytes between output blocks
-	acc     *float32      // 128: the call's partial sums ([nb*np][16]) when mode is not 0
-	mode    int           // 136: cvBlkFromAcc | cvBlkToAcc
+	src     *float32     // 0: the image's padded blocked input
+	pix     [cvBlkNP]int // 8: each pixel's first input value, in bytes from src
+	offs    *int64       // 56: the taps' offsets in bytes (input block, ky, kx)
+	ntap    int          // 64
+	w       *float32     // 72: the tile's packed weights
+	dst     *float32     // 80: output channel 0 of the tile at the first pixel (NCHW)
+	z       *float32     // 88: Z at the same place, or nil
+	bias    *float32     // 96: the tile's bias (nb*16 values)
+	act     *dwAct       // 104
+	bstride int          // 112: bytes between output blocks (16 channels)
+	acc     *float32     // 120: the call's partial sums ([nb*np][16]) when mode is not 0
+	mode    int          // 128: cvBlkFromAcc | cvBlkToAcc
 }
 
 // The modes of a micro-kernel call that covers only some of the taps.
@@ -64,7 +63,7 @@ const (
 // weights stay in L2 across the chunks, the sums carried between passes in scratch.
 var cvBlkTileBudget = 256 << 10 // a var for the tests of many passes
 
-var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.mode)-136]
+var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.mode)-128]
 
 // ConvBlocked is a float32 convolution in one group with 2-D (or 1-D) windows, any kernel,
 // strides, dilations and padding, input and output channels multiples of 16, and the weights
@@ -192,9 +191,6 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	ohw := w.out[1] * w.out[2]
 	j := cvBlkJob{cd: *cd, src: src, pw: pw, bias: bias, y: y, z: z, offs: offs[:ntap], da: da,
 		plane: plane, wp: Wp, cl: cl, lanes: lanes, ohw: ohw, done: x.doneCh(), chunks: (ohw + cvBlkNP - 1) / cvBlkNP, tiles: (cd.m/cvBlk + cvBlkNB - 1) / cvBlkNB}
-	for i := range j.idx {
-		j.idx[i] = int32(i * ohw)
-	}
 	items := cd.n * j.tiles * j.chunks
 	tileBytes := cvBlkNB * cvBlk * cd.c * kh * kw * 4
 	passes := min(ntap, (tileBytes+cvBlkTileBudget-1)/cvBlkTileBudget)
@@ -256,7 +252,6 @@ type cvBlkJob struct {
 	src, pw, bias, y, z []float32
 	offs                []int64
 	da                  dwAct
-	idx                 [cvBlk]int32
 	plane, wp, ohw      int
 	cl, lanes           int // see cvBlkLanes
 	chunks, tiles       int
@@ -270,7 +265,7 @@ func (j cvBlkJob) run(lo, hi int) {
 	OW, sy, sx := w.out[2], w.s[1], w.s[2]
 	cb, mb, kk := cd.c/j.cl, cd.m/cvBlk, cd.c*w.kVol()
 	last := j.offs[len(j.offs)-1]
-	a := cvBlkArgs{offs: &j.offs[j.t0], ntap: j.t1 - j.t0, idx: &j.idx, act: &j.da, bstride: cvBlk * j.ohw * 4, mode: j.mode}
+	a := cvBlkArgs{offs: &j.offs[j.t0], ntap: j.t1 - j.t0, act: &j.da, bstride: cvBlk * j.ohw * 4, mode: j.mode}
 	tapW := j.lanes * cvBlk // packed weights per tap and output block
 	for it := lo; it < hi; it++ {
 		if stopped(j.done) {

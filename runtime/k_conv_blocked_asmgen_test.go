@@ -39,8 +39,9 @@ func TestConvBlockedAsmGen(t *testing.T) {
 // value broadcast (Z28/Z29) and multiplied into the nb accumulators of that pixel. A call may
 // cover only some of the taps (mode, cvBlkArgs): it then starts from and/or ends with the
 // partial sums at acc ([nb*np][16], accumulator order) instead of zero and the store. The store
-// adds the bias and, when set, Z (gathered, NCHW), applies the activation (dwAct: clamp(a*v+b,
-// lo, hi), times v for hard-swish) and scatters the 16 channels of each pixel to the NCHW output.
+// (cvBlkGenStore) adds the bias, transposes the sums to NCHW rows, adds Z when set, applies the
+// activation (dwAct: clamp(a*v+b, lo, hi), times v for hard-swish) and stores each channel's
+// pixels.
 func cvBlkGenAVX512() []byte {
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -49,6 +50,24 @@ func cvBlkGenAVX512() []byte {
 	p("//go:build amd64 && !purego")
 	p("")
 	p(`#include "textflag.h"`)
+	// The transpose's last step: lanes 0 and 1 (cvBlkT1) or 2 and 3 (cvBlkT2) of two vectors,
+	// interleaved (see cvBlkGenStore).
+	for t, lanes := range [][2]int{{0, 1}, {2, 3}} {
+		idx := []int{}
+		for _, l := range lanes {
+			for i := 0; i < 4; i++ {
+				idx = append(idx, 4*l+i)
+			}
+			for i := 0; i < 4; i++ {
+				idx = append(idx, 16+4*l+i)
+			}
+		}
+		p("")
+		for i, v := range idx {
+			p("DATA cvBlkT%d<>+%d(SB)/4, $%d", t+1, 4*i, v)
+		}
+		p("GLOBL cvBlkT%d<>(SB), RODATA|NOPTR, $64", t+1)
+	}
 	pix := []string{"R8", "R9", "R10", "R11", "R12", "R13"}
 	for _, lanes := range []int{cvBlk, 1} {
 		for nb := 1; nb <= cvBlkNB; nb++ {
@@ -71,10 +90,10 @@ func cvBlkGenAVX512() []byte {
 				p("\tMOVQ 64(DI), CX")
 				p("\tMOVQ 72(DI), DX")
 				// mode bit 0: start from the partial sums at acc, else from zero.
-				p("\tMOVQ 136(DI), AX")
+				p("\tMOVQ 128(DI), AX")
 				p("\tTESTQ $1, AX")
 				p("\tJZ %szero", name)
-				p("\tMOVQ 128(DI), AX")
+				p("\tMOVQ 120(DI), AX")
 				for r := 0; r < nb*np; r++ {
 					p("\tVMOVUPS %d(AX), Z%d", 64*r, r)
 				}
@@ -102,55 +121,17 @@ func cvBlkGenAVX512() []byte {
 				p("\tDECQ CX")
 				p("\tJNZ %sloop", name)
 				// mode bit 1: leave the partial sums at acc for the next taps, no store.
-				p("\tMOVQ 136(DI), AX")
+				p("\tMOVQ 128(DI), AX")
 				p("\tTESTQ $2, AX")
 				p("\tJZ %sstore", name)
-				p("\tMOVQ 128(DI), AX")
+				p("\tMOVQ 120(DI), AX")
 				for r := 0; r < nb*np; r++ {
 					p("\tVMOVUPS Z%d, %d(AX)", r, 64*r)
 				}
 				p("\tVZEROUPPER")
 				p("\tRET")
 				p("%sstore:", name)
-				// The store: Z24 the lanes' offsets, Z25/Z26 lo and hi, K2 hard-swish.
-				p("\tMOVQ 104(DI), AX")
-				p("\tVMOVDQU32 (AX), Z24")
-				p("\tMOVQ 112(DI), AX")
-				p("\tVBROADCASTSS 12(AX), Z25")
-				p("\tVBROADCASTSS 16(AX), Z26")
-				p("\tMOVL 20(AX), BX")
-				p("\tNEGL BX")
-				p("\tKMOVW BX, K2")
-				p("\tMOVQ 80(DI), R8")
-				p("\tMOVQ 88(DI), R9")
-				p("\tMOVQ 96(DI), R10")
-				p("\tMOVQ 120(DI), R11")
-				for j := 0; j < nb; j++ {
-					p("\tVMOVUPS %d(R10), Z27", 64*j)
-					for q := 0; q < np; q++ {
-						p("\tVADDPS Z27, Z%d, Z%d", acc(j, q), acc(j, q))
-					}
-					p("\tTESTQ R9, R9")
-					p("\tJZ %snoz%d", name, j)
-					for q := 0; q < np; q++ {
-						p("\tKXNORW K1, K1, K1")
-						p("\tVGATHERDPS %d(R9)(Z24*4), K1, Z28", 4*q)
-						p("\tVADDPS Z28, Z%d, Z%d", acc(j, q), acc(j, q))
-					}
-					p("\tADDQ R11, R9")
-					p("%snoz%d:", name, j)
-					for q := 0; q < np; q++ {
-						a := acc(j, q)
-						p("\tVMULPS.BCST 4(AX), Z%d, Z29", a)
-						p("\tVADDPS.BCST 8(AX), Z29, Z29")
-						p("\tVMAXPS Z29, Z25, Z29")
-						p("\tVMINPS Z29, Z26, Z29")
-						p("\tVMULPS Z%d, Z29, K2, Z29", a)
-						p("\tKXNORW K1, K1, K1")
-						p("\tVSCATTERDPS Z29, K1, %d(R8)(Z24*4)", 4*q)
-					}
-					p("\tADDQ R11, R8")
-				}
+				cvBlkGenStore(p, name, nb, np)
 				p("\tVZEROUPPER")
 				p("\tRET")
 			}
@@ -182,4 +163,174 @@ func cvBlkGenAVX512() []byte {
 	p("\tVZEROUPPER")
 	p("\tRET")
 	return b.Bytes()
+}
+
+// cvBlkGenStore writes a micro-kernel's store: per output block, the bias is added to each
+// pixel's 16 channels, the np pixel vectors (as rows of an 8x16 matrix, rows past np junk) are
+// transposed into eight vectors holding two channels' eight pixels each (one per 256-bit half),
+// Z is added from its NCHW rows, the activation applied, and each channel's np pixels stored
+// with a masked 256-bit store: 16 contiguous stores instead of np scatters, which cost 15% of a
+// 64-channel 3x3 convolution. Registers: the block's accumulators and Z24, Z27, Z28, Z29 are
+// the transpose's; Z25/Z26 hold lo and hi, Z30/Z31 the last step's indices, K2 hard-swish and K3
+// the np lanes. R8, R9: the block's output and Z; R12 the bytes between channels (bstride/16);
+// BX, CX the output rows of channels c and c+8, DX, SI Z's.
+func cvBlkGenStore(p func(string, ...any), name string, nb, np int) {
+	acc := func(j, q int) int { return j*np + q }
+	p("\tMOVQ 104(DI), AX")
+	p("\tVBROADCASTSS 12(AX), Z25")
+	p("\tVBROADCASTSS 16(AX), Z26")
+	p("\tMOVL 20(AX), BX")
+	p("\tNEGL BX")
+	p("\tKMOVW BX, K2")
+	p("\tMOVL $%d, BX", 1<<np-1)
+	p("\tKMOVW BX, K3")
+	p("\tVMOVDQU32 cvBlkT1<>(SB), Z30")
+	p("\tVMOVDQU32 cvBlkT2<>(SB), Z31")
+	p("\tMOVQ 80(DI), R8")
+	p("\tMOVQ 88(DI), R9")
+	p("\tMOVQ 96(DI), R10")
+	p("\tMOVQ 112(DI), R11")
+	p("\tMOVQ R11, R12")
+	p("\tSHRQ $4, R12")
+	// Values live in registers with reference counts, so that rows past np can alias a real
+	// row's result without a copy. The transpose takes its registers from the temporaries,
+	// the accumulators no kernel of this size uses, and those of the blocks already stored.
+	free := []int{24, 27, 28, 29}
+	for r := nb * np; r < 24; r++ {
+		free = append(free, r)
+	}
+	refs := map[int]int{}
+	for j := 0; j < nb; j++ {
+		p("\tVMOVUPS %d(R10), Z27", 64*j)
+		for q := 0; q < np; q++ {
+			p("\tVADDPS Z27, Z%d, Z%d", acc(j, q), acc(j, q))
+		}
+		alloc := func() int {
+			if len(free) == 0 {
+				panic(fmt.Sprintf("%s: out of registers in the store", name))
+			}
+			r := free[len(free)-1]
+			free = free[:len(free)-1]
+			refs[r] = 1
+			return r
+		}
+		drop := func(r int) {
+			if refs[r]--; refs[r] == 0 {
+				free = append(free, r)
+			}
+		}
+		var rows [8]int
+		for q := 0; q < np; q++ {
+			rows[q] = acc(j, q)
+			refs[rows[q]] = 1
+		}
+		// step applies lo/hi to pairs (a, b) of in, out[2k], out[2k+1] = lo(a, b), hi(a, b); a
+		// pair past the real rows aliases the results of pair k-half.
+		step := func(in [8]int, pairs [4][2]int, lo, hi string, real int) (out [8]int) {
+			for k, pr := range pairs {
+				if pr[0] >= real {
+					out[2*k], out[2*k+1] = out[0], out[1]
+					refs[out[2*k]]++
+					refs[out[2*k+1]]++
+					continue
+				}
+				a, b := in[pr[0]], in[pr[1]]
+				if pr[1] >= real {
+					b = a
+				}
+				out[2*k] = alloc()
+				p("\t%s Z%d, Z%d, Z%d", lo, b, a, out[2*k])
+				out[2*k+1] = alloc()
+				p("\t%s Z%d, Z%d, Z%d", hi, b, a, out[2*k+1])
+				drop(a)
+				if pr[1] < real {
+					drop(b)
+				}
+			}
+			return out
+		}
+		// Rows of pixels 0..np-1; pairs of rows (2k, 2k+1), then of results (k, k+2) and
+		// (k+4, k+6) for k in 0, 1.
+		u := step(rows, [4][2]int{{0, 1}, {2, 3}, {4, 5}, {6, 7}}, "VUNPCKLPS", "VUNPCKHPS", np)
+		// u[2k], u[2k+1]: rows 2k, 2k+1 interleaved, channels 4L,4L+1 and 4L+2,4L+3 of lane L.
+		// Next, per half of the pixels, pd-unpack (u0,u2), (u1,u3): channels 4L+0..3.
+		var v [8]int
+		for h := 0; h < 2; h++ {
+			if h == 1 && np <= 4 {
+				for i := 0; i < 4; i++ {
+					drop(u[4+i])
+					v[4+i] = v[i]
+					refs[v[i]]++
+				}
+				continue
+			}
+			a0, a1, b0, b1 := u[4*h], u[4*h+1], u[4*h+2], u[4*h+3]
+			pairs := [][2]int{{a0, b0}, {a1, b1}}
+			for k, pr := range pairs {
+				lo, hi := alloc(), 0
+				p("\tVUNPCKLPD Z%d, Z%d, Z%d", pr[1], pr[0], lo)
+				hi = alloc()
+				p("\tVUNPCKHPD Z%d, Z%d, Z%d", pr[1], pr[0], hi)
+				v[4*h+2*k], v[4*h+2*k+1] = lo, hi
+				drop(pr[0])
+				drop(pr[1])
+			}
+		}
+		// v[c] (pixels 0-3) and v[4+c] (pixels 4-7): lane L is channel 4L+c. The last step
+		// gives channels c, c+4 (cvBlkT1) and c+8, c+12 (cvBlkT2) over eight pixels.
+		p("\tMOVQ R8, BX")
+		p("\tLEAQ (R8)(R12*8), CX")
+		p("\tMOVQ R9, DX")
+		p("\tLEAQ (R9)(R12*8), SI")
+		for c := 0; c < 4; c++ {
+			// Channels c, c+4 into a new register; c+8, c+12 in v[c]'s place.
+			xs := [2]int{alloc(), v[c]}
+			p("\tVMOVAPS Z%d, Z%d", v[c], xs[0])
+			p("\tVPERMT2PS Z%d, Z30, Z%d", v[4+c], xs[0])
+			p("\tVPERMT2PS Z%d, Z31, Z%d", v[4+c], xs[1])
+			if v[4+c] != v[c] {
+				drop(v[4+c])
+			} else {
+				refs[v[c]]--
+			}
+			for t, x := range xs {
+				row := []string{"BX", "CX"}[t]
+				zrow := []string{"DX", "SI"}[t]
+				z := alloc()
+				p("\tTESTQ R9, R9")
+				p("\tJZ %snoz%d_%d_%d", name, j, c, t)
+				y := alloc()
+				p("\tVMOVUPS.Z (%s), K3, Y%d", zrow, z)
+				p("\tVMOVUPS.Z (%s)(R12*4), K3, Y%d", zrow, y)
+				p("\tVINSERTF64X4 $1, Y%d, Z%d, Z%d", y, z, z)
+				p("\tVADDPS Z%d, Z%d, Z%d", z, x, x)
+				drop(y)
+				p("%snoz%d_%d_%d:", name, j, c, t)
+				p("\tVMULPS.BCST 4(AX), Z%d, Z%d", x, z)
+				p("\tVADDPS.BCST 8(AX), Z%d, Z%d", z, z)
+				p("\tVMAXPS Z%d, Z25, Z%d", z, z)
+				p("\tVMINPS Z%d, Z26, Z%d", z, z)
+				p("\tVMULPS Z%d, Z%d, K2, Z%d", x, z, z)
+				p("\tVMOVUPS Y%d, K3, (%s)", z, row)
+				p("\tVEXTRACTF64X4 $1, Z%d, Y%d", z, x)
+				p("\tVMOVUPS Y%d, K3, (%s)(R12*4)", x, row)
+				drop(z)
+				drop(x)
+			}
+			p("\tADDQ R12, BX")
+			p("\tADDQ R12, CX")
+			p("\tADDQ R12, DX")
+			p("\tADDQ R12, SI")
+		}
+		for r, n := range refs {
+			if n != 0 {
+				panic(fmt.Sprintf("%s block %d: Z%d still holds %d references after the store", name, j, r, n))
+			}
+		}
+		p("\tADDQ R11, R8")
+		p("\tTESTQ R9, R9")
+		p("\tJZ %snext%d", name, j)
+		p("\tADDQ R11, R9")
+		p("%snext%d:", name, j)
+	}
 }
