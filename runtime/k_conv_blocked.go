@@ -163,7 +163,7 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	for i := range pidx {
 		pidx[i] = int32(i * H * W)
 	}
-	parFor(pool, cd.n*cb, H*W*cl, cvBlkPackJob{cd: *cd, xs: xs, src: src, hp: Hp, wp: Wp, cl: cl, idx: pidx})
+	parFor(pool, cd.n*cb*Hp, W*cl, cvBlkPackJob{cd: *cd, xs: xs, src: src, hp: Hp, wp: Wp, cl: cl, idx: pidx})
 	// Taps in the packed weights' order: input block, ky, kx, or ky, kx, channel.
 	ntap := cd.c / lanes * kh * kw
 	offs := ScratchOf[int64](x, cvSlotBlkTaps, ntap+cd.m)
@@ -216,8 +216,9 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	}
 }
 
-// cvBlkPackJob copies the input planes lo..hi (image-major, 16 channels each) into the padded
-// blocked buffer.
+// cvBlkPackJob copies the input into the padded blocked buffer, items lo..hi being padded rows
+// (plane-major, hp rows of 16 channels each per plane): a stem convolution's input is one plane
+// of a few channels, which rows split among the threads.
 type cvBlkPackJob struct {
 	cd      cvConv
 	xs, src []float32
@@ -230,18 +231,19 @@ func (j cvBlkPackJob) run(lo, hi int) {
 	w := &j.cd.w
 	H, W, pt, pl := w.in[1], w.in[2], w.pb[1], w.pb[2]
 	cl := j.cl
-	plane := j.hp * j.wp * cl
-	for q := lo; q < hi; q++ {
-		d := j.src[q*plane : (q+1)*plane]
-		s := j.xs[q*cl*H*W : (q+1)*cl*H*W]
-		clear(d[:pt*j.wp*cl])
-		clear(d[(pt+H)*j.wp*cl:])
-		for iy := 0; iy < H; iy++ {
-			row := d[(pt+iy)*j.wp*cl : (pt+iy+1)*j.wp*cl]
-			clear(row[:pl*cl])
-			clear(row[(pl+W)*cl:])
-			cvBlkPackRow(row[pl*cl:(pl+W)*cl], s[iy*W:], &j.idx, cl)
+	rowLen := j.wp * cl
+	for it := lo; it < hi; it++ {
+		q, r := it/j.hp, it%j.hp
+		row := j.src[it*rowLen : (it+1)*rowLen]
+		iy := r - pt
+		if iy < 0 || iy >= H {
+			clear(row)
+			continue
 		}
+		s := j.xs[q*cl*H*W : (q+1)*cl*H*W]
+		clear(row[:pl*cl])
+		clear(row[(pl+W)*cl:])
+		cvBlkPackRow(row[pl*cl:(pl+W)*cl], s[iy*W:], &j.idx, cl)
 	}
 }
 
