@@ -155,6 +155,9 @@ func cvBlkK4P6L1(a *cvBlkArgs)
 //go:noescape
 func cvBlkPack(dst, src *float32, n int, idx *[cvBlk]int32, lanes int)
 
+//go:noescape
+func cvBlkPackT16(dst, src *float32, n, cstride int)
+
 // cvBlkHas reports whether the blocked micro-kernels run on this CPU (AVX-512, with VL for
 // the store's masked 256-bit moves).
 func cvBlkHas() bool { return dwHasAVX512 && cpu.X86.HasAVX512VL && !cvBlkOff }
@@ -279,5 +282,15 @@ func cvBlkPackRow(dst, src []float32, idx *[cvBlk]int32, lanes int) {
 		return
 	}
 	_ = src[int(idx[lanes-1])+n-1]
+	if lanes == cvBlk {
+		// Whole groups of 16 pixels by transposes, the rest by gathers.
+		if g := n / 16; g > 0 {
+			cvBlkPackT16(&dst[0], &src[0], g, int(idx[1])*4)
+			dst, src, n = dst[g*16*cvBlk:], src[g*16:], n-g*16
+			if n == 0 {
+				return
+			}
+		}
+	}
 	cvBlkPack(&dst[0], &src[0], n, idx, lanes)
 }

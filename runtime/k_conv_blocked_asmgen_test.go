@@ -162,7 +162,64 @@ func cvBlkGenAVX512() []byte {
 	p("\tJNZ cvBlkPackloop")
 	p("\tVZEROUPPER")
 	p("\tRET")
+	cvBlkGenPackT16(p)
 	return b.Bytes()
+}
+
+// cvBlkGenPackT16 writes cvBlkPackT16(dst, src *float32, n, cstride int): n groups of 16 pixels
+// of 16 channel rows (cstride bytes apart) into 16 pixels of 16 channels each, by a 16x16
+// transpose in registers (unpack ps, unpack pd, two 128-bit lane shuffles) rather than a gather
+// per pixel, which made the pack 8% of resnet18.
+func cvBlkGenPackT16(p func(string, ...any)) {
+	p("")
+	p("// func cvBlkPackT16(dst, src *float32, n, cstride int)")
+	p("TEXT ·cvBlkPackT16(SB), NOSPLIT, $0-32")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ n+16(FP), CX")
+	p("\tMOVQ cstride+24(FP), DX")
+	p("cvBlkPackT16loop:")
+	p("\tMOVQ SI, AX")
+	// Z0..Z15: channel rows of 16 pixels.
+	for c := 0; c < 16; c++ {
+		p("\tVMOVUPS (AX), Z%d", c)
+		if c < 15 {
+			p("\tADDQ DX, AX")
+		}
+	}
+	// Z16+2i, Z17+2i: channels 2i, 2i+1 interleaved, pixels 4L, 4L+1 and 4L+2, 4L+3 of lane L.
+	for i := 0; i < 8; i++ {
+		p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 17+2*i)
+	}
+	// Z(4g+k): channels 4g..4g+3 of pixel 4L+k in lane L.
+	for g := 0; g < 4; g++ {
+		t := 16 + 4*g
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+2, t, 4*g)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+2, t, 4*g+1)
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*g+2)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*g+3)
+	}
+	// Pixel 4L+k: lane L of Z(k), Z(4+k), Z(8+k), Z(12+k).
+	for k := 0; k < 4; k++ {
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", 4+k, k)
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z17", 4+k, k)
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", 12+k, 8+k)
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z19", 12+k, 8+k)
+		p("\tVSHUFF32X4 $0x88, Z18, Z16, Z20")
+		p("\tVSHUFF32X4 $0xDD, Z18, Z16, Z21")
+		p("\tVSHUFF32X4 $0x88, Z19, Z17, Z22")
+		p("\tVSHUFF32X4 $0xDD, Z19, Z17, Z23")
+		for l := 0; l < 4; l++ {
+			p("\tVMOVUPS Z%d, %d(DI)", 20+l, 64*(4*l+k))
+		}
+	}
+	p("\tADDQ $64, SI")
+	p("\tADDQ $1024, DI")
+	p("\tDECQ CX")
+	p("\tJNZ cvBlkPackT16loop")
+	p("\tVZEROUPPER")
+	p("\tRET")
 }
 
 // cvBlkGenStore writes a micro-kernel's store: per output block, the bias is added to each
