@@ -269,23 +269,31 @@ func (j cvBlkJob) run(lo, hi int) {
 	last := j.offs[len(j.offs)-1]
 	a := cvBlkArgs{offs: &j.offs[j.t0], ntap: j.t1 - j.t0, act: &j.da, bstride: cvBlk * j.ohw * 4, mode: j.mode}
 	tapW := j.lanes * cvBlk // packed weights per tap and output block
+	// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of one or
+	// two pixels would load the tile's weights for few FMAs.
+	base, rem := j.ohw/j.chunks, j.ohw%j.chunks
+	// The item's chunk, tile and image, and its first pixel's (oy, ox), advance with it rather
+	// than being divided out again: a stem's items are short enough for divisions to show.
+	c, t, n := lo%j.chunks, lo/j.chunks%j.tiles, lo/j.chunks/j.tiles
+	f0 := c*base + min(c, rem)
+	oy, ox := f0/OW, f0%OW
+	rowStep, colStep := sy*j.wp*j.cl*4, sx*j.cl*4
 	for it := lo; it < hi; it++ {
 		if stopped(j.done) {
 			return
 		}
-		c, t, n := it%j.chunks, it/j.chunks%j.tiles, it/j.chunks/j.tiles
-		// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of
-		// one or two pixels would load the tile's weights for few FMAs.
-		base, rem := j.ohw/j.chunks, j.ohw%j.chunks
-		f0, np := c*base+min(c, rem), base
+		np := base
 		if c < rem {
 			np++
 		}
 		nb := min(cvBlkNB, mb-t*cvBlkNB)
 		src := j.src[n*cb*j.plane : (n+1)*cb*j.plane]
+		py, px := oy, ox
 		for q := 0; q < np; q++ {
-			oy, ox := (f0+q)/OW, (f0+q)%OW
-			a.pix[q] = (oy*sy*j.wp + ox*sx) * j.cl * 4
+			a.pix[q] = py*rowStep + px*colStep
+			if px++; px == OW {
+				px, py = 0, py+1
+			}
 		}
 		// Every load of the kernel stays inside the image's buffer (a pixel's farthest tap).
 		if a.pix[np-1]/4+int(last)/4+j.lanes > len(src) {
@@ -305,5 +313,33 @@ func (j cvBlkJob) run(lo, hi int) {
 			a.z = &j.z[o]
 		}
 		cvBlkRun(nb, np, j.lanes, &a)
+		if c++; c < j.chunks {
+			f0, oy, ox = f0+np, py, px
+			continue
+		}
+		c, f0, oy, ox = 0, 0, 0, 0
+		if t++; t == j.tiles {
+			t, n = 0, n+1
+		}
+	}
+}
+
+// cvBlkPackFew sets dst[x*lanes+i] = src[idx[i]+x] for x < n and i < lanes: the interleave of a
+// few channels' rows (an image's three), one output pixel at a time.
+func cvBlkPackFew(dst, src []float32, idx *[cvBlk]int32, lanes, n int) {
+	dst = dst[:n*lanes]
+	if lanes == 3 {
+		r0, r1, r2 := src[idx[0]:][:n], src[idx[1]:][:n], src[idx[2]:][:n]
+		for x := range r0 {
+			d := (*[3]float32)(dst[3*x:])
+			d[0], d[1], d[2] = r0[x], r1[x], r2[x]
+		}
+		return
+	}
+	for i := 0; i < lanes; i++ {
+		r := src[idx[i]:][:n]
+		for x, v := range r {
+			dst[x*lanes+i] = v
+		}
 	}
 }

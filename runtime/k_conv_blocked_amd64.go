@@ -292,5 +292,11 @@ func cvBlkPackRow(dst, src []float32, idx *[cvBlk]int32, lanes int) {
 			}
 		}
 	}
+	if lanes < cvBlk {
+		// A stem's few channels: interleaving them with scalar moves beats a gather per
+		// pixel (VGATHERDPS costs about a cycle per lane read, and most lanes are masked).
+		cvBlkPackFew(dst, src, idx, lanes, n)
+		return
+	}
 	cvBlkPack(&dst[0], &src[0], n, idx, lanes)
 }

@@ -28,6 +28,9 @@ func TestConvBlocked(t *testing.T) {
 			c, m := cvBlk*(1+r.Intn(3)), cvBlk*(1+r.Intn(6))
 			if it%3 == 2 {
 				c = 1 + r.Intn(cvBlk-1) // taps of one channel
+				if it%9 == 2 {
+					c = 3 // an image's channels, packed by cvBlkPackFew's own loop
+				}
 			}
 			kh, kw := 1+r.Intn(4), 1+r.Intn(4)
 			st := []int{1 + r.Intn(2), 1 + r.Intn(3)}

@@ -76,3 +76,26 @@ func BenchmarkConvBlockedCold(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvBlockedStem measures ConvBlocked on a ResNet's stem: 3 channels of a 224x224
+// image, 7x7 taps at stride 2 into 64 channels, where the input has fewer channels than a block.
+func BenchmarkConvBlockedStem(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	const c, m, h, w = 3, 64, 224, 224
+	X, W, B := cvtTensor(r, nil, 1, c, h, w), cvtTensor(r, nil, m, c, 7, 7), cvtTensor(r, nil, m)
+	P, _ := PackConvBlocked(W, m, c, 49)
+	p := &ConvGeomParams{C: c, M: m, Group: 1, In: []int{h, w}, Kernel: []int{7, 7}, Strides: []int{2, 2}, Dilations: []int{1, 1}, Out: []int{112, 112}, Pads: []int{3, 3, 3, 3}, PackedW: true}
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			pool := NewPool(threads)
+			defer pool.Close()
+			x, y := NewExec(pool), New(Float32)
+			for i := 0; i < b.N; i++ {
+				if err := ConvBlocked(x, p, []*Tensor{y}, []*Tensor{X, W, B, P}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(2*float64(c*m*49*112*112)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
