@@ -104,6 +104,11 @@ func sgemmKernelZ11(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, s
 //go:noescape
 func sgemmKernelZ12(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
 
+// prefetchL2 asks for the n bytes at p to be brought into L2 (PREFETCHT1 per cache line).
+//
+//go:noescape
+func prefetchL2(p *float32, n int)
+
 var sgemmKernelsZ = [gemmPM + 1]sgemmKernelZ{nil,
 	sgemmKernelZ1, sgemmKernelZ2, sgemmKernelZ3, sgemmKernelZ4, sgemmKernelZ5, sgemmKernelZ6,
 	sgemmKernelZ7, sgemmKernelZ8, sgemmKernelZ9, sgemmKernelZ10, sgemmKernelZ11, sgemmKernelZ12}
@@ -127,6 +132,15 @@ func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps i
 			last += bps
 		}
 		_ = bp[last]
+		if next := jr + nr32; next < nc && mc > gemmPM && bps >= kc*gemmPN {
+			// The next two panels' depth block, while this one's rows run: a prepacked B
+			// comes from memory, in runs too short for the hardware prefetcher to ramp up.
+			np := pb[next/gemmPN*bps:]
+			prefetchL2(&np[0], kc*gemmPN*4)
+			if next+gemmPN < nc {
+				prefetchL2(&np[bps], kc*gemmPN*4)
+			}
+		}
 		for ir := 0; ir < mc; ir += gemmPM {
 			mr := min(gemmPM, mc-ir)
 			kern := sgemmKernelsZ[mr]
