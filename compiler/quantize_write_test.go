@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"math/rand"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,19 +47,24 @@ func TestQuantizeONNX(t *testing.T) {
 		// onnxruntime (as TestQuantizeAccuracy bounds onnxc's): a wrong weight or scale in
 		// what is written fails it even where onnxc's build is not compared bit for bit.
 		quantErr float64
+		// vocab, when not 0, makes the input int64 token ids below it instead of floats.
+		vocab int64
 	}{
-		{"encoder", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{PerChannel: true}, 0, false, 0.01, 0.02},
-		{"encoder per tensor reduce-range", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{ReduceRange: true}, 0, false, 0.01, 0.02},
-		{"encoder per tensor", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{}, 0, false, 0.01, 0.02},
-		{"encoder per channel reduce-range", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{PerChannel: true, ReduceRange: true}, 0, false, 0.01, 0.02},
+		{"encoder", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{PerChannel: true}, 0, false, 0.01, 0.02, 0},
+		{"encoder per tensor reduce-range", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{ReduceRange: true}, 0, false, 0.01, 0.02, 0},
+		{"encoder per tensor", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{}, 0, false, 0.01, 0.02, 0},
+		{"encoder per channel reduce-range", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{PerChannel: true, ReduceRange: true}, 0, false, 0.01, 0.02, 0},
 		// rec is opset 9: the writer moves it to opset 11 (Clip's bounds and Slice's
 		// arguments become inputs).
-		{"rec", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, passes.QuantizeOptions{PerChannel: true}, 6625, false, 0.01, 0.02},
-		{"rec conv", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, passes.QuantizeOptions{PerChannel: true, OpTypes: []string{"Conv", "MatMul"}}, 6625, true, 0.03, 0.2},
-		{"resnet18 conv gemm", "resnet18.onnx", "input", []int{1, 3, 224, 224}, passes.QuantizeOptions{PerChannel: true, OpTypes: []string{"Conv", "Gemm"}}, 1000, false, 0.01, 0.05},
+		{"rec", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, passes.QuantizeOptions{PerChannel: true}, 6625, false, 0.01, 0.02, 0},
+		{"rec conv", "ch_PP-OCRv4_rec_infer.onnx", "x", []int{1, 3, 48, 320}, passes.QuantizeOptions{PerChannel: true, OpTypes: []string{"Conv", "MatMul"}}, 6625, true, 0.03, 0.2, 0},
+		{"resnet18 conv gemm", "resnet18.onnx", "input", []int{1, 3, 224, 224}, passes.QuantizeOptions{PerChannel: true, OpTypes: []string{"Conv", "Gemm"}}, 1000, false, 0.01, 0.05, 0},
 		// uint8 weights (quantize_dynamic's QUInt8): asymmetric, with zero points per column.
-		{"encoder uint8 per channel", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{PerChannel: true, WeightType: runtime.Uint8}, 0, false, 0.01, 0.02},
-		{"resnet18 conv gemm uint8", "resnet18.onnx", "input", []int{1, 3, 224, 224}, passes.QuantizeOptions{OpTypes: []string{"Conv", "Gemm"}, WeightType: runtime.Uint8}, 1000, false, 0.01, 0.05},
+		{"encoder uint8 per channel", "encoder.onnx", "x", []int{1, 64, 384}, passes.QuantizeOptions{PerChannel: true, WeightType: runtime.Uint8}, 0, false, 0.01, 0.02, 0},
+		{"resnet18 conv gemm uint8", "resnet18.onnx", "input", []int{1, 3, 224, 224}, passes.QuantizeOptions{OpTypes: []string{"Conv", "Gemm"}, WeightType: runtime.Uint8}, 1000, false, 0.01, 0.05, 0},
+		// An embedding table (Gather) quantized with the products after it, int8 and uint8.
+		{"textcls gather", "textcls.onnx", "ids", []int{2, 48}, passes.QuantizeOptions{OpTypes: []string{"Gather", "MatMul", "Gemm"}}, 4, false, 0.01, 0.03, 4000},
+		{"textcls gather uint8", "textcls.onnx", "ids", []int{2, 48}, passes.QuantizeOptions{OpTypes: []string{"Gather", "MatMul", "Gemm"}, WeightType: runtime.Uint8, PerChannel: true}, 4, false, 0.01, 0.03, 4000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			model, _ := filepath.Abs(filepath.Join("..", "testdata", "models", tc.file))
@@ -71,6 +77,9 @@ func TestQuantizeONNX(t *testing.T) {
 			}
 			shapes := map[string][]int{tc.input: tc.shape}
 			in := accuracyInput(tc.shape, 1)
+			if tc.vocab > 0 {
+				in = tokenIDs(tc.shape, tc.vocab, 1)
+			}
 			copt := tc.opt
 			own := interpretModel(t, model, shapes, &copt, in)
 			if got, want := remarkSummary(wopt.Remarks), remarkSummary(copt.Remarks); got != want {
@@ -125,7 +134,7 @@ func TestQuantizeONNX(t *testing.T) {
 func remarkSummary(rs []passes.QuantizeRemark) string {
 	counts := map[string]int{}
 	for _, r := range rs {
-		if r.Op == "Gather" {
+		if r.Op == "Gather" && !r.Quantized {
 			continue // the compiler folds the shape Gathers before it sees them
 		}
 		counts[r.Op+" "+map[bool]string{true: "quantized", false: "left"}[r.Quantized]+" "+r.Why]++
@@ -146,4 +155,14 @@ func quantizedCount(rs []passes.QuantizeRemark) int {
 		}
 	}
 	return n
+}
+
+// tokenIDs is an int64 tensor of random ids in [0, vocab).
+func tokenIDs(shape []int, vocab, seed int64) *runtime.Tensor {
+	in := runtime.New(runtime.Int64, shape...)
+	rng := rand.New(rand.NewSource(seed))
+	for i := range runtime.Data[int64](in) {
+		runtime.Data[int64](in)[i] = rng.Int63n(vocab)
+	}
+	return in
 }

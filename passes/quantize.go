@@ -15,7 +15,8 @@ import (
 // constant weights become onnxc.DynQuantMatMul: the weights are quantized here, symmetric int8
 // (zero point 0) per tensor or per output column, as onnxruntime's quantize_dynamic does with
 // weight_type QInt8; the activations are quantized per run by the kernel. A bias Add after a
-// MatMul, and Gemm's C, alpha, beta and activation, go into the kernel's epilogue.
+// MatMul, and Gemm's C, alpha, beta and activation, go into the kernel's epilogue. Conv
+// (quantize_conv.go) and Gather from a constant table (quantize_gather.go) are opt-in.
 //
 // Always (QuantizeOptions or not), chains that onnxruntime's quantizer writes,
 //
@@ -26,9 +27,9 @@ import (
 
 // QuantizeOptions are quantize_dynamic's knobs.
 type QuantizeOptions struct {
-	// OpTypes are the op types to quantize: "MatMul", "Gemm" (which covers FusedGemm) and
-	// "Conv" (which covers FusedConv); nil means MatMul and Gemm, as quantize_dynamic's
-	// default does.
+	// OpTypes are the op types to quantize: "MatMul", "Gemm" (which covers FusedGemm),
+	// "Conv" (which covers FusedConv) and "Gather" (from a constant table); nil means MatMul
+	// and Gemm, as quantize_dynamic's default does.
 	OpTypes []string
 	// PerChannel quantizes the weights per output column instead of per tensor.
 	PerChannel bool
@@ -60,7 +61,7 @@ type QuantizeRemark struct {
 const matMulBiasOp = ops.FusedDomain + ".MatMulBias"
 
 // quantizable are the op types the pass knows, with their kernel support.
-var quantizable = map[string]bool{"MatMul": true, "Gemm": true, "Conv": true}
+var quantizable = map[string]bool{"MatMul": true, "Gemm": true, "Conv": true, "Gather": true}
 
 // Quantize runs dynamic quantization (opt nil: only the pre-quantized chains).
 func Quantize(m *ir.Model, opt *QuantizeOptions) error {
@@ -70,7 +71,7 @@ func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 		}
 		for _, t := range opt.OpTypes {
 			if !quantizable[t] {
-				return fmt.Errorf("quantize: op type %s is not supported (MatMul, Gemm, Conv)", t)
+				return fmt.Errorf("quantize: op type %s is not supported (MatMul, Gemm, Conv, Gather)", t)
 			}
 		}
 	}
@@ -112,7 +113,10 @@ func (q *quantizer) node(n *ir.Node) {
 	case "Conv", msFusedConv:
 		q.conv(n)
 		return
-	case "Attention", "LSTM", "GRU", "Gather":
+	case "Gather":
+		q.gather(n)
+		return
+	case "Attention", "LSTM", "GRU":
 		q.remark(n, op, false, "op type not supported by the quantizer yet")
 		return
 	default:
@@ -179,11 +183,11 @@ func (q *quantizer) node(n *ir.Node) {
 	q.remark(n, op, true, why)
 }
 
-// Selects says why the options leave a node of op type op (MatMul, Gemm or Conv) and that name
+// Selects says why the options leave a node of op type op (MatMul, Gemm, Conv or Gather) and that name
 // in float32, as far as op types and names decide ("" when they select it).
 func (o *QuantizeOptions) Selects(op, name string) string {
 	switch {
-	case len(o.OpTypes) == 0 && op == "Conv", len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
+	case len(o.OpTypes) == 0 && (op == "Conv" || op == "Gather"), len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
 		return "op type not selected"
 	case slices.Contains(o.Exclude, name):
 		return "excluded by name"

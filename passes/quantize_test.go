@@ -353,3 +353,63 @@ func TestQDQConv(t *testing.T) {
 		})
 	}
 }
+
+// TestQuantizeGather checks that an embedding lookup (Gather from a constant table by
+// run-time ids, then a MatMul) quantizes only when Gather is selected, into a Gather from an
+// 8-bit table and DequantizeLinear, int8 and uint8, computing what the float32 graph does
+// within the table's quantization step.
+func TestQuantizeGather(t *testing.T) {
+	build := func() (*ir.Model, *runtime.Tensor, *runtime.Tensor) {
+		m := ir.NewModel("qgather")
+		b := &fb{g: m.Graph, rng: rand.New(rand.NewSource(5))}
+		ids := m.Graph.AddInput("ids", ir.StaticType(runtime.Int64, 2, 7))
+		table := b.rand(-0.5, 2, 50, 16)
+		y := b.node("Gather", "embed", []*ir.Value{table, ids})
+		z := b.node("MatMul", "proj", []*ir.Value{y, b.rand(-1, 1, 16, 8)})
+		m.Graph.Outputs = []*ir.Value{y, z}
+		in := runtime.New(runtime.Int64, 2, 7)
+		for i := range runtime.Data[int64](in) {
+			runtime.Data[int64](in)[i] = b.rng.Int63n(50)
+		}
+		return m, in, table.Const
+	}
+	m, in, table := build()
+	want := qtRun(t, m, in)
+	w := runtime.Data[float32](table)
+	lo, hi := slices.Min(w), slices.Max(w)
+	for _, tc := range []struct {
+		name string
+		opt  passes.QuantizeOptions
+		ops  []string
+		step float32 // the table's quantization step
+	}{
+		{"default", passes.QuantizeOptions{}, []string{"Gather", "DynQuantMatMul"}, 0},
+		{"int8", passes.QuantizeOptions{OpTypes: []string{"Gather"}}, []string{"Gather", "DequantizeLinear", "MatMul"}, 2 * max(-lo, hi) / 254},
+		{"uint8", passes.QuantizeOptions{OpTypes: []string{"Gather", "MatMul"}, WeightType: runtime.Uint8}, []string{"Gather", "DequantizeLinear", "DynQuantMatMul"}, (hi - min(lo, 0)) / 255},
+		{"excluded", passes.QuantizeOptions{OpTypes: []string{"Gather"}, Exclude: []string{"embed"}}, []string{"Gather", "MatMul"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, in, _ := build()
+			opt := tc.opt
+			if err := passes.Run(m, passes.Options{Verify: true, Quantize: &opt}); err != nil {
+				t.Fatal(err)
+			}
+			if ops := qtOps(m); !slices.Equal(ops, tc.ops) {
+				t.Fatalf("ops %v, want %v", ops, tc.ops)
+			}
+			g := m.Graph.Nodes[0]
+			if tc.step > 0 && g.Inputs[0].Const.DType == runtime.Float32 {
+				t.Fatalf("the Gather reads a %s table", g.Inputs[0].Const.DType)
+			}
+			got := runtime.Data[float32](qtRun(t, m, in)[0])
+			for i, v := range runtime.Data[float32](want[0]) {
+				if d := math.Abs(float64(got[i] - v)); d > float64(tc.step)/2*1.0001 {
+					t.Fatalf("element %d = %v, want %v within half a step %v", i, got[i], v, tc.step)
+				}
+			}
+			if tc.step > 0 && slices.Equal(got, runtime.Data[float32](want[0])) {
+				t.Errorf("the gathered rows are exactly the float32 ones: the table was not quantized")
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@
 #   resnet18.onnx  torchvision resnet18, random init, opset 13, input [N,3,224,224]
 #   encoder.onnx   4-layer GELU nn.TransformerEncoder, d_model 384, opset 17, input [N,S,384]
 #   matmul.onnx    one MatMul, for the SGEMM 1024^3 benchmark
+#   textcls.onnx   an embedding (Gather) text classifier, input int64 ids [N,S]
 #
 #   scripts/export-torch-models.sh         export what is missing
 #   ONNXC_TORCH_PYTHON=python3 scripts/...  use another Python that has torch, torchvision, onnx
@@ -22,7 +23,7 @@ py=${ONNXC_TORCH_PYTHON:-/usr/bin/python3}
 mkdir -p "$dest"
 
 missing=()
-for m in resnet18 encoder matmul; do
+for m in resnet18 encoder matmul textcls; do
   if [ -s "$dest/$m.onnx" ]; then
     echo "export-torch-models: $m.onnx ok"
   else

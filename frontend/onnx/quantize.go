@@ -21,6 +21,7 @@ import (
 //	Gemm(A, B, C)    -> the same, alpha folded into B_scale, then Add(., beta*C)
 //	Conv(X, W, bias) -> DynamicQuantizeLinear(X) -> ConvInteger(X_q, W_q, X_zp, 128) -> Cast
 //	                    -> Mul(., Mul(X_scale, W_scale)) [-> Add(., bias)]
+//	Gather(T, ids)   -> Gather(T_q, ids) -> DequantizeLinear(., T_scale, T_zp)
 //
 // The decisions are the compiler's (passes.Quantize with the same options): the same op types,
 // names, per-channel and reduce-range choices, and the same int8 weights and scales
@@ -184,8 +185,8 @@ func (w *qwriter) node(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 		return []*onnxpb.NodeProto{np}, nil
 	}
 	switch op {
-	case "MatMul", "Gemm", "Conv":
-	case "Attention", "LSTM", "GRU", "Gather":
+	case "MatMul", "Gemm", "Conv", "Gather":
+	case "Attention", "LSTM", "GRU":
 		w.remark(np, op, false, "op type not supported by the quantizer yet")
 		return []*onnxpb.NodeProto{np}, nil
 	default:
@@ -198,9 +199,12 @@ func (w *qwriter) node(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 	var nodes []*onnxpb.NodeProto
 	var why string
 	var err error
-	if op == "Conv" {
+	switch op {
+	case "Gather":
+		nodes, why, err = w.gather(np)
+	case "Conv":
 		nodes, why, err = w.conv(np)
-	} else {
+	default:
 		nodes, why, err = w.matMul(np, op)
 	}
 	if err != nil {
@@ -213,6 +217,9 @@ func (w *qwriter) node(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 	how := "per tensor"
 	if w.opt.PerChannel {
 		how = "per channel"
+	}
+	if op == "Gather" {
+		how = w.gatherHow()
 	}
 	w.remark(np, op, true, how)
 	return nodes, nil
@@ -442,12 +449,51 @@ func (w *qwriter) conv(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error
 	return w.epilogue(nodes, base, prod, y[1], sName, biasName, np.Output[0]), "", nil
 }
 
+// gather writes Gather(table, ids) as Gather(table_quantized, ids) -> DequantizeLinear, with
+// the compiler's table (passes.GatherTable: per tensor, int8 or uint8).
+func (w *qwriter) gather(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error) {
+	if len(np.Input) != 2 || len(np.Output) != 1 {
+		return nil, "not two inputs and one output", nil
+	}
+	t, err := w.constant(np.Input[0])
+	if err != nil {
+		return nil, "", err
+	}
+	switch {
+	case t == nil || t.Len() == 0:
+		return nil, "data is not a constant float32 tensor", nil
+	case w.consts[np.Input[1]] != nil:
+		return nil, "the indices are constant too (the compiler folds the Gather)", nil
+	}
+	use := weightUse{w.consts[np.Input[0]], "gather"}
+	names, ok := w.done[use]
+	if !ok {
+		table, zp, scale := passes.GatherTable(t, w.opt.WeightType, w.opt.ReduceRange)
+		names = [3]string{w.init(np.Input[0]+"_quantized", table), w.init(np.Input[0]+"_scale", runtime.FromFloat32(nil, []float32{scale})), w.init(np.Input[0]+"_zero_point", zp)}
+		w.done[use] = names
+	}
+	base := baseName(np)
+	q := w.fresh(base + "_output_quantized")
+	return []*onnxpb.NodeProto{
+		newNode(w.fresh(base+"_quant"), "Gather", []string{names[0], np.Input[1]}, []string{q}, np.Attribute...),
+		newNode(w.fresh(base+"_dequantize"), "DequantizeLinear", []string{q, names[1], names[2]}, []string{np.Output[0]}),
+	}, "", nil
+}
+
+// gatherHow is the remark for a quantized Gather, as the compiler makes it.
+func (w *qwriter) gatherHow() string {
+	if w.opt.WeightType == runtime.Uint8 {
+		return "per tensor, uint8 table"
+	}
+	return "per tensor, int8 table"
+}
+
 // subgraphRemarks reports the candidates inside np's subgraphs, which stay float32.
 func (w *qwriter) subgraphRemarks(np *onnxpb.NodeProto) {
 	for _, sg := range subgraphs(np) {
 		for _, n := range sg.Node {
 			switch n.GetOpType() {
-			case "MatMul", "Gemm", "Conv":
+			case "MatMul", "Gemm", "Conv", "Gather":
 				if w.opt.Selects(n.GetOpType(), n.GetName()) == "" {
 					w.remark(n, n.GetOpType(), false, "inside a subgraph, which the ONNX writer leaves float32")
 				}

@@ -1,9 +1,10 @@
 """Exports the torch benchmark models the way users export them: torch.onnx.export on an eval-mode
 module with dynamic axes.
 
-    /usr/bin/python3 testdata/torch/export.py OUTDIR [resnet18] [encoder] [matmul]
+    /usr/bin/python3 testdata/torch/export.py OUTDIR [resnet18] [encoder] [matmul] [textcls]
 
-writes OUTDIR/resnet18.onnx, OUTDIR/encoder.onnx and OUTDIR/matmul.onnx (by default all three):
+writes OUTDIR/resnet18.onnx, OUTDIR/encoder.onnx, OUTDIR/matmul.onnx and OUTDIR/textcls.onnx (by
+default all four):
 
   resnet18.onnx  torchvision resnet18, random init (weights=None), eval, opset 13,
                  input "input" [N,3,224,224] (N dynamic), output "output" [N,1000]
@@ -12,6 +13,10 @@ writes OUTDIR/resnet18.onnx, OUTDIR/encoder.onnx and OUTDIR/matmul.onnx (by defa
                  opset 17, input "x" [N,S,384] (N and S dynamic), output "y" [N,S,384]
   matmul.onnx    torch.matmul(a, b), opset 13, inputs "a" [M,K] and "b" [K,N] (dynamic), output
                  "c" [M,N]: the SGEMM benchmark (1024x1024 by 1024x1024), no weights
+  textcls.onnx   a bag-of-embeddings text classifier: nn.Embedding(4000, 128) (a Gather from a
+                 constant table), Linear(128, 128) + ReLU per token, mean over the tokens,
+                 Linear(128, 4); opset 13, input "ids" int64 [N,S] (dynamic), output "logits"
+                 [N,4]: the quantizer's Gather case
 
 Weights come from torch.manual_seed(0), so a given torch version writes the same models every
 time. Needs torch, torchvision and onnx (Debian: python3-torch python3-torchvision python3-onnx;
@@ -86,7 +91,26 @@ def matmul(out):
            {"a": {0: "m", 1: "k"}, "b": {0: "k", 1: "n"}, "c": {0: "m", 1: "n"}})
 
 
-MODELS = {"resnet18": resnet18, "encoder": encoder, "matmul": matmul}
+class TextClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(4000, 128)
+        self.hidden = nn.Linear(128, 128)
+        self.out = nn.Linear(128, 4)
+
+    def forward(self, ids):
+        h = torch.relu(self.hidden(self.embed(ids)))
+        return self.out(h.mean(dim=1))
+
+
+def textcls(out):
+    torch.manual_seed(0)
+    ids = torch.randint(0, 4000, (1, 32))
+    export(TextClassifier().eval(), (ids,), os.path.join(out, "textcls.onnx"), 13, ["ids"], ["logits"],
+           {"ids": {0: "batch", 1: "seq"}, "logits": {0: "batch"}})
+
+
+MODELS = {"resnet18": resnet18, "encoder": encoder, "matmul": matmul, "textcls": textcls}
 
 
 def main():
