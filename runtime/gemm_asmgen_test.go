@@ -49,8 +49,8 @@ func gemmGenAVX512() []byte {
 	const astep, bstep = 4 * gemmPM, 4 * gemmPN // bytes per depth step
 	for mr := 1; mr <= gemmPM; mr++ {
 		p("")
-		p("// func sgemmKernelZ%d(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)", mr)
-		p("TEXT ·sgemmKernelZ%d(SB), NOSPLIT, $0-57", mr)
+		p("// func sgemmKernelZ%d(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)", mr)
+		p("TEXT ·sgemmKernelZ%d(SB), NOSPLIT, $0-65", mr)
 		p("\tMOVQ kc+0(FP), CX")
 		p("\tMOVQ ap+8(FP), SI")
 		p("\tMOVQ bp+16(FP), DI")
@@ -60,6 +60,7 @@ func gemmGenAVX512() []byte {
 		p("\tMOVQ ldc+40(FP), R8")
 		p("\tSHLQ $2, R8")
 		p("\tMOVQ nr+48(FP), DX")
+		p("\tMOVQ pf+56(FP), R9")
 		p("\tMOVQ CX, R11")
 		p("\tSHRQ $2, R11")
 		p("\tANDQ $3, CX")
@@ -113,6 +114,14 @@ func gemmGenAVX512() []byte {
 			}
 			for u := 0; u < 4; u++ {
 				step(u)
+				if wide && u%2 == 1 {
+					// Two cache lines of what pf points at (the next B panels) into L2 per
+					// four depth steps, spread over the loop instead of asked for at once.
+					p("\tPREFETCHT1 %d(R9)", 64*(u/2))
+				}
+			}
+			if wide {
+				p("\tADDQ $128, R9")
 			}
 			p("\tADDQ $%d, SI", 4*astep)
 			p("\tADDQ $%d, DI", 4*bstep)
@@ -151,7 +160,7 @@ func gemmGenAVX512() []byte {
 			} else {
 				p("\tKMOVW AX, K1")
 			}
-			p("\tMOVBLZX store+56(FP), AX")
+			p("\tMOVBLZX store+64(FP), AX")
 			p("\tTESTL AX, AX")
 			p("\tJNZ  %sstore", pre)
 			for r := 0; r < mr; r++ {

@@ -65,44 +65,45 @@ func sgemmBlockAVX2(kc, mc, nc int, pa []float32, aps int, pb []float32, bps int
 // sgemmKernelZ<mr> (gemm_kernel_avx512_amd64.s) computes the mr x nr block c = (or +=) A * B
 // over depth kc >= 1, 1 <= nr <= 32: A is a packed A panel's first mr rows (ap), B one packed
 // B panel (bp) or, for nr > 16, two panels, the second bps elements after the first. It writes
-// exactly the block (masked stores).
-type sgemmKernelZ func(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+// exactly the block (masked stores). For nr > 16 it also asks for kc*32 bytes from pf into L2
+// (two cache lines per four depth steps); pf may be any readable address.
+type sgemmKernelZ func(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ1(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ1(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ2(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ2(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ3(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ3(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ4(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ4(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ5(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ5(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ6(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ6(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ7(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ7(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ8(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ8(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ9(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ9(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ10(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ10(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ11(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ11(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 //go:noescape
-func sgemmKernelZ12(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
+func sgemmKernelZ12(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
 // prefetchL2 asks for the n bytes at p to be brought into L2 (PREFETCHT1 per cache line).
 //
@@ -132,13 +133,27 @@ func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps i
 			last += bps
 		}
 		_ = bp[last]
+		// The next two panels' depth block, while this one's rows run: a prepacked B comes
+		// from memory, in runs too short for the hardware prefetcher to ramp up. The first
+		// four row panels' kernels each fetch a quarter of it (kc*32 bytes), spread over their
+		// loops; with fewer row panels it is asked for at once.
+		var pf [4]*float32
+		for i := range pf {
+			pf[i] = &bp[0]
+		}
 		if next := jr + nr32; next < nc && mc > gemmPM && bps >= kc*gemmPN {
-			// The next two panels' depth block, while this one's rows run: a prepacked B
-			// comes from memory, in runs too short for the hardware prefetcher to ramp up.
 			np := pb[next/gemmPN*bps:]
-			prefetchL2(&np[0], kc*gemmPN*4)
-			if next+gemmPN < nc {
-				prefetchL2(&np[bps], kc*gemmPN*4)
+			half := kc * gemmPN / 2
+			if mc > 3*gemmPM && kc%4 == 0 {
+				pf[0], pf[1] = &np[0], &np[half]
+				if next+gemmPN < nc {
+					pf[2], pf[3] = &np[bps], &np[bps+half]
+				}
+			} else {
+				prefetchL2(&np[0], kc*gemmPN*4)
+				if next+gemmPN < nc {
+					prefetchL2(&np[bps], kc*gemmPN*4)
+				}
 			}
 		}
 		for ir := 0; ir < mc; ir += gemmPM {
@@ -148,7 +163,11 @@ func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps i
 			_ = ap[kc*gemmPM-1]
 			co := ir*ldc + jr
 			_ = c[co+(mr-1)*ldc+nr-1]
-			kern(kc, &ap[0], &bp[0], bps, &c[co], ldc, nr, store)
+			p := &bp[0]
+			if i := ir / gemmPM; i < len(pf) {
+				p = pf[i]
+			}
+			kern(kc, &ap[0], &bp[0], bps, &c[co], ldc, nr, p, store)
 			if ep != nil {
 				ep.apply(c[co:], ldc, b, i0+ir, j0+jr, mr, nr)
 			}

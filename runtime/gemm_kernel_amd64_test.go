@@ -29,7 +29,7 @@ func BenchmarkSgemmKernel(b *testing.B) {
 	if sgemmBestPath >= gemmPathAVX512 {
 		b.Run("avx512_12x32", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				sgemmKernelZ12(kc, &ap[0], &bp[0], gemmPN*kc, &c[0], 2*gemmPN, 32, false)
+				sgemmKernelZ12(kc, &ap[0], &bp[0], gemmPN*kc, &c[0], 2*gemmPN, 32, &bp[0], false)
 			}
 			b.ReportMetric(2*12*32*kc*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

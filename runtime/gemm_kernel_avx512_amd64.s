@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func sgemmKernelZ1(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ1(SB), NOSPLIT, $0-57
+// func sgemmKernelZ1(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ1(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -15,6 +15,7 @@ TEXT ·sgemmKernelZ1(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -62,7 +63,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -99,6 +100,7 @@ wide4:
 	VBROADCASTSS 48(SI), Z28
 	VFMADD231PS Z28, Z26, Z2
 	VFMADD231PS Z28, Z27, Z3
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -109,6 +111,8 @@ wide4:
 	VBROADCASTSS 144(SI), Z28
 	VFMADD231PS Z28, Z26, Z6
 	VFMADD231PS Z28, Z27, Z7
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -144,7 +148,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -162,8 +166,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ2(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ2(SB), NOSPLIT, $0-57
+// func sgemmKernelZ2(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ2(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -173,6 +177,7 @@ TEXT ·sgemmKernelZ2(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -232,7 +237,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -281,6 +286,7 @@ wide4:
 	VBROADCASTSS 52(SI), Z29
 	VFMADD231PS Z29, Z26, Z6
 	VFMADD231PS Z29, Z27, Z7
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -297,6 +303,8 @@ wide4:
 	VBROADCASTSS 148(SI), Z29
 	VFMADD231PS Z29, Z26, Z6
 	VFMADD231PS Z29, Z27, Z7
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -333,7 +341,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -361,8 +369,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ3(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ3(SB), NOSPLIT, $0-57
+// func sgemmKernelZ3(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ3(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -372,6 +380,7 @@ TEXT ·sgemmKernelZ3(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -443,7 +452,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -508,6 +517,7 @@ wide4:
 	VBROADCASTSS 56(SI), Z30
 	VFMADD231PS Z30, Z26, Z10
 	VFMADD231PS Z30, Z27, Z11
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -530,6 +540,8 @@ wide4:
 	VBROADCASTSS 152(SI), Z30
 	VFMADD231PS Z30, Z26, Z10
 	VFMADD231PS Z30, Z27, Z11
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -571,7 +583,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -609,8 +621,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ4(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ4(SB), NOSPLIT, $0-57
+// func sgemmKernelZ4(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ4(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -620,6 +632,7 @@ TEXT ·sgemmKernelZ4(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -687,7 +700,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -760,6 +773,7 @@ wide4:
 	VBROADCASTSS 60(SI), Z31
 	VFMADD231PS Z31, Z26, Z6
 	VFMADD231PS Z31, Z27, Z7
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -788,6 +802,8 @@ wide4:
 	VBROADCASTSS 156(SI), Z31
 	VFMADD231PS Z31, Z26, Z6
 	VFMADD231PS Z31, Z27, Z7
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -826,7 +842,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -874,8 +890,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ5(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ5(SB), NOSPLIT, $0-57
+// func sgemmKernelZ5(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ5(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -885,6 +901,7 @@ TEXT ·sgemmKernelZ5(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -960,7 +977,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -1047,6 +1064,7 @@ wide4:
 	VBROADCASTSS 64(SI), Z28
 	VFMADD231PS Z28, Z26, Z8
 	VFMADD231PS Z28, Z27, Z9
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -1081,6 +1099,8 @@ wide4:
 	VBROADCASTSS 160(SI), Z28
 	VFMADD231PS Z28, Z26, Z8
 	VFMADD231PS Z28, Z27, Z9
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -1122,7 +1142,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -1180,8 +1200,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ6(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ6(SB), NOSPLIT, $0-57
+// func sgemmKernelZ6(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ6(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -1191,6 +1211,7 @@ TEXT ·sgemmKernelZ6(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -1274,7 +1295,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -1375,6 +1396,7 @@ wide4:
 	VBROADCASTSS 68(SI), Z29
 	VFMADD231PS Z29, Z26, Z10
 	VFMADD231PS Z29, Z27, Z11
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -1415,6 +1437,8 @@ wide4:
 	VBROADCASTSS 164(SI), Z29
 	VFMADD231PS Z29, Z26, Z10
 	VFMADD231PS Z29, Z27, Z11
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -1459,7 +1483,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -1527,8 +1551,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ7(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ7(SB), NOSPLIT, $0-57
+// func sgemmKernelZ7(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ7(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -1538,6 +1562,7 @@ TEXT ·sgemmKernelZ7(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -1629,7 +1654,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -1744,6 +1769,7 @@ wide4:
 	VBROADCASTSS 72(SI), Z30
 	VFMADD231PS Z30, Z26, Z12
 	VFMADD231PS Z30, Z27, Z13
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -1790,6 +1816,8 @@ wide4:
 	VBROADCASTSS 168(SI), Z30
 	VFMADD231PS Z30, Z26, Z12
 	VFMADD231PS Z30, Z27, Z13
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -1837,7 +1865,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -1915,8 +1943,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ8(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ8(SB), NOSPLIT, $0-57
+// func sgemmKernelZ8(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ8(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -1926,6 +1954,7 @@ TEXT ·sgemmKernelZ8(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -2009,7 +2038,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -2138,6 +2167,7 @@ wide4:
 	VBROADCASTSS 76(SI), Z31
 	VFMADD231PS Z31, Z26, Z14
 	VFMADD231PS Z31, Z27, Z15
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -2190,6 +2220,8 @@ wide4:
 	VBROADCASTSS 172(SI), Z31
 	VFMADD231PS Z31, Z26, Z14
 	VFMADD231PS Z31, Z27, Z15
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -2240,7 +2272,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -2328,8 +2360,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ9(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ9(SB), NOSPLIT, $0-57
+// func sgemmKernelZ9(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ9(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -2339,6 +2371,7 @@ TEXT ·sgemmKernelZ9(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -2428,7 +2461,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -2571,6 +2604,7 @@ wide4:
 	VBROADCASTSS 80(SI), Z28
 	VFMADD231PS Z28, Z26, Z16
 	VFMADD231PS Z28, Z27, Z17
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -2629,6 +2663,8 @@ wide4:
 	VBROADCASTSS 176(SI), Z28
 	VFMADD231PS Z28, Z26, Z16
 	VFMADD231PS Z28, Z27, Z17
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -2682,7 +2718,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -2780,8 +2816,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ10(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ10(SB), NOSPLIT, $0-57
+// func sgemmKernelZ10(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ10(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -2791,6 +2827,7 @@ TEXT ·sgemmKernelZ10(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -2886,7 +2923,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -3043,6 +3080,7 @@ wide4:
 	VBROADCASTSS 84(SI), Z29
 	VFMADD231PS Z29, Z26, Z18
 	VFMADD231PS Z29, Z27, Z19
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -3107,6 +3145,8 @@ wide4:
 	VBROADCASTSS 180(SI), Z29
 	VFMADD231PS Z29, Z26, Z18
 	VFMADD231PS Z29, Z27, Z19
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -3163,7 +3203,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -3271,8 +3311,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ11(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ11(SB), NOSPLIT, $0-57
+// func sgemmKernelZ11(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ11(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -3282,6 +3322,7 @@ TEXT ·sgemmKernelZ11(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -3383,7 +3424,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -3554,6 +3595,7 @@ wide4:
 	VBROADCASTSS 88(SI), Z30
 	VFMADD231PS Z30, Z26, Z20
 	VFMADD231PS Z30, Z27, Z21
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -3624,6 +3666,8 @@ wide4:
 	VBROADCASTSS 184(SI), Z30
 	VFMADD231PS Z30, Z26, Z20
 	VFMADD231PS Z30, Z27, Z21
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -3683,7 +3727,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -3801,8 +3845,8 @@ widestore:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelZ12(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, store bool)
-TEXT ·sgemmKernelZ12(SB), NOSPLIT, $0-57
+// func sgemmKernelZ12(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+TEXT ·sgemmKernelZ12(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -3812,6 +3856,7 @@ TEXT ·sgemmKernelZ12(SB), NOSPLIT, $0-57
 	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 	MOVQ nr+48(FP), DX
+	MOVQ pf+56(FP), R9
 	MOVQ CX, R11
 	SHRQ $2, R11
 	ANDQ $3, CX
@@ -3919,7 +3964,7 @@ narrowout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  narrowstore
 	VMOVUPS.Z 0(BX), K1, Z30
@@ -4104,6 +4149,7 @@ wide4:
 	VBROADCASTSS 92(SI), Z31
 	VFMADD231PS Z31, Z26, Z22
 	VFMADD231PS Z31, Z27, Z23
+	PREFETCHT1 0(R9)
 	VMOVUPS 128(DI), Z24
 	VMOVUPS 128(DI)(R10*1), Z25
 	VBROADCASTSS 96(SI), Z28
@@ -4180,6 +4226,8 @@ wide4:
 	VBROADCASTSS 188(SI), Z31
 	VFMADD231PS Z31, Z26, Z22
 	VFMADD231PS Z31, Z27, Z23
+	PREFETCHT1 64(R9)
+	ADDQ $128, R9
 	ADDQ $192, SI
 	ADDQ $256, DI
 	DECQ R11
@@ -4242,7 +4290,7 @@ wideout:
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K2
-	MOVBLZX store+56(FP), AX
+	MOVBLZX store+64(FP), AX
 	TESTL AX, AX
 	JNZ  widestore
 	VMOVUPS.Z 0(BX), K1, Z30
