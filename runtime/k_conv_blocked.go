@@ -63,6 +63,10 @@ const (
 // weights stay in L2 across the chunks, the sums carried between passes in scratch.
 var cvBlkTileBudget = 256 << 10 // a var for the tests of many passes
 
+// cvBlkOrder, when not 0, fixes the order of cvBlkJob's items for the tests: 1 chunks of
+// pixels fastest, 2 tiles fastest.
+var cvBlkOrder = 0
+
 var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.mode)-128]
 
 // ConvBlocked is a float32 convolution in one group with 2-D (or 1-D) windows, any kernel,
@@ -192,6 +196,10 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	j := cvBlkJob{cd: *cd, src: src, pw: pw, bias: bias, y: y, z: z, offs: offs[:ntap], da: da,
 		plane: plane, wp: Wp, cl: cl, lanes: lanes, ohw: ohw, done: x.doneCh(), chunks: (ohw + cvBlkNP - 1) / cvBlkNP, tiles: (cd.m/cvBlk + cvBlkNB - 1) / cvBlkNB}
 	items := cd.n * j.tiles * j.chunks
+	j.tileFast = cd.m*cd.c*kh*kw < cd.c*H*W
+	if cvBlkOrder != 0 {
+		j.tileFast = cvBlkOrder == 2
+	}
 	tileBytes := cvBlkNB * cvBlk * cd.c * kh * kw * 4
 	passes := min(ntap, (tileBytes+cvBlkTileBudget-1)/cvBlkTileBudget)
 	if passes > 1 {
@@ -232,9 +240,13 @@ func (j cvBlkPackJob) run(lo, hi int) {
 	H, W, pt, pl := w.in[1], w.in[2], w.pb[1], w.pb[2]
 	cl := j.cl
 	rowLen := j.wp * cl
+	cb := j.cd.c / cl
 	for it := lo; it < hi; it++ {
-		q, r := it/j.hp, it%j.hp
-		row := j.src[it*rowLen : (it+1)*rowLen]
+		// Items are image-major, then padded row, then input block, so that a thread packs
+		// whole rows of every block: the rows its own chunks of pixels read.
+		img, r, blk := it/(j.hp*cb), it/cb%j.hp, it%cb
+		q := img*cb + blk
+		row := j.src[(q*j.hp+r)*rowLen : (q*j.hp+r+1)*rowLen]
 		iy := r - pt
 		if iy < 0 || iy >= H {
 			clear(row)
@@ -248,7 +260,10 @@ func (j cvBlkPackJob) run(lo, hi int) {
 }
 
 // cvBlkJob runs the micro-kernel on items lo..hi: (image, tile of output blocks, chunk of
-// cvBlkNP output pixels), chunks fastest, so that a thread's items share the tile's weights.
+// cvBlkNP output pixels), chunks fastest, so that a thread's items share the tile's weights;
+// or, with tileFast, (image, chunk, tile), tiles fastest, so that a thread's items share their
+// pixels: when the weights are smaller than the input, splitting the pixels among the threads
+// keeps each one's input (packed by its own thread) in its own cache.
 type cvBlkJob struct {
 	cd                  cvConv
 	src, pw, bias, y, z []float32
@@ -257,6 +272,7 @@ type cvBlkJob struct {
 	plane, wp, ohw      int
 	cl, lanes           int // see cvBlkLanes
 	chunks, tiles       int
+	tileFast            bool
 	t0, t1, mode        int             // this pass's taps and cvBlkArgs.mode
 	acc                 []float32       // the partial sums between passes, per item
 	done                <-chan struct{} // closed: the Run was cancelled, skip the rest
@@ -275,6 +291,9 @@ func (j cvBlkJob) run(lo, hi int) {
 	// The item's chunk, tile and image, and its first pixel's (oy, ox), advance with it rather
 	// than being divided out again: a stem's items are short enough for divisions to show.
 	c, t, n := lo%j.chunks, lo/j.chunks%j.tiles, lo/j.chunks/j.tiles
+	if j.tileFast {
+		t, c, n = lo%j.tiles, lo/j.tiles%j.chunks, lo/j.tiles/j.chunks
+	}
 	f0 := c*base + min(c, rem)
 	oy, ox := f0/OW, f0%OW
 	rowStep, colStep := sy*j.wp*j.cl*4, sx*j.cl*4
@@ -313,6 +332,18 @@ func (j cvBlkJob) run(lo, hi int) {
 			a.z = &j.z[o]
 		}
 		cvBlkRun(nb, np, j.lanes, &a)
+		if j.tileFast {
+			if t++; t < j.tiles {
+				continue
+			}
+			t = 0
+			if c++; c < j.chunks {
+				f0, oy, ox = f0+np, py, px
+				continue
+			}
+			c, f0, oy, ox, n = 0, 0, 0, 0, n+1
+			continue
+		}
 		if c++; c < j.chunks {
 			f0, oy, ox = f0+np, py, px
 			continue

@@ -9,7 +9,7 @@ import (
 // TestConvBlocked runs ConvBlocked on random kernels, strides, dilations, pads, channel counts
 // (multiples of 16, so that tiles of fewer than cvBlkNB blocks occur, and input channels below 16) and sizes (so that the
 // last chunk of pixels is short), with and without bias, summand Z and activations, on one and
-// two threads, in one pass over the taps or several, against the reference convolution: with the micro-kernels where the CPU has them
+// two threads, in one pass over the taps or several, with the items in either order, against the reference convolution: with the micro-kernels where the CPU has them
 // and with the GEMM they fall back to.
 func TestConvBlocked(t *testing.T) {
 	r := rand.New(rand.NewSource(26))
@@ -90,9 +90,12 @@ func TestConvBlocked(t *testing.T) {
 			if it%5 == 3 {
 				cvBlkTileBudget = 1 << (10 + r.Intn(4))
 			}
+			// Both orders of the items (tiles or chunks of pixels fastest), whatever the sizes
+			// would choose.
+			cvBlkOrder = 1 + it/2%2
 			y := New(Float32)
 			err = ConvBlocked(x, p, []*Tensor{y}, append(in, packed))
-			cvBlkTileBudget = budget
+			cvBlkTileBudget, cvBlkOrder = budget, 0
 			if err != nil {
 				t.Fatal(err)
 			}
