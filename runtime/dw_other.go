@@ -20,3 +20,6 @@ func dwEvens(dst, src []float32) { dwEvensGo(dst, src) }
 
 // dwNegInf reports whether any element of s is -Inf, in Go on this platform.
 func dwNegInf(s []float32) bool { return dwNegInfGo(s) }
+
+// plMax3s2Row has no vector routine on this platform.
+func plMax3s2Row(dst, r0, r1, r2 []float32, w int) bool { return false }

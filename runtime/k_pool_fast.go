@@ -249,10 +249,17 @@ func (j plMaxSepJob) run(lo, hi int) {
 		hsrc = ph
 	}
 	interior := vp[pl : pl+W]
+	// The 3x3 stride-2 window padded by one (ResNet's pooling after the stem) in one routine
+	// per output row.
+	three := w.k[1] == 3 && w.k[2] == 3 && sy == 2 && sx == 2 && dy == 1 && dx == 1 && pt == 1 && pl == 1
 	for pi := lo; pi < hi; pi++ {
 		// The plane's rows run on to the end of xs, the row loop reading whole vectors.
 		src := j.xs[pi*iv:]
 		out := j.ys[pi*ov : (pi+1)*ov]
+		if three && plMax3Plane(out, src[:iv], H, W, OH, OW) {
+			plMaxFixNegInf(w, j.xs[pi*iv:(pi+1)*iv], out, OW)
+			continue
+		}
 		for oy := 0; oy < OH; oy++ {
 			nv, iy0 := 0, -1
 			for ky := 0; ky < w.k[1]; ky++ {
@@ -288,15 +295,39 @@ func (j plMaxSepJob) run(lo, hi int) {
 			}
 			dwMaxRow(out[oy*OW:(oy+1)*OW], hsrc, hoffs[:w.k[2]])
 		}
-		if dwNegInf(out) {
-			plane := j.xs[pi*iv : (pi+1)*iv]
-			for i, v := range out {
-				if math.IsInf(float64(v), -1) {
-					out[i], _ = plMaxAt(w, plane, 0, i/OW, i%OW)
-				}
+		plMaxFixNegInf(w, j.xs[pi*iv:(pi+1)*iv], out, OW)
+	}
+}
+
+// plMaxFixNegInf recomputes the outputs of a plane that came out -Inf (a window of NaNs,
+// -Infs or padding only) by the reference window loop, which gives NaN for a window of NaNs.
+func plMaxFixNegInf(w *cvWin, plane, out []float32, OW int) {
+	if dwNegInf(out) {
+		for i, v := range out {
+			if math.IsInf(float64(v), -1) {
+				out[i], _ = plMaxAt(w, plane, 0, i/OW, i%OW)
 			}
 		}
 	}
+}
+
+// plMax3Plane pools one plane with the 3x3 stride-2 routine (plMax3s2Row): each output row's
+// window rows 2oy-1..2oy+1 that lie inside the plane, a missing one replaced by a present one
+// (which leaves the maximum as it is). False when the CPU has no such routine.
+func plMax3Plane(out, plane []float32, H, W, OH, OW int) bool {
+	for oy := 0; oy < OH; oy++ {
+		lo, hi := max(2*oy-1, 0), min(2*oy+1, H-1)
+		row := out[oy*OW : (oy+1)*OW]
+		if lo > hi {
+			fillF32(row, float32(math.Inf(-1)))
+			continue
+		}
+		mid := min(max(2*oy, lo), hi)
+		if !plMax3s2Row(row, plane[lo*W:(lo+1)*W], plane[mid*W:(mid+1)*W], plane[hi*W:(hi+1)*W], W) {
+			return false
+		}
+	}
+	return true
 }
 
 // plMaxRowIn is dwMaxRow over src that may end before the vector loop's last whole vector:

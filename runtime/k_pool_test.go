@@ -311,3 +311,54 @@ func TestMaxPoolNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool3x3s2 runs the 3x3 stride-2 pooling padded by one (plMax3s2Row where the CPU has
+// it) over widths on both sides of its 32-column blocks, heights, end pads and ceil_mode, on
+// values with NaNs and infinities, against the reference window loop (plMaxAt), bit for bit.
+func TestMaxPool3x3s2(t *testing.T) {
+	r := rand.New(rand.NewSource(33))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for it := 0; it < 300; it++ {
+		h, w := 1+r.Intn(9), 1+r.Intn(80)
+		pe := []int{r.Intn(2), r.Intn(2)}
+		ceil := it%3 == 0
+		xs := make([]float32, 2*h*w)
+		for i := range xs {
+			switch v := r.Intn(40); {
+			case v == 0:
+				xs[i] = nan
+			case v == 1:
+				xs[i] = -inf
+			case v == 2:
+				xs[i] = inf
+			default:
+				xs[i] = r.Float32()*2 - 1
+			}
+		}
+		if it%10 == 0 {
+			for i := range xs[:h*w] {
+				xs[i] = nan // a plane of NaNs: NaN windows everywhere
+			}
+		}
+		p := &PoolParams{Mode: PoolMax, KernelShape: []int{3, 3}, Strides: []int{2, 2}, Pads: []int{1, 1, pe[0], pe[1]}, CeilMode: ceil}
+		X := cvtTensor(nil, xs, 1, 2, h, w)
+		win, err := plWin(p, X.Shape)
+		if err != nil || win.out[1] < 1 || win.out[2] < 1 {
+			continue
+		}
+		y := New(Float32)
+		if err := Pooling(NewExec(nil), p, []*Tensor{y}, []*Tensor{X}); err != nil {
+			t.Fatal(err)
+		}
+		got := Data[float32](y)
+		oh, ow := win.out[1], win.out[2]
+		for q := 0; q < 2; q++ {
+			for i := 0; i < oh*ow; i++ {
+				want, _ := plMaxAt(&win, xs[q*h*w:(q+1)*h*w], 0, i/ow, i%ow)
+				if g := got[q*oh*ow+i]; math.Float32bits(g) != math.Float32bits(want) && !(g != g && want != want) {
+					t.Fatalf("case %d (%dx%d, end pads %v, ceil %v): plane %d output %d = %v, want %v", it, h, w, pe, ceil, q, i, g, want)
+				}
+			}
+		}
+	}
+}
