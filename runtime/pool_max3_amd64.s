@@ -2,6 +2,30 @@
 
 #include "textflag.h"
 
+// MASK16 sets mask k to the low min(max(n, 0), 16) lanes (n is left as it was).
+#define MASK16(n, k) \
+	MOVQ n, CX \
+	XORQ R14, R14 \
+	CMPQ CX, $0 \
+	CMOVQLT R14, CX \
+	MOVQ $16, R14 \
+	CMPQ CX, R14 \
+	CMOVQGT R14, CX \
+	MOVL $1, AX \
+	SHLL CX, AX \
+	DECL AX \
+	KMOVW AX, k
+
+// ROWMAX folds the 32 columns of row r at R12 (masked by K1, K2; -Inf past them) into Z0, Z1,
+// the accumulator second so that NaNs never win.
+#define ROWMAX(r) \
+	VMOVAPS Z31, Z8 \
+	VMOVUPS (r)(R12*1), K1, Z8 \
+	VMAXPS Z0, Z8, Z0 \
+	VMOVAPS Z31, Z9 \
+	VMOVUPS 64(r)(R12*1), K2, Z9 \
+	VMAXPS Z1, Z9, Z1
+
 // The even and odd lanes of two vectors (VPERMT2PS indexes: 16 and up is the second).
 DATA plMax3Evens<>+0(SB)/4, $0
 DATA plMax3Evens<>+4(SB)/4, $2
@@ -48,62 +72,22 @@ TEXT ·plMax3s2RowAVX512(SB), NOSPLIT, $0-48
 
 loop:
 	// Masks: K1, K2 the valid input columns of the two vectors, K3 the outputs.
-	MOVQ BX, CX
-	SHLQ $1, CX
-	MOVQ R11, R13
-	SUBQ CX, R13 // input columns left
-	XORQ R14, R14
-	CMPQ R13, $0
-	CMOVQLT R14, R13
-	MOVQ $16, R14
-	MOVQ R13, CX
-	CMPQ CX, R14
-	CMOVQGT R14, CX
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K1
+	MOVQ BX, R13
+	SHLQ $1, R13
+	NEGQ R13
+	ADDQ R11, R13 // input columns left
+	MASK16(R13, K1)
 	SUBQ $16, R13
-	XORQ R14, R14
-	CMPQ R13, $0
-	CMOVQLT R14, R13
-	MOVQ $16, R14
-	MOVQ R13, CX
-	CMPQ CX, R14
-	CMOVQGT R14, CX
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K2
-	MOVQ DX, CX
-	SUBQ BX, CX
-	CMPQ CX, R14
-	CMOVQGT R14, CX
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K3
+	MASK16(R13, K2)
+	MOVQ DX, R13
+	SUBQ BX, R13
+	MASK16(R13, K3)
 
 	VMOVAPS Z31, Z0
 	VMOVAPS Z31, Z1
-	VMOVAPS Z31, Z8
-	VMOVUPS (R8)(R12*1), K1, Z8
-	VMAXPS Z0, Z8, Z0
-	VMOVAPS Z31, Z9
-	VMOVUPS 64(R8)(R12*1), K2, Z9
-	VMAXPS Z1, Z9, Z1
-	VMOVAPS Z31, Z8
-	VMOVUPS (R9)(R12*1), K1, Z8
-	VMAXPS Z0, Z8, Z0
-	VMOVAPS Z31, Z9
-	VMOVUPS 64(R9)(R12*1), K2, Z9
-	VMAXPS Z1, Z9, Z1
-	VMOVAPS Z31, Z8
-	VMOVUPS (R10)(R12*1), K1, Z8
-	VMAXPS Z0, Z8, Z0
-	VMOVAPS Z31, Z9
-	VMOVUPS 64(R10)(R12*1), K2, Z9
-	VMAXPS Z1, Z9, Z1
+	ROWMAX(R8)
+	ROWMAX(R9)
+	ROWMAX(R10)
 
 	VMOVAPS Z0, Z4
 	VPERMT2PS Z1, Z28, Z4 // columns 2x
