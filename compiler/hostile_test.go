@@ -28,7 +28,7 @@ func TestHostileModels(t *testing.T) {
 		{"truncated.onnx", "not a valid ONNX model"},
 		{"cycle.onnx", `cycle through Relu node producing "a"`},
 		{"undefined_input.onnx", `Add node producing "y": input "nosuch" is not defined`},
-		{"unknown_op.onnx", "FrobnicateX (domain ai.onnx, opset 17)"},
+		{"unknown_op.onnx", "1 unsupported op(s) in 1 node(s): FrobnicateX\n  FrobnicateX (domain ai.onnx, opset 17)"},
 		{"unknown_domain.onnx", "uses domain com.evil, which the model does not import"},
 		{"future_opset.onnx", "imports ai.onnx opset 99; onnxc knows opsets up to"},
 		{"attribute_type.onnx", `Transpose node #0: attribute "perm" is string, want ints`},

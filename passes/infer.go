@@ -44,8 +44,16 @@ func (e *UnsupportedError) Error() string {
 		}
 		g.names = append(g.names, fmt.Sprintf("%q", n.Name))
 	}
+	// The first line names the ops, for a reader who sees only that (a log, a CI summary).
+	ops := make([]string, len(groups))
+	for i, g := range groups {
+		ops[i] = g.op
+		if g.domain != "ai.onnx" {
+			ops[i] = g.domain + "." + g.op
+		}
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d unsupported op(s) in %d node(s):", e.Source, len(groups), len(e.Nodes))
+	fmt.Fprintf(&b, "%s: %d unsupported op(s) in %d node(s): %s", e.Source, len(groups), len(e.Nodes), strings.Join(ops, ", "))
 	for _, g := range groups {
 		names := g.names
 		more := ""

@@ -138,6 +138,7 @@ func attrInt(o op, name string, def int64) int64 {
 			}
 			return 0
 		}
+		panic(attrTypeError{name, v, "an int"})
 	}
 	return def
 }
@@ -150,6 +151,7 @@ func attrFloat(o op, name string, def float64) float64 {
 		case int64:
 			return float64(x)
 		}
+		panic(attrTypeError{name, v, "a float"})
 	}
 	return def
 }
@@ -162,6 +164,7 @@ func attrBool(o op, name string, def bool) bool {
 		case int64:
 			return x != 0
 		}
+		panic(attrTypeError{name, v, "a bool"})
 	}
 	return def
 }
@@ -171,6 +174,7 @@ func attrString(o op, name, def string) string {
 		if s, ok := v.(string); ok {
 			return s
 		}
+		panic(attrTypeError{name, v, "a string"})
 	}
 	return def
 }
@@ -192,7 +196,7 @@ func attrInts(o op, name string) ([]int64, bool) {
 		}
 		return out, true
 	}
-	return nil, false
+	panic(attrTypeError{name, v, "ints"})
 }
 
 // intsArg reads integers that ProgramDesc keeps in attribute name and PIR passes as a constant
@@ -775,10 +779,38 @@ func lowerFillConstant(l *lowerer, o op) error {
 		}
 		dims[i] = int(d)
 	}
-	t := runtime.New(dt, dims...)
-	fill(t, value)
-	o.out("Out", 0, l.g.AddConst("", t))
+	o.out("Out", 0, l.filled(o, dt, dims, value))
 	return nil
+}
+
+// maxFilledBytes bounds the constants that fill_constant and full embed in the weights; a larger
+// one (or one whose size overflows) becomes a ConstantOfShape node, filled at run time, which
+// the compiler's size check refuses when it exceeds the tensor bound. Nothing here allocates
+// what a program merely declares.
+const maxFilledBytes = 64 << 20
+
+// filled is a dt tensor of the given dims, every element value.
+func (l *lowerer) filled(o op, dt runtime.DType, dims []int, value float64) *ir.Value {
+	n, small := int64(max(dt.Size(), 1)), true
+	for _, d := range dims {
+		if d > 0 && n > maxFilledBytes/int64(d) {
+			small = false
+			break
+		}
+		n *= int64(d)
+	}
+	if small {
+		t := runtime.New(dt, dims...)
+		fill(t, value)
+		return l.g.AddConst("", t)
+	}
+	v := runtime.New(dt)
+	fill(v, value)
+	shape := make([]int64, len(dims))
+	for i, d := range dims {
+		shape[i] = int64(d)
+	}
+	return l.node(o, "ConstantOfShape", []*ir.Value{l.i64s(shape...)}, ir.TensorAttr("value", v))
 }
 
 func fill(t *runtime.Tensor, v float64) {

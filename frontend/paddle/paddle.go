@@ -47,10 +47,8 @@ func find(path string) (layout, bool) {
 	case strings.HasSuffix(base, ".pdmodel"):
 		return layout{program: path, params: strings.TrimSuffix(path, ".pdmodel") + ".pdiparams", dir: dir}, true
 	case strings.HasSuffix(base, ".json"):
-		data, err := os.ReadFile(path)
-		if err != nil || !strings.Contains(string(data[:min(len(data), 4096)]), `"pir"`) {
-			return layout{}, false
-		}
+		// ONNX models are never JSON: any .json is read as a PIR program, so that a broken one
+		// gets the PIR loader's error instead of the ONNX loader's.
 		return layout{program: path, params: strings.TrimSuffix(path, ".json") + ".pdiparams", dir: dir, pir: true}, true
 	case base == "__model__":
 		l := layout{program: path, dir: dir}
@@ -103,6 +101,41 @@ func (e *UnsupportedOpsError) Error() string {
 	return b.String()
 }
 
+// programError is a fault in the program itself (an undefined input, an attribute of the wrong
+// type), not an op the frontend lacks: loading stops at the first, with a one-line error that
+// names the op.
+type programError struct{ err error }
+
+func (e *programError) Error() string { return e.err.Error() }
+
+// attrTypeError is an attribute whose value is not of the type the op's lowering reads. The
+// attribute helpers meet it deep inside lowering functions and panic with it; lowerOp turns it
+// back into a programError.
+type attrTypeError struct {
+	name string
+	got  any
+	want string
+}
+
+func (e attrTypeError) Error() string {
+	kind := map[string]string{"int64": "an int", "float64": "a float", "string": "a string", "bool": "a bool", "[]int64": "ints", "[]float64": "floats"}[fmt.Sprintf("%T", e.got)]
+	return fmt.Sprintf("attribute %q is %s, want %s", e.name, kind, e.want)
+}
+
+// lowerOp runs one lowering function.
+func lowerOp(fn lowerFunc, l *lowerer, o op) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(attrTypeError)
+			if !ok {
+				panic(r)
+			}
+			err = &programError{e}
+		}
+	}()
+	return fn(l, o)
+}
+
 // Options control loading.
 type Options struct {
 	// ProgramOnly loads a program without its parameters (for inspection): parameters become
@@ -128,6 +161,9 @@ func LoadWith(path string, opt Options) (m *ir.Model, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%s: empty file, not a Paddle program", l.program)
+	}
 	var params paramSource
 	if !opt.ProgramOnly {
 		if params, err = openParams(l); err != nil {
@@ -142,7 +178,7 @@ func LoadWith(path string, opt Options) (m *ir.Model, err error) {
 
 // ErrNoParams says that a program's parameters file is absent (LoadWith with ProgramOnly still
 // reads the program).
-var ErrNoParams = errors.New("no parameters")
+var ErrNoParams = errors.New("its parameters file is missing")
 
 // paramSource yields the parameter tensors of the given variables (names sorted, as Paddle
 // writes a combined file). A nil paramSource means program-only.
@@ -204,7 +240,7 @@ func openParams(l layout) (paramSource, error) {
 		data, err := os.ReadFile(l.params)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("%s: parameters file %s is missing: %w", l.program, filepath.Base(l.params), ErrNoParams)
+				return nil, fmt.Errorf("%s: %w (want %s beside it; onnxc inspect reads a program alone)", l.program, ErrNoParams, filepath.Base(l.params))
 			}
 			return nil, err
 		}

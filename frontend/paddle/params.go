@@ -3,6 +3,7 @@ package paddle
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 
@@ -17,9 +18,6 @@ var dtypes = map[paddlepb.VarType_Type]runtime.DType{
 	paddlepb.VarType_FP64: runtime.Float64, paddlepb.VarType_UINT8: runtime.Uint8, paddlepb.VarType_INT8: runtime.Int8,
 	paddlepb.VarType_BF16: runtime.BFloat16,
 }
-
-// maxParamBytes bounds one parameter tensor, so a corrupt size cannot ask for terabytes.
-const maxParamBytes = 4 << 30
 
 // paramReader walks the records of a params file: per tensor, a uint32 version, the LoD levels
 // (uint64 count, then per level a uint64 byte size and its bytes), a uint32 tensor version, an
@@ -100,19 +98,30 @@ func (r *paramReader) next() (*runtime.Tensor, error) {
 	if !ok {
 		return nil, fmt.Errorf("record at byte %d: element type %s is not supported", start, desc.GetDataType())
 	}
+	// The data must be in the file: a record cannot make the reader allocate what it merely
+	// declares.
 	shape := make([]int, len(desc.Dims))
-	n := int64(1)
+	left := int64(len(r.b) - r.off)
+	size, fits := int64(dt.Size()), true
 	for i, d := range desc.Dims {
-		if d < 0 || (d > 0 && n > maxParamBytes/d) {
-			return nil, fmt.Errorf("record at byte %d: bad dims %v", start, desc.Dims)
+		if d < 0 {
+			return nil, fmt.Errorf("record at byte %d: negative dim in %v", start, desc.Dims)
+		}
+		if d > 0 && size > left/d {
+			fits = false
 		}
 		shape[i] = int(d)
-		n *= d
+		if fits {
+			size *= d
+		}
 	}
-	if n*int64(dt.Size()) > maxParamBytes {
-		return nil, fmt.Errorf("record at byte %d: tensor of %d elements is too large", start, n)
+	if slices.Contains(shape, 0) {
+		size, fits = 0, true
 	}
-	data, err := r.take(int(n) * dt.Size())
+	if !fits {
+		return nil, fmt.Errorf("record at byte %d: %s%v needs more data than the %d bytes left in the file", start, dt, shape, left)
+	}
+	data, err := r.take(int(size))
 	if err != nil {
 		return nil, fmt.Errorf("record at byte %d (%s%v): data: %w", start, dt, shape, err)
 	}

@@ -2,6 +2,7 @@ package paddle
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -119,6 +120,9 @@ func lowerPIR(file string, data []byte, params paramSource) (*ir.Model, error) {
 	for _, p := range ps {
 		t := pirType(p.out.TT)
 		if tensors != nil {
+			if err := matchDeclared(p.name, t, tensors[p.name]); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
 			st.vals[p.out.ID] = l.g.AddConst(p.name, tensors[p.name])
 		} else {
 			st.vals[p.out.ID] = l.g.AddInput(p.name, t)
@@ -149,22 +153,31 @@ func lowerPIR(file string, data []byte, params paramSource) (*ir.Model, error) {
 		}
 		name := strings.TrimPrefix(strings.TrimPrefix(o.Name, "1."), "0.")
 		switch o.Name {
-		case "1.data":
-			// As for ProgramDesc feeds: the batch is N, other declared sizes stay open.
-			t := pirType(po.outs[0].TT)
-			for k := range t.Shape {
-				if k == 0 {
-					t.Shape[k] = ir.Symbol("N")
-				} else {
-					t.Shape[k] = ir.Unknown()
+		case "1.data", "1.fetch":
+			err = lowerOp(func(l *lowerer, _ op) error {
+				if len(po.outs) != 1 {
+					return &programError{fmt.Errorf("%d results, want 1", len(po.outs))}
 				}
-			}
-			st.vals[po.outs[0].ID] = l.g.AddInput(attrString(po, "name", "x"), t)
-			continue
-		case "1.fetch":
-			fetches = append(fetches, fetch{attrInt(po, "col", 0), po.in("", 0), po.outs[0].ID})
-			continue
+				if o.Name == "1.fetch" {
+					fetches = append(fetches, fetch{attrInt(po, "col", 0), po.in("", 0), po.outs[0].ID})
+					return nil
+				}
+				// As for ProgramDesc feeds: the batch is N, other declared sizes stay open.
+				t := pirType(po.outs[0].TT)
+				for k := range t.Shape {
+					if k == 0 {
+						t.Shape[k] = ir.Symbol("N")
+					} else {
+						t.Shape[k] = ir.Unknown()
+					}
+				}
+				st.vals[po.outs[0].ID] = l.g.AddInput(attrString(po, "name", "x"), t)
+				return nil
+			}, l, po)
 		case "0.combine":
+			if len(po.outs) != 1 {
+				return nil, fmt.Errorf("%s: 0.combine op with %d results, want 1", file, len(po.outs))
+			}
 			var list []*ir.Value
 			for k := range po.ins {
 				list = append(list, po.in("", k))
@@ -180,7 +193,7 @@ func lowerPIR(file string, data []byte, params paramSource) (*ir.Model, error) {
 			}
 			continue
 		case "1.full", "1.full_int_array", "1.assign_value_":
-			err = lowerFull(l, po)
+			err = lowerOp(func(l *lowerer, _ op) error { return lowerFull(l, po) }, l, po)
 		default:
 			if r, ok := pirRenames[name]; ok {
 				name = r
@@ -189,11 +202,15 @@ func lowerPIR(file string, data []byte, params paramSource) (*ir.Model, error) {
 			switch {
 			case !ok:
 				err = errUnmapped
-			case po.missing():
-				err = fmt.Errorf("an input is not defined")
+			case po.missing() != 0:
+				err = &programError{fmt.Errorf("operand %%%d is not defined", po.missing())}
 			default:
-				err = fn(l, po)
+				err = lowerOp(fn, l, po)
 			}
+		}
+		var pe *programError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: %s op producing %s: %w", file, o.Name, po.outNames(), pe.err)
 		}
 		if err != nil {
 			u := UnmappedOp{Type: name}
@@ -254,9 +271,7 @@ func lowerFull(l *lowerer, o *pirOp) error {
 		}
 		dims[i] = int(d)
 	}
-	t := runtime.New(dt, dims...)
-	fill(t, attrFloat(o, "value", 0))
-	o.out("Out", 0, l.g.AddConst("", t))
+	o.out("Out", 0, l.filled(o, dt, dims, attrFloat(o, "value", 0)))
 	return nil
 }
 
@@ -448,17 +463,27 @@ func (o *pirOp) attr(name string) (any, bool) {
 	return v, ok
 }
 
-// missing reports an input id that no earlier op defined (id 0 marks an absent optional input).
-func (o *pirOp) missing() bool {
+// missing is an input id that no earlier op defined, or 0 (which also marks an absent optional
+// input).
+func (o *pirOp) missing() int {
 	for _, in := range o.ins {
 		if in.ID == 0 {
 			continue
 		}
 		if o.st.vals[in.ID] == nil && o.st.lists[in.ID] == nil {
-			return true
+			return in.ID
 		}
 	}
-	return false
+	return 0
+}
+
+// outNames lists the op's results for errors: %1, %2.
+func (o *pirOp) outNames() string {
+	names := make([]string, len(o.outs))
+	for i, v := range o.outs {
+		names[i] = fmt.Sprintf("%%%d", v.ID)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (o *pirOp) usesAny(ids map[int]bool) bool {

@@ -1,13 +1,16 @@
 package paddle
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/onnxc/onnxc/frontend/paddle/paddlepb"
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/runtime"
 )
 
 func paddleVarType(v int64) paddlepb.VarType_Type { return paddlepb.VarType_Type(v) }
@@ -44,6 +47,9 @@ func lowerProgram(file string, data []byte, params paramSource) (*ir.Model, erro
 			return nil, err
 		}
 		for _, n := range names {
+			if err := matchDeclared(n, varType(vars[n], false), ts[n]); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
 			vals[n] = l.g.AddConst(n, ts[n])
 		}
 	} else {
@@ -78,7 +84,16 @@ func lowerProgram(file string, data []byte, params paramSource) (*ir.Model, erro
 
 	var unmapped []UnmappedOp
 	poisoned := map[string]bool{} // outputs of ops that could not be mapped
+	later := map[string]bool{}    // outputs of the ops after the current one
 	for _, o := range block.Ops {
+		for _, a := range allArgs(o.Outputs) {
+			later[a] = true
+		}
+	}
+	for _, o := range block.Ops {
+		for _, a := range allArgs(o.Outputs) {
+			delete(later, a)
+		}
 		typ := o.GetType()
 		if typ == "feed" || typ == "fetch" {
 			continue
@@ -97,9 +112,17 @@ func lowerProgram(file string, data []byte, params paramSource) (*ir.Model, erro
 		case !ok:
 			err = errUnmapped
 		case lo.missingInput() != "":
-			err = fmt.Errorf("input %q is not defined", lo.missingInput())
+			name := lo.missingInput()
+			err = &programError{fmt.Errorf("input %q is not defined", name)}
+			if later[name] {
+				err = &programError{fmt.Errorf("input %q is not defined before it (a later op produces it: a cycle, or ops out of order)", name)}
+			}
 		default:
-			err = fn(l, lo)
+			err = lowerOp(fn, l, lo)
+		}
+		var pe *programError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: %s op producing %q: %w", file, typ, lo.label(), pe.err)
 		}
 		if err != nil {
 			u := UnmappedOp{Type: typ, Outputs: allArgs(o.Outputs)}
@@ -130,6 +153,19 @@ func lowerProgram(file string, data []byte, params paramSource) (*ir.Model, erro
 }
 
 var errUnmapped = fmt.Errorf("no mapping")
+
+// matchDeclared checks a parameter's record against the type its program declares, where the
+// program declares one: a record that disagrees is a corrupt or mismatched parameters file.
+func matchDeclared(name string, want ir.Type, t *runtime.Tensor) error {
+	shape, ok := want.StaticShape()
+	if !ok || want.DType == 0 {
+		return nil
+	}
+	if want.DType != t.DType || !slices.Equal(shape, t.Shape) {
+		return fmt.Errorf("parameter %q: the program declares %s%v, the parameters file holds %s%v", name, want.DType, shape, t.DType, t.Shape)
+	}
+	return nil
+}
 
 // varType is a declared variable's IR type; a feed's first unknown dim is the batch.
 func varType(v *paddlepb.VarDesc, feed bool) ir.Type {
