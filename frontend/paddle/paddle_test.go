@@ -194,7 +194,10 @@ func FuzzProgram(f *testing.F) {
 		f.Add(data)
 	}
 	// In memory, as FuzzPIR: a file per input made the fuzzed path slow, and LoadWith's
-	// recover would hide a panic the lowering must not have.
+	// recover would hide a panic the lowering must not have. Run it as scripts/fuzz.sh does,
+	// with -fuzzminimizetime 200x: go test's default minimizes every new input of this 9 KB
+	// seed for 60 s, during which the progress line shows 0 execs/sec (about 8,000 a second
+	// here otherwise).
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = lowerProgram("fuzz.pdmodel", b, nil)
 	})
