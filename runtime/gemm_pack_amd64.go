@@ -39,3 +39,21 @@ func gmWiden16(dst, src []float32, kc int) bool {
 	gmWiden16AVX(&dst[0], &src[0], kc)
 	return true
 }
+
+// gmPackPanelAVX packs 8*n depth steps of a full A panel (see gmPackPanel) with alpha 1.
+//
+//go:noescape
+func gmPackPanelAVX(d, src *float32, rs, n int)
+
+// gmPackPanelFast packs the first multiple of 8 of kc depth steps of a full A panel with alpha
+// 1 (d and src as gmPackPanel's) where the CPU has AVX, and returns how many steps it packed.
+func gmPackPanelFast(d, src []float32, rs, kc int) int {
+	n := kc / 8
+	if !sgemmHasAVX2FMA || n == 0 {
+		return 0
+	}
+	_ = src[(gemmPM-1)*rs+8*n-1]
+	_ = d[gemmPM*8*n-1]
+	gmPackPanelAVX(&d[0], &src[0], rs, n)
+	return 8 * n
+}

@@ -10,3 +10,6 @@ func gmScatter16(dst []float32, dstride int, src []float32) {
 
 // gmWiden16 reports false: gmWiden does the work in Go.
 func gmWiden16(dst, src []float32, kc int) bool { return false }
+
+// gmPackPanelFast packs nothing: gmPackPanel does the work in Go.
+func gmPackPanelFast(d, src []float32, rs, kc int) int { return 0 }

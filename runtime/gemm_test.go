@@ -515,3 +515,65 @@ func BenchmarkSgemmColdB(b *testing.B) {
 		})
 	}
 }
+
+// TestGmPackPanel checks the A panel packing (in registers eight depth steps at a time where
+// the CPU has AVX, the rest in Go) against its definition over depths around multiples of 8.
+func TestGmPackPanel(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for _, kc := range []int{1, 7, 8, 9, 15, 16, 17, 31, 64, 255, 256} {
+		for _, rs := range []int{kc, kc + 5} {
+			for _, alpha := range []float32{1, 0.5} {
+				src := gmRand(r, gemmPM*rs)
+				d := make([]float32, gemmPM*kc+3)
+				for i := range d {
+					d[i] = -7
+				}
+				gmPackPanel(d, src, rs, kc, alpha)
+				for p := 0; p < kc; p++ {
+					for row := 0; row < gemmPM; row++ {
+						if got, want := d[p*gemmPM+row], alpha*src[row*rs+p]; got != want {
+							t.Fatalf("kc %d rs %d alpha %g: d[%d*12+%d] = %g, want %g", kc, rs, alpha, p, row, got, want)
+						}
+					}
+				}
+				for i := gemmPM * kc; i < len(d); i++ {
+					if d[i] != -7 {
+						t.Fatalf("kc %d rs %d: wrote past the panel at %d", kc, rs, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGmBalanceCols checks the tile widths chosen for the column splits of a transformer's
+// products at two threads, and that no choice is slower than the halving's by its own measure.
+func TestGmBalanceCols(t *testing.T) {
+	for _, c := range []struct{ n, nc, threads, rowTiles, want int }{
+		{1152, 128, 2, 1, 96}, // 9 tiles of 128 -> 12 of 96
+		{1536, 128, 2, 1, 128},
+		{384, 64, 2, 1, 64},
+		{48, 48, 2, 1, 48},    // not whole double panels: left alone
+		{1152, 128, 4, 1, 96}, // 3 tiles a thread of 3 double panels, not 3 of 4
+	} {
+		if got := gmBalanceCols(c.n, c.nc, c.threads, c.rowTiles); got != c.want {
+			t.Errorf("gmBalanceCols(%d, %d, %d, %d) = %d, want %d", c.n, c.nc, c.threads, c.rowTiles, got, c.want)
+		}
+	}
+	for n := 32; n <= 4096; n += 32 {
+		for _, nc := range []int{64, 128, 256, 512} {
+			for threads := 2; threads <= 8; threads++ {
+				for rowTiles := 1; rowTiles <= 3; rowTiles++ {
+					span := func(w int) int {
+						tiles := rowTiles * ((n + w - 1) / w)
+						return (tiles + threads - 1) / threads * ((min(w, n) + 31) / 32)
+					}
+					w := gmBalanceCols(n, nc, threads, rowTiles)
+					if w%32 != 0 || w < nc/2 || w > nc || span(w) > span(nc) {
+						t.Fatalf("gmBalanceCols(%d, %d, %d, %d) = %d (span %d, halving's %d)", n, nc, threads, rowTiles, w, span(w), span(nc))
+					}
+				}
+			}
+		}
+	}
+}
