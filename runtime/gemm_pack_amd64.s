@@ -55,83 +55,65 @@ wloop:
 wdone:
 	RET
 
+// LOAD4T loads 8 floats from each of four rows, base + 0, 1, 2 and 3 rows (DX bytes, BX = 3*DX),
+// and transposes each 128-bit lane: a, b, c, d become the rows' values at steps 0|4, 1|5, 2|6
+// and 3|7. Y8-Y11 are scratch.
+#define LOAD4T(base, a, b, c, d) \
+	VMOVUPS   (base), a \
+	VMOVUPS   (base)(DX*1), b \
+	VMOVUPS   (base)(DX*2), c \
+	VMOVUPS   (base)(BX*1), d \
+	VUNPCKLPS b, a, Y8 \
+	VUNPCKHPS b, a, Y9 \
+	VUNPCKLPS d, c, Y10 \
+	VUNPCKHPS d, c, Y11 \
+	VSHUFPS   $0x44, Y10, Y8, a \
+	VSHUFPS   $0xEE, Y10, Y8, b \
+	VSHUFPS   $0x44, Y11, Y9, c \
+	VSHUFPS   $0xEE, Y11, Y9, d
+
+// STORE8 stores rows 0-3 (lo) and 4-7 (hi) of steps s and s+4 as 8 floats at DI + off and
+// DI + off + 192 (a step is 12 floats, 48 bytes).
+#define STORE8(lo, hi, off) \
+	VPERM2F128 $0x20, hi, lo, Y8 \
+	VPERM2F128 $0x31, hi, lo, Y9 \
+	VMOVUPS    Y8, off(DI) \
+	VMOVUPS    Y9, off+192(DI)
+
+// STORE4 stores rows 8-11 of steps s and s+4 (the lanes of y, x its low half) at DI + off and
+// DI + off + 192.
+#define STORE4(y, x, off) \
+	VMOVUPS      x, off(DI) \
+	VEXTRACTF128 $1, y, off+192(DI)
+
 // func gmPackPanelAVX(d, src *float32, rs, n int)
 // Packs 8*n depth steps of a panel of gemmPM = 12 rows, row r at src + r*rs floats, into d as
 // d[p*12 + r]: per 8 steps, rows 0-7 by an 8x8 register transpose (unpack, shuffle, lane
 // permute) stored as 8 floats a step, rows 8-11 by a 4x8 one stored as 4.
 TEXT ·gmPackPanelAVX(SB), NOSPLIT, $0-32
-	MOVQ d+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ rs+16(FP), DX
-	SHLQ $2, DX
-	MOVQ n+24(FP), CX
+	MOVQ  d+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  rs+16(FP), DX
+	SHLQ  $2, DX
+	MOVQ  n+24(FP), CX
 	TESTQ CX, CX
-	JZ   ppdone
-	LEAQ (DX)(DX*2), BX   // 3 rows
-	LEAQ (SI)(DX*4), R8   // row 4
-	LEAQ (R8)(DX*4), R9   // row 8
+	JZ    ppdone
+	LEAQ  (DX)(DX*2), BX // 3 rows
+	LEAQ  (SI)(DX*4), R8 // row 4
+	LEAQ  (R8)(DX*4), R9 // row 8
 
 pploop:
-	VMOVUPS (SI), Y0
-	VMOVUPS (SI)(DX*1), Y1
-	VMOVUPS (SI)(DX*2), Y2
-	VMOVUPS (SI)(BX*1), Y3
-	VMOVUPS (R8), Y4
-	VMOVUPS (R8)(DX*1), Y5
-	VMOVUPS (R8)(DX*2), Y6
-	VMOVUPS (R8)(BX*1), Y7
-	VUNPCKLPS Y1, Y0, Y8
-	VUNPCKHPS Y1, Y0, Y9
-	VUNPCKLPS Y3, Y2, Y10
-	VUNPCKHPS Y3, Y2, Y11
-	VSHUFPS $0x44, Y10, Y8, Y0 // rows 0-3 of steps 0 | 4
-	VSHUFPS $0xEE, Y10, Y8, Y1 // 1 | 5
-	VSHUFPS $0x44, Y11, Y9, Y2 // 2 | 6
-	VSHUFPS $0xEE, Y11, Y9, Y3 // 3 | 7
-	VUNPCKLPS Y5, Y4, Y8
-	VUNPCKHPS Y5, Y4, Y9
-	VUNPCKLPS Y7, Y6, Y10
-	VUNPCKHPS Y7, Y6, Y11
-	VSHUFPS $0x44, Y10, Y8, Y4 // rows 4-7
-	VSHUFPS $0xEE, Y10, Y8, Y5
-	VSHUFPS $0x44, Y11, Y9, Y6
-	VSHUFPS $0xEE, Y11, Y9, Y7
-	VPERM2F128 $0x20, Y4, Y0, Y8
-	VPERM2F128 $0x31, Y4, Y0, Y9
-	VMOVUPS Y8, (DI)
-	VMOVUPS Y9, 192(DI)
-	VPERM2F128 $0x20, Y5, Y1, Y8
-	VPERM2F128 $0x31, Y5, Y1, Y9
-	VMOVUPS Y8, 48(DI)
-	VMOVUPS Y9, 240(DI)
-	VPERM2F128 $0x20, Y6, Y2, Y8
-	VPERM2F128 $0x31, Y6, Y2, Y9
-	VMOVUPS Y8, 96(DI)
-	VMOVUPS Y9, 288(DI)
-	VPERM2F128 $0x20, Y7, Y3, Y8
-	VPERM2F128 $0x31, Y7, Y3, Y9
-	VMOVUPS Y8, 144(DI)
-	VMOVUPS Y9, 336(DI)
-	VMOVUPS (R9), Y0
-	VMOVUPS (R9)(DX*1), Y1
-	VMOVUPS (R9)(DX*2), Y2
-	VMOVUPS (R9)(BX*1), Y3
-	VUNPCKLPS Y1, Y0, Y8
-	VUNPCKHPS Y1, Y0, Y9
-	VUNPCKLPS Y3, Y2, Y10
-	VUNPCKHPS Y3, Y2, Y11
-	VSHUFPS $0x44, Y10, Y8, Y0 // rows 8-11 of steps 0 | 4
-	VSHUFPS $0xEE, Y10, Y8, Y1
-	VSHUFPS $0x44, Y11, Y9, Y2
-	VSHUFPS $0xEE, Y11, Y9, Y3
-	VMOVUPS X0, 32(DI)
-	VEXTRACTF128 $1, Y0, 224(DI)
-	VMOVUPS X1, 80(DI)
-	VEXTRACTF128 $1, Y1, 272(DI)
-	VMOVUPS X2, 128(DI)
-	VEXTRACTF128 $1, Y2, 320(DI)
-	VMOVUPS X3, 176(DI)
-	VEXTRACTF128 $1, Y3, 368(DI)
+	LOAD4T(SI, Y0, Y1, Y2, Y3)
+	LOAD4T(R8, Y4, Y5, Y6, Y7)
+	STORE8(Y0, Y4, 0)
+	STORE8(Y1, Y5, 48)
+	STORE8(Y2, Y6, 96)
+	STORE8(Y3, Y7, 144)
+	LOAD4T(R9, Y0, Y1, Y2, Y3)
+	STORE4(Y0, X0, 32)
+	STORE4(Y1, X1, 80)
+	STORE4(Y2, X2, 128)
+	STORE4(Y3, X3, 176)
 	ADDQ $32, SI
 	ADDQ $32, R8
 	ADDQ $32, R9
