@@ -81,7 +81,7 @@ func gemmGenAVX512() []byte {
 			switch {
 			case mr*nv <= 3:
 				sets = 4
-			case mr*nv < 8:
+			case mr*nv <= 8:
 				sets = 2
 			}
 			for r := 0; r < mr*nv*sets; r++ {
