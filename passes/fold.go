@@ -15,13 +15,15 @@ const maxFoldBytes = 64 << 20
 // outputs with constants. Each replacement can make more inputs constant and more types known,
 // so it alternates with inference until nothing changes. An If whose condition becomes a
 // constant is replaced by the branch it takes (inlineIfs), and nodes that only copy their
-// input go (dropCopies). Then what is known only as
+// input go (dropCopies), and Transposes that move only dims of size 1 become Reshapes
+// (transposesAsReshapes). Then what is known only as
 // expressions of the symbolic input dims becomes ShapeValue kernels (shapeValues).
 func Fold(m *ir.Model) error {
 	x := runtime.NewExec(nil)
 	for {
 		changed := inlineIfs(m.Graph)
 		changed = dropCopies(m.Graph) || changed
+		changed = transposesAsReshapes(m.Graph) || changed
 		var err error
 		m.Graph.Walk(func(g *ir.Graph) {
 			if err != nil {

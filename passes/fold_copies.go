@@ -55,3 +55,61 @@ func isCopy(n *ir.Node) bool {
 	}
 	return false
 }
+
+// transposesAsReshapes makes, in g and its regions, each Transpose that moves only dims of size
+// 1 a Reshape: the elements keep their order, so the transpose is a copy the kernels need not
+// make. Exporters write them around attention ([1,S,D] <-> [S,1,D] for a batch of one, as
+// torch's nn.MultiheadAttention does twice per layer). The input's shape must be static. It
+// reports whether it rewrote any.
+func transposesAsReshapes(g *ir.Graph) bool {
+	changed := false
+	g.Walk(func(h *ir.Graph) {
+		for _, n := range h.Nodes {
+			if out, ok := reshapeOfTranspose(n); ok {
+				n.SetOp("Reshape", "")
+				n.Attrs = nil
+				n.Inputs = []*ir.Value{n.Inputs[0], h.AddConst(n.Outputs[0].Name+"_shape", out)}
+				changed = true
+			}
+		}
+	})
+	return changed
+}
+
+// reshapeOfTranspose returns the output shape of Transpose n as an int64 tensor when n only
+// moves dims of size 1, or false.
+func reshapeOfTranspose(n *ir.Node) (*runtime.Tensor, bool) {
+	if n.Op != "Transpose" || n.Domain != "" || len(n.Inputs) != 1 || n.Inputs[0] == nil || len(n.Outputs) != 1 || n.Outputs[0] == nil {
+		return nil, false
+	}
+	shape, ok := n.Inputs[0].Type.StaticShape()
+	if !ok || n.Inputs[0].Type.Kind != ir.TensorKind {
+		return nil, false
+	}
+	perm := n.GetInts("perm", nil)
+	if perm == nil {
+		for i := len(shape) - 1; i >= 0; i-- {
+			perm = append(perm, int64(i))
+		}
+	}
+	if len(perm) != len(shape) {
+		return nil, false
+	}
+	out := runtime.New(runtime.Int64, len(perm))
+	dims := runtime.Data[int64](out)
+	last := -1
+	for i, p := range perm {
+		if p < 0 || int(p) >= len(shape) {
+			return nil, false
+		}
+		dims[i] = int64(shape[p])
+		if shape[p] == 1 {
+			continue
+		}
+		if int(p) < last {
+			return nil, false
+		}
+		last = int(p)
+	}
+	return out, true
+}
