@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"unsafe"
 )
 
 // This file holds the strided-copy engine that most data-movement kernels reduce to, and the
@@ -267,6 +268,12 @@ func (j mvTransposeJob[T]) run(lo, hi int) {
 	const tile = mvTile
 	oshape, ostr, dstr, src, dst := j.oshape, j.ostr, j.dstr, j.src, j.dst
 	bands, nj, nl, sl, dj := j.bands, j.nj, j.nl, j.sl, j.dj
+	// 4-byte elements go by 8x8 register transposes where the CPU has them (a transformer's
+	// K^T, [S,H,D] -> [H,D,S], ran at a nanosecond an element through the buffer).
+	var f32 []float32
+	if u, ok := any(src).([]uint32); ok && qcHasTranspose8 && len(u) > 0 {
+		f32 = unsafe.Slice((*float32)(unsafe.Pointer(&u[0])), len(u))
+	}
 	var buf [tile * tile]T
 	for item := lo; item < hi; item++ {
 		o, a0 := item/bands, (item%bands)*tile
@@ -278,6 +285,11 @@ func (j mvTransposeJob[T]) run(lo, hi int) {
 			rem /= oshape[d]
 			so += p * ostr[d]
 			do += p * dstr[d]
+		}
+		if f32 != nil {
+			d := any(dst).([]uint32)
+			mvTranspose32(unsafe.Slice((*float32)(unsafe.Pointer(&d[0])), len(d)), f32, do, so, a0, a1, nl, sl, dj)
+			continue
 		}
 		for b0 := 0; b0 < nl; b0 += tile {
 			b1 := min(b0+tile, nl)
@@ -294,6 +306,27 @@ func (j mvTransposeJob[T]) run(lo, hi int) {
 					drow[k] = buf[k*tile+a]
 				}
 			}
+		}
+	}
+}
+
+// mvTranspose32 sets dst[do+a*dj+b] = src[so+a+b*sl] for a in [a0, a1) and b in [0, nl): 8x8
+// blocks by qcTranspose8, the edges one element at a time.
+func mvTranspose32(dst, src []float32, do, so, a0, a1, nl, sl, dj int) {
+	a8 := a0 + (a1-a0)/8*8
+	b8 := nl / 8 * 8
+	for a := a0; a < a8; a += 8 {
+		for b := 0; b < b8; b += 8 {
+			qcTranspose8(dst[do+a*dj+b:], dj, src[so+a+b*sl:], sl)
+		}
+	}
+	for a := a0; a < a1; a++ {
+		b := b8
+		if a >= a8 {
+			b = 0
+		}
+		for ; b < nl; b++ {
+			dst[do+a*dj+b] = src[so+a+b*sl]
 		}
 	}
 }

@@ -137,9 +137,15 @@ func TestTranspose(t *testing.T) {
 }
 
 // TestTransposeAll checks every permutation of a rank-4 tensor, for each element size, against
-// a direct index computation, with dims large enough to exercise the tiled path and threads.
+// a direct index computation, with dims large enough to exercise the tiled path and threads,
+// and (the second shape) more than one tile band and 8x8 blocks with edges at both ends.
 func TestTransposeAll(t *testing.T) {
-	shape := []int{3, 5, 40, 37}
+	for _, shape := range [][]int{{3, 5, 40, 37}, {2, 70, 3, 67}} {
+		testTransposeAll(t, shape)
+	}
+}
+
+func testTransposeAll(t *testing.T, shape []int) {
 	x := NewExec(NewPool(4))
 	defer x.Pool.Close()
 	perms := [][]int{}
