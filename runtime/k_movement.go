@@ -265,32 +265,42 @@ type mvTransposeJob[T any] struct {
 }
 
 func (j mvTransposeJob[T]) run(lo, hi int) {
-	const tile = mvTile
-	oshape, ostr, dstr, src, dst := j.oshape, j.ostr, j.dstr, j.src, j.dst
-	bands, nj, nl, sl, dj := j.bands, j.nj, j.nl, j.sl, j.dj
 	// 4-byte elements go by 8x8 register transposes where the CPU has them (a transformer's
-	// K^T, [S,H,D] -> [H,D,S], ran at a nanosecond an element through the buffer).
-	var f32 []float32
-	if u, ok := any(src).([]uint32); ok && qcHasTranspose8 && len(u) > 0 {
-		f32 = unsafe.Slice((*float32)(unsafe.Pointer(&u[0])), len(u))
+	// K^T, [S,H,D] -> [H,D,S], ran at a nanosecond an element through the staging buffer).
+	if u, ok := any(j.src).([]uint32); ok && qcHasTranspose8 && len(u) > 0 {
+		d := any(j.dst).([]uint32)
+		src := unsafe.Slice((*float32)(unsafe.Pointer(&u[0])), len(u))
+		dst := unsafe.Slice((*float32)(unsafe.Pointer(&d[0])), len(d))
+		for item := lo; item < hi; item++ {
+			so, do, a0, a1 := j.item(item)
+			mvTranspose32(dst, src, do, so, a0, a1, j.nl, j.sl, j.dj)
+		}
+		return
 	}
+	j.staged(lo, hi)
+}
+
+// item returns work item i's source and destination offsets and its band [a0, a1) along j.
+func (j mvTransposeJob[T]) item(i int) (so, do, a0, a1 int) {
+	o := i / j.bands
+	a0 = (i % j.bands) * mvTile
+	a1 = min(a0+mvTile, j.nj)
+	for d := len(j.oshape) - 1; d >= 0; d-- {
+		p := o % j.oshape[d]
+		o /= j.oshape[d]
+		so += p * j.ostr[d]
+		do += p * j.dstr[d]
+	}
+	return so, do, a0, a1
+}
+
+// staged copies items [lo, hi) tile by tile through a buffer.
+func (j mvTransposeJob[T]) staged(lo, hi int) {
+	const tile = mvTile
+	src, dst, nl, sl, dj := j.src, j.dst, j.nl, j.sl, j.dj
 	var buf [tile * tile]T
 	for item := lo; item < hi; item++ {
-		o, a0 := item/bands, (item%bands)*tile
-		a1 := min(a0+tile, nj)
-		so, do := 0, 0
-		rem := o
-		for d := len(oshape) - 1; d >= 0; d-- {
-			p := rem % oshape[d]
-			rem /= oshape[d]
-			so += p * ostr[d]
-			do += p * dstr[d]
-		}
-		if f32 != nil {
-			d := any(dst).([]uint32)
-			mvTranspose32(unsafe.Slice((*float32)(unsafe.Pointer(&d[0])), len(d)), f32, do, so, a0, a1, nl, sl, dj)
-			continue
-		}
+		so, do, a0, a1 := j.item(item)
 		for b0 := 0; b0 < nl; b0 += tile {
 			b1 := min(b0+tile, nl)
 			// Stage the tile through a small buffer so that both the source reads and the
