@@ -165,11 +165,7 @@ func smRow[T rdFloat](op int, row, d []T) {
 // smRow32 is Softmax of a float32 row with vecmath's vector loops: the maximum, the
 // exponentials with their sum (in float32, over SIMD lanes) in one pass, then the scaling.
 func smRow32(row, d []float32) {
-	d = d[:len(row)]
-	inv := 1 / vecExpSum(d, row, vecMax(row))
-	for i := range d {
-		d[i] *= inv
-	}
+	vecSoftmax(d, row)
 }
 
 // smIsF32 reports whether T is float32, whose kernels may use the faster smExp.

@@ -264,6 +264,22 @@ func vecMax(s []float32) float32 {
 	return m
 }
 
+// vecSoftmax sets d[i] = Exp32(s[i] - vecMax(s)) times the float32 1/sum, the sum as
+// vecExpSum returns it, for i < len(s) >= 1: on AVX-512 in one call over the row, on AVX2 with
+// the scaling in a vector loop too (a transformer's attention rows are 64 wide, where the Go
+// scaling loop and the calls cost as much as the exponentials). d is s or does not overlap it.
+func vecSoftmax(d, s []float32) {
+	d = d[:len(s)]
+	if vecPath != vecPathGo {
+		vecSoftmaxAsm(vecPath, &d[0], &s[0], len(s))
+		return
+	}
+	inv := 1 / vecExpSum(d, s, vecMax(s))
+	for i := range d {
+		d[i] *= inv
+	}
+}
+
 // vecExpSum sets d[i] = Exp32(s[i] - m) for i < len(s), up to FMA rounding, and returns the
 // float32 sum of those values (the SIMD paths add 16 or 8 lanes and then the lanes). d must be
 // at least as long as s and either be s or not overlap it.

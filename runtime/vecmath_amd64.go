@@ -101,6 +101,22 @@ func vecExpSumAsm(path int, d, s *float32, n int, m float32) float32 {
 func vecMaxAVX512(s *float32, n int) float32
 
 //go:noescape
+func vecSoftmaxAVX512(d, s *float32, n int)
+
+//go:noescape
+func vecScaleAVX2(d *float32, n int, a float32)
+
+// vecSoftmaxAsm is vecSoftmax on path: one call on AVX-512; on AVX2 the maximum, the
+// exponentials and then the scaling in vector loops.
+func vecSoftmaxAsm(path int, d, s *float32, n int) {
+	if path == vecPathAVX512 {
+		vecSoftmaxAVX512(d, s, n)
+		return
+	}
+	vecScaleAVX2(d, n, 1/vecExpSumAVX2(d, s, n, vecMaxAVX2(s, n)))
+}
+
+//go:noescape
 func vecMaxAVX2(s *float32, n int) float32
 
 //go:noescape

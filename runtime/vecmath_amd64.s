@@ -744,37 +744,71 @@ geluYDone:
 	VZEROUPPER
 	RET
 
-// func vecMaxAVX512(s *float32, n int) float32
-TEXT ·vecMaxAVX512(SB), NOSPLIT, $0-20
-	MOVQ         s+0(FP), SI
-	MOVQ         n+8(FP), CX
-	VBROADCASTSS (SI), Z26
-	KXNORW       K1, K1, K1
-
-maxZLoop:
-	CMPQ CX, $16
-	JGE  maxZFull
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
+// ZTAILMASK jumps to full while CX >= 16 floats are left, else sets K1 to the CX low lanes.
+#define ZTAILMASK(full) \
+	CMPQ CX, $16; \
+	JGE  full; \
+	MOVL $1, AX; \
+	SHLL CX, AX; \
+	DECL AX; \
 	KMOVW AX, K1
 
-maxZFull:
-	VMOVUPS.Z (SI), K1, Z0
-	VMAXPS    Z0, Z26, K1, Z26
-	ADDQ      $64, SI
-	SUBQ      $16, CX
-	JG        maxZLoop
-	VEXTRACTF64X4 $1, Z26, Y1
-	VMOVAPS       Z26, Z0
-	VMAXPS        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VMAXPS        X1, X0, X0
-	VPERMILPS     $0x4e, X0, X1
-	VMAXPS        X1, X0, X0
-	VPERMILPS     $0xb1, X0, X1
-	VMAXPS        X1, X0, X0
-	VMOVSS        X0, ret+16(FP)
+// ZHREDUCE folds the 16 lanes of Z26 with op (VMAXPS, VADDPS) into lane 0 of X0, halves first.
+#define ZHREDUCE(op) \
+	VEXTRACTF64X4 $1, Z26, Y1; \
+	VMOVAPS       Z26, Z0; \
+	op            Y1, Y0, Y0; \
+	VEXTRACTF128  $1, Y0, X1; \
+	op            X1, X0, X0; \
+	VPERMILPS     $0x4e, X0, X1; \
+	op            X1, X0, X0; \
+	VPERMILPS     $0xb1, X0, X1; \
+	op            X1, X0, X0
+
+// ZMAXROW leaves in X0 (lane 0) the largest of the CX >= 1 floats at SI (see vecMax); it
+// uses AX, K1, Z0, Z1 and Z26 and advances SI.
+#define ZMAXROW(loop, full) \
+	VBROADCASTSS (SI), Z26; \
+	KXNORW       K1, K1, K1; \
+loop: \
+	ZTAILMASK(full); \
+full: \
+	VMOVUPS.Z (SI), K1, Z0; \
+	VMAXPS    Z0, Z26, K1, Z26; \
+	ADDQ      $64, SI; \
+	SUBQ      $16, CX; \
+	JG        loop; \
+	ZHREDUCE(VMAXPS)
+
+// ZEXPSUMROW stores exp(s[i] - m) of the CX >= 1 floats at SI to DI, m broadcast in Z27, and
+// leaves their sum in X0 (lane 0; see vecExpSum); it uses AX, K1, Z0-Z4 and Z26, sets Z29-Z31
+// to the constants of EXPZ and advances SI and DI.
+#define ZEXPSUMROW(loop, full) \
+	VBROADCASTSS vmc<>+CONE(SB), Z29; \
+	VBROADCASTSS vmc<>+CMIN(SB), Z30; \
+	VBROADCASTSS vmc<>+CMAX(SB), Z31; \
+	VPXORD       Z26, Z26, Z26; \
+	KXNORW       K1, K1, K1; \
+loop: \
+	ZTAILMASK(full); \
+full: \
+	VMOVUPS.Z (SI), K1, Z0; \
+	VSUBPS    Z27, Z0, Z0; \
+	EXPZ(Z0, Z1, Z2, Z3, Z4); \
+	VMOVUPS   Z0, K1, (DI); \
+	VADDPS    Z0, Z26, K1, Z26; \
+	ADDQ      $64, SI; \
+	ADDQ      $64, DI; \
+	SUBQ      $16, CX; \
+	JG        loop; \
+	ZHREDUCE(VADDPS)
+
+// func vecMaxAVX512(s *float32, n int) float32
+TEXT ·vecMaxAVX512(SB), NOSPLIT, $0-20
+	MOVQ s+0(FP), SI
+	MOVQ n+8(FP), CX
+	ZMAXROW(maxZLoop, maxZFull)
+	VMOVSS X0, ret+16(FP)
 	VZEROUPPER
 	RET
 
@@ -784,40 +818,8 @@ TEXT ·vecExpSumAVX512(SB), NOSPLIT, $0-36
 	MOVQ         s+8(FP), SI
 	MOVQ         n+16(FP), CX
 	VBROADCASTSS m+24(FP), Z27
-	VBROADCASTSS vmc<>+CONE(SB), Z29
-	VBROADCASTSS vmc<>+CMIN(SB), Z30
-	VBROADCASTSS vmc<>+CMAX(SB), Z31
-	VPXORD       Z26, Z26, Z26
-	KXNORW       K1, K1, K1
-
-expSumZLoop:
-	CMPQ CX, $16
-	JGE  expSumZFull
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K1
-
-expSumZFull:
-	VMOVUPS.Z (SI), K1, Z0
-	VSUBPS    Z27, Z0, Z0
-	EXPZ(Z0, Z1, Z2, Z3, Z4)
-	VMOVUPS   Z0, K1, (DI)
-	VADDPS    Z0, Z26, K1, Z26
-	ADDQ      $64, SI
-	ADDQ      $64, DI
-	SUBQ      $16, CX
-	JG        expSumZLoop
-	VEXTRACTF64X4 $1, Z26, Y1
-	VMOVAPS       Z26, Z0
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VADDPS        X1, X0, X0
-	VPERMILPS     $0x4e, X0, X1
-	VADDPS        X1, X0, X0
-	VPERMILPS     $0xb1, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSS        X0, ret+32(FP)
+	ZEXPSUMROW(expSumZLoop, expSumZFull)
+	VMOVSS X0, ret+32(FP)
 	VZEROUPPER
 	RET
 
@@ -903,5 +905,71 @@ expSumYDone:
 	VPERMILPS    $0xb1, X0, X1
 	VADDPS       X1, X0, X0
 	VMOVSS       X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func vecSoftmaxAVX512(d, s *float32, n int)
+// The softmax of the row s into d in one call: vecMaxAVX512's maximum, vecExpSumAVX512's
+// exponentials and sum, then d times the float32 1/sum, as the three steps compute it apart,
+// to the bit.
+TEXT ·vecSoftmaxAVX512(SB), NOSPLIT, $0-24
+	MOVQ d+0(FP), DI
+	MOVQ s+8(FP), SI
+	MOVQ n+16(FP), DX
+	MOVQ SI, R8
+	MOVQ DX, CX
+	ZMAXROW(smMaxLoop, smMaxFull)
+	VBROADCASTSS X0, Z27
+	MOVQ R8, SI
+	MOVQ DI, R9
+	MOVQ DX, CX
+	ZEXPSUMROW(smExpLoop, smExpFull)
+	VDIVSS       X0, X29, X0
+	VBROADCASTSS X0, Z27
+	MOVQ   R9, DI
+	MOVQ   DX, CX
+	KXNORW K1, K1, K1
+
+smScaleLoop:
+	ZTAILMASK(smScaleFull)
+
+smScaleFull:
+	VMOVUPS.Z (DI), K1, Z0
+	VMULPS    Z27, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JG        smScaleLoop
+	VZEROUPPER
+	RET
+
+// func vecScaleAVX2(d *float32, n int, a float32)
+// d[i] *= a for i < n (the last partial vector masked).
+TEXT ·vecScaleAVX2(SB), NOSPLIT, $0-20
+	MOVQ         d+0(FP), DI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS a+16(FP), Y11
+	SUBQ         $8, CX
+	JL           scaleYTail
+
+scaleYLoop:
+	VMULPS  (DI), Y11, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JGE     scaleYLoop
+
+scaleYTail:
+	ADDQ $8, CX
+	JZ   scaleYDone
+	MOVQ $8, BX
+	SUBQ CX, BX
+	LEAQ vmc<>+CTAIL(SB), AX
+	VMOVUPS (AX)(BX*4), Y15
+	VMASKMOVPS (DI), Y15, Y0
+	VMULPS     Y11, Y0, Y0
+	VMASKMOVPS Y0, Y15, (DI)
+
+scaleYDone:
 	VZEROUPPER
 	RET

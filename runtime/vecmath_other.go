@@ -13,3 +13,5 @@ func vecAsm(path, fn int, d, s *float32, n int) {}
 func vecMaxAsm(path int, s *float32, n int) float32 { return 0 }
 
 func vecExpSumAsm(path int, d, s *float32, n int, m float32) float32 { return 0 }
+
+func vecSoftmaxAsm(path int, d, s *float32, n int) {}

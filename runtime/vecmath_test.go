@@ -377,3 +377,52 @@ func TestVecMaxExpSum(t *testing.T) {
 		}
 	}
 }
+
+// TestVecSoftmax checks vecSoftmax on every path against vecMax, vecExpSum and the scaling by
+// 1/sum composed on the same path, bit for bit (the fused AVX-512 routine must not change a
+// model's output), for every tail length, in place and not, with -Inf, +Inf and NaN in rows.
+func TestVecSoftmax(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for _, path := range vecmathPaths(t) {
+		for n := 1; n <= 70; n++ {
+			for special := 0; special < 4; special++ {
+				s := make([]float32, n)
+				for i := range s {
+					s[i] = float32(r.NormFloat64() * 6)
+				}
+				switch special {
+				case 1:
+					s[r.Intn(n)] = -inf
+				case 2:
+					s[r.Intn(n)] = inf
+				case 3:
+					s[r.Intn(n)] = nan
+				}
+				want := make([]float32, n+2)
+				got := make([]float32, n+2)
+				inPlace := append([]float32(nil), s...)
+				vecmathWithPath(path, func() {
+					inv := 1 / vecExpSum(want, s, vecMax(s))
+					for i := range want[:n] {
+						want[i] *= inv
+					}
+					vecSoftmax(got, s)
+					vecSoftmax(inPlace, inPlace)
+				})
+				for i := 0; i < n+2; i++ {
+					w, g := math.Float32bits(want[i]), math.Float32bits(got[i])
+					if i < n && w != g && !(want[i] != want[i] && got[i] != got[i]) {
+						t.Fatalf("%s n=%d special %d: d[%d] = %v, want %v", vecmathPathNames[path], n, special, i, got[i], want[i])
+					}
+					if i < n && math.Float32bits(inPlace[i]) != g && !(inPlace[i] != inPlace[i] && got[i] != got[i]) {
+						t.Fatalf("%s n=%d special %d: in place d[%d] = %v, want %v", vecmathPathNames[path], n, special, i, inPlace[i], got[i])
+					}
+					if i >= n && got[i] != 0 {
+						t.Fatalf("%s n=%d: wrote past the end: %v", vecmathPathNames[path], n, got[n:])
+					}
+				}
+			}
+		}
+	}
+}
