@@ -196,6 +196,7 @@ func GenerateWith(m *ir.Model, pkg, source string, progress Progress) (gogen.Fil
 	if err != nil {
 		return nil, err
 	}
+	ops.BlockConvChains(p)
 	phase(progress, "generate")
 	return gogen.Generate(p, gogen.Options{Package: pkg, Source: filepath.Base(source)})
 }

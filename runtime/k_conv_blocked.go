@@ -48,14 +48,94 @@ type cvBlkArgs struct {
 	act     *dwAct       // 104
 	bstride int          // 112: bytes between output blocks (16 channels)
 	acc     *float32     // 120: the call's partial sums ([nb*np][16]) when mode is not 0
-	mode    int          // 128: cvBlkFromAcc | cvBlkToAcc
+	mode    int          // 128: cvBlkFromAcc | cvBlkToAcc | cvBlkBlockedOut
+	dpix    [cvBlkNP]int // 136: with cvBlkBlockedOut, each pixel's offset in bytes from dst (and z)
 }
 
 // The modes of a micro-kernel call that covers only some of the taps.
 const (
 	cvBlkFromAcc = 1 // start from the partial sums at acc (else from zero)
 	cvBlkToAcc   = 2 // leave the sums at acc (else add bias and Z, activate, store)
+	// cvBlkBlockedOut: store each pixel's 16 channels as one vector at dst+dpix (Z read
+	// likewise at z+dpix), block j at j*bstride: the blocked layout, rather than NCHW rows.
+	cvBlkBlockedOut = 4
 )
+
+// BlkLayout is the blocked layout of a float32 image tensor [N][C][H][W] (C a multiple of 16)
+// that ConvBlocked reads and writes between convolutions: per image, per block of 16 channels,
+// H+Top+Bottom rows of W+Left+Right pixels, each pixel the block's 16 channels, the border zero.
+// A convolution with pads up to these reads it as its padded input where it would otherwise
+// reorder its NCHW input into that form on every call, and a convolution that writes it stores
+// whole vectors instead of transposing them into NCHW rows. The tensor keeps its NCHW shape;
+// only its storage (longer than the shape) is laid out so, and only the ConvBlocked kernels the
+// compiler marked read it.
+type BlkLayout struct {
+	On                       bool
+	Top, Left, Bottom, Right int
+}
+
+// dims returns the padded rows and columns of an h x w image.
+func (l BlkLayout) dims(h, w int) (int, int) { return h + l.Top + l.Bottom, w + l.Left + l.Right }
+
+// blkStorage returns t's storage in layout l for n images of c channels of h x w pixels; an
+// output's (grow) is made that long, an input's must be.
+func blkStorage(t *Tensor, l BlkLayout, n, c, h, w int, grow bool) ([]float32, error) {
+	hb, wb := l.dims(h, w)
+	size := n * c * hb * wb
+	if grow {
+		t.Buf.Grow(size * 4)
+	}
+	if c%cvBlk != 0 || t.DType != Float32 || t.Buf == nil || len(t.Buf.words)*2 < size {
+		return nil, fmt.Errorf("tensor %s%v is not stored in the blocked layout %+v", t.DType, t.Shape, l)
+	}
+	if size == 0 {
+		return nil, nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&t.Buf.words[0])), size), nil
+}
+
+// clearBorder zeroes the border of each block plane of s (layout l, planes of h x w pixels).
+func (l BlkLayout) clearBorder(s []float32, h, w int) {
+	hb, wb := l.dims(h, w)
+	row := wb * cvBlk
+	for p := 0; p+hb*row <= len(s); p += hb * row {
+		clear(s[p : p+l.Top*row])
+		clear(s[p+(l.Top+h)*row : p+hb*row])
+		for y := l.Top; y < l.Top+h; y++ {
+			r := s[p+y*row : p+(y+1)*row]
+			clear(r[:l.Left*cvBlk])
+			clear(r[(l.Left+w)*cvBlk:])
+		}
+	}
+}
+
+// blkToNCHW copies s (layout l) into d (NCHW, n images of c channels of h x w); blkFromNCHW
+// the other way, leaving the border as it is. The GEMM fallback of ConvBlocked uses them.
+func blkToNCHW(d, s []float32, l BlkLayout, n, c, h, w int) {
+	blkCopy(d, s, l, n, c, h, w, false)
+}
+
+func blkFromNCHW(d, s []float32, l BlkLayout, n, c, h, w int) {
+	blkCopy(s, d, l, n, c, h, w, true)
+}
+
+func blkCopy(nchw, blk []float32, l BlkLayout, n, c, h, w int, toBlk bool) {
+	hb, wb := l.dims(h, w)
+	for i := 0; i < n*c; i++ {
+		plane := nchw[i*h*w : (i+1)*h*w]
+		b := blk[(i/cvBlk)*hb*wb*cvBlk+i%cvBlk:]
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				o := ((y+l.Top)*wb + x + l.Left) * cvBlk
+				if toBlk {
+					b[o] = plane[y*w+x]
+				} else {
+					plane[y*w+x] = b[o]
+				}
+			}
+		}
+	}
+}
 
 // cvBlkTileBudget is the most bytes of packed weights a pass over a tile's pixels reads: a
 // tile's weights above it (512 channels of 3x3 taps: 1.2 MB for four output blocks) would be
@@ -68,6 +148,7 @@ var cvBlkTileBudget = 256 << 10 // a var for the tests of many passes
 var cvBlkOrder = 0
 
 var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.mode)-128]
+var _ = [1]struct{}{}[unsafe.Offsetof(cvBlkArgs{}.dpix)-136]
 
 // ConvBlocked is a float32 convolution in one group with 2-D (or 1-D) windows, any kernel,
 // strides, dilations and padding, input and output channels multiples of 16, and the weights
@@ -93,12 +174,89 @@ func ConvBlocked(x *Exec, p *ConvGeomParams, out, in []*Tensor) error {
 		return nil
 	}
 	xs := Data[float32](in[0])
+	var l cvBlkLayouts
+	if p.XLayout.On || p.YLayout.On || p.ZLayout.On {
+		if l, err = cd.layouts(p, in[0], out[0], in); err != nil {
+			return err
+		}
+		if l.x.On {
+			xs = l.xb
+		}
+		if l.y.On {
+			y = l.yb
+		}
+		if l.z.On {
+			z = l.zb
+		}
+	}
 	if !cvBlkHas() {
-		cd.gemmAct(x, false, xs, Data[float32](in[1]), bias, y, z, &act)
+		cd.gemmBlk(x, xs, Data[float32](in[1]), bias, y, z, &act, &l)
 		return nil
 	}
-	cd.blocked(x, xs, Data[float32](packed), bias, y, z, &act)
+	cd.blocked(x, xs, Data[float32](packed), bias, y, z, &act, &l)
 	return nil
+}
+
+// cvBlkLayouts is a ConvBlocked call's operands in the blocked layout: the input, output and Z
+// layouts (each off for NCHW) and their storage.
+type cvBlkLayouts struct {
+	x, y, z    BlkLayout
+	xb, yb, zb []float32
+}
+
+// layouts checks p's blocked layouts against the convolution (2-D, input channels a multiple of
+// 16 for a blocked input, pads within the input's border, Z in the output's layout) and
+// returns the operands' storage.
+func (cd *cvConv) layouts(p *ConvGeomParams, X, Y *Tensor, in []*Tensor) (l cvBlkLayouts, err error) {
+	w := &cd.w
+	l.x, l.y, l.z = p.XLayout, p.YLayout, p.ZLayout
+	H, W, OH, OW := w.in[1], w.in[2], w.out[1], w.out[2]
+	hasZ := len(in) > 3 && in[3] != nil
+	bad := len(p.In) != 2 || (l.z.On && (l.z != l.y || !hasZ)) || (l.y.On && hasZ && !l.z.On)
+	if l.x.On {
+		bad = bad || cd.c%cvBlk != 0 || w.pb[1] > l.x.Top || w.pb[2] > l.x.Left || w.pe[1] > l.x.Bottom || w.pe[2] > l.x.Right
+	}
+	if bad {
+		return l, fmt.Errorf("conv parameters %+v: blocked layouts that do not fit the convolution", *p)
+	}
+	if l.x.On {
+		if l.xb, err = blkStorage(X, l.x, cd.n, cd.c, H, W, false); err != nil {
+			return l, err
+		}
+	}
+	if l.z.On {
+		if l.zb, err = blkStorage(in[3], l.z, cd.n, cd.m, OH, OW, false); err != nil {
+			return l, err
+		}
+	}
+	if l.y.On {
+		l.yb, err = blkStorage(Y, l.y, cd.n, cd.m, OH, OW, true)
+	}
+	return l, err
+}
+
+// gemmBlk is the GEMM fallback with the operands in layouts l: blocked ones are copied to and
+// from NCHW scratch around the GEMM.
+func (cd *cvConv) gemmBlk(x *Exec, xs, ws, bias, y, z []float32, act *activation, l *cvBlkLayouts) {
+	w := &cd.w
+	H, W, OH, OW := w.in[1], w.in[2], w.out[1], w.out[2]
+	if l.x.On {
+		xs = ScratchOf[float32](x, cvSlotBlk, cd.n*cd.c*H*W)
+		blkToNCHW(xs, l.xb, l.x, cd.n, cd.c, H, W)
+	}
+	if l.z.On {
+		z = ScratchOf[float32](x, cvSlotBlkAcc, cd.n*cd.m*OH*OW)
+		blkToNCHW(z, l.zb, l.z, cd.n, cd.m, OH, OW)
+	}
+	yo := y
+	if l.y.On {
+		yo = ScratchOf[float32](x, cvSlotBlkTaps, cd.n*cd.m*OH*OW)
+	}
+	cd.gemmAct(x, false, xs, ws, bias, yo, z, act)
+	if l.y.On {
+		blkFromNCHW(y, yo, l.y, cd.n, cd.m, OH, OW)
+		l.y.clearBorder(y, OH, OW)
+	}
 }
 
 // CvBlockedFits reports whether ConvBlocked computes a convolution of c input and m output
@@ -153,21 +311,30 @@ func PackConvBlocked(t *Tensor, m, c, kvol int) (*Tensor, error) {
 	return FromFloat32([]int{len(p)}, p), nil
 }
 
-// blocked computes y = act(conv + bias + z) with the blocked micro-kernels.
-func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation) {
+// blocked computes y = act(conv + bias + z) with the blocked micro-kernels, the operands in
+// layouts l (xs, y and z are then their blocked storage).
+func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation, l *cvBlkLayouts) {
 	w := &cd.w
 	H, W := w.in[1], w.in[2]
 	Hp, Wp := H+w.pb[1]+w.pe[1], W+w.pb[2]+w.pe[2]
 	cl, lanes := cvBlkLanes(cd.c)
 	cb, kh, kw := cd.c/cl, w.k[1], w.k[2]
-	plane := Hp * Wp * cl
 	pool := gmPool(x)
-	src := ScratchOf[float32](x, cvSlotBlk, cd.n*cb*plane)
-	var pidx [cvBlk]int32
-	for i := range pidx {
-		pidx[i] = int32(i * H * W)
+	var src []float32
+	off0 := 0 // the padded input's first value in src (past the rows and columns of a wider border)
+	if l.x.On {
+		// The input is its producer's blocked output, whose border holds this one's pads.
+		Hp, Wp = l.x.dims(H, W)
+		src, off0 = xs, ((l.x.Top-w.pb[1])*Wp+l.x.Left-w.pb[2])*cl
+	} else {
+		src = ScratchOf[float32](x, cvSlotBlk, cd.n*cb*Hp*Wp*cl)
+		var pidx [cvBlk]int32
+		for i := range pidx {
+			pidx[i] = int32(i * H * W)
+		}
+		parFor(pool, cd.n*cb*Hp, W*cl, cvBlkPackJob{cd: *cd, xs: xs, src: src, hp: Hp, wp: Wp, cl: cl, idx: pidx})
 	}
-	parFor(pool, cd.n*cb*Hp, W*cl, cvBlkPackJob{cd: *cd, xs: xs, src: src, hp: Hp, wp: Wp, cl: cl, idx: pidx})
+	plane := Hp * Wp * cl
 	// Taps in the packed weights' order: input block, ky, kx, or ky, kx, channel.
 	ntap := cd.c / lanes * kh * kw
 	offs := ScratchOf[int64](x, cvSlotBlkTaps, ntap+cd.m)
@@ -193,8 +360,12 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	}
 	da, post := dwActOf(act)
 	ohw := w.out[1] * w.out[2]
-	j := cvBlkJob{cd: *cd, src: src, pw: pw, bias: bias, y: y, z: z, offs: offs[:ntap], da: da,
+	j := cvBlkJob{cd: *cd, src: src, off0: off0, pw: pw, bias: bias, y: y, z: z, offs: offs[:ntap], da: da,
 		plane: plane, wp: Wp, cl: cl, lanes: lanes, ohw: ohw, done: x.doneCh(), chunks: (ohw + cvBlkNP - 1) / cvBlkNP, tiles: (cd.m/cvBlk + cvBlkNB - 1) / cvBlkNB}
+	if l.y.On {
+		hb, wb := l.y.dims(w.out[1], w.out[2])
+		j.yl, j.yplane, j.ywb = l.y, hb*wb*cvBlk, wb
+	}
 	items := cd.n * j.tiles * j.chunks
 	j.tileFast = cd.m*cd.c*kh*kw < cd.c*H*W
 	if cvBlkOrder != 0 {
@@ -217,10 +388,16 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 		if p < passes-1 {
 			j.mode |= cvBlkToAcc
 		}
+		if l.y.On {
+			j.mode |= cvBlkBlockedOut
+		}
 		parFor(pool, items, cvBlkNP*cvBlkNB*cvBlk*lanes*(j.t1-j.t0), j)
 	}
 	if post {
 		act.apply(x, y, nil)
+	}
+	if l.y.On {
+		l.y.clearBorder(y, w.out[1], w.out[2])
 	}
 }
 
@@ -267,15 +444,20 @@ func (j cvBlkPackJob) run(lo, hi int) {
 type cvBlkJob struct {
 	cd                  cvConv
 	src, pw, bias, y, z []float32
-	offs                []int64
-	da                  dwAct
-	plane, wp, ohw      int
-	cl, lanes           int // see cvBlkLanes
-	chunks, tiles       int
-	tileFast            bool
-	t0, t1, mode        int             // this pass's taps and cvBlkArgs.mode
-	acc                 []float32       // the partial sums between passes, per item
-	done                <-chan struct{} // closed: the Run was cancelled, skip the rest
+	off0                int // the padded input's first value in each image's part of src
+	// With a blocked output (yl.On): y and z are in layout yl, yplane values per block plane,
+	// ywb pixels per padded row.
+	yl             BlkLayout
+	yplane, ywb    int
+	offs           []int64
+	da             dwAct
+	plane, wp, ohw int
+	cl, lanes      int // see cvBlkLanes
+	chunks, tiles  int
+	tileFast       bool
+	t0, t1, mode   int             // this pass's taps and cvBlkArgs.mode
+	acc            []float32       // the partial sums between passes, per item
+	done           <-chan struct{} // closed: the Run was cancelled, skip the rest
 }
 
 func (j cvBlkJob) run(lo, hi int) {
@@ -284,6 +466,9 @@ func (j cvBlkJob) run(lo, hi int) {
 	cb, mb, kk := cd.c/j.cl, cd.m/cvBlk, cd.c*w.kVol()
 	last := j.offs[len(j.offs)-1]
 	a := cvBlkArgs{offs: &j.offs[j.t0], ntap: j.t1 - j.t0, act: &j.da, bstride: cvBlk * j.ohw * 4, mode: j.mode}
+	if j.yl.On {
+		a.bstride = j.yplane * 4
+	}
 	tapW := j.lanes * cvBlk // packed weights per tap and output block
 	// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of one or
 	// two pixels would load the tile's weights for few FMAs.
@@ -306,10 +491,11 @@ func (j cvBlkJob) run(lo, hi int) {
 			np++
 		}
 		nb := min(cvBlkNB, mb-t*cvBlkNB)
-		src := j.src[n*cb*j.plane : (n+1)*cb*j.plane]
+		src := j.src[n*cb*j.plane+j.off0 : (n+1)*cb*j.plane]
 		py, px := oy, ox
 		for q := 0; q < np; q++ {
 			a.pix[q] = py*rowStep + px*colStep
+			a.dpix[q] = ((py+j.yl.Top)*j.ywb + px + j.yl.Left) * cvBlk * 4
 			if px++; px == OW {
 				px, py = 0, py+1
 			}
@@ -320,10 +506,15 @@ func (j cvBlkJob) run(lo, hi int) {
 		}
 		m0 := t * cvBlkNB * cvBlk
 		o := (n*cd.m+m0)*j.ohw + f0
-		_ = j.y[o+(nb*cvBlk-1)*j.ohw+np-1]
+		if j.yl.On {
+			o = (n*mb + t*cvBlkNB) * j.yplane
+			_ = j.y[o+(nb-1)*j.yplane+a.dpix[np-1]/4+cvBlk-1]
+		} else {
+			_ = j.y[o+(nb*cvBlk-1)*j.ohw+np-1]
+		}
 		a.src, a.w, a.dst, a.bias = &src[0], &j.pw[m0*kk+j.t0*nb*tapW], &j.y[o], &j.bias[m0]
 		_ = j.pw[(m0+nb*cvBlk)*kk-1]
-		if j.mode != 0 {
+		if j.mode&(cvBlkFromAcc|cvBlkToAcc) != 0 {
 			acc := j.acc[it*cvBlkNB*cvBlkNP*cvBlk : (it+1)*cvBlkNB*cvBlkNP*cvBlk]
 			a.acc = &acc[0]
 		}

@@ -131,7 +131,13 @@ func cvBlkGenAVX512() []byte {
 				p("\tVZEROUPPER")
 				p("\tRET")
 				p("%sstore:", name)
+				p("\tTESTQ $4, AX")
+				p("\tJNZ %sbstore", name)
 				cvBlkGenStore(p, name, nb, np)
+				p("\tVZEROUPPER")
+				p("\tRET")
+				p("%sbstore:", name)
+				cvBlkGenStoreBlocked(p, name, nb, np)
 				p("\tVZEROUPPER")
 				p("\tRET")
 			}
@@ -220,6 +226,52 @@ func cvBlkGenPackT16(p func(string, ...any)) {
 	p("\tJNZ cvBlkPackT16loop")
 	p("\tVZEROUPPER")
 	p("\tRET")
+}
+
+// cvBlkGenStoreBlocked writes a micro-kernel's store in the blocked layout (mode
+// cvBlkBlockedOut): per output block, per pixel, the bias and Z (at the pixel's offset from z)
+// are added, the activation applied and the 16 channels stored as one vector at the pixel's
+// offset from dst, the next block bstride bytes on. Registers: R8 the block's output, R9 its Z
+// (or 0), R10 the bias, R11 bstride, BX, CX, DX, SI, R12, R13 the pixels' offsets (dpix), Z25
+// and Z26 lo and hi, K2 hard-swish, Z27 the block's bias, Z28 the temporary.
+func cvBlkGenStoreBlocked(p func(string, ...any), name string, nb, np int) {
+	offs := []string{"BX", "CX", "DX", "SI", "R12", "R13"}
+	p("\tMOVQ 104(DI), AX")
+	p("\tVBROADCASTSS 12(AX), Z25")
+	p("\tVBROADCASTSS 16(AX), Z26")
+	p("\tMOVL 20(AX), R8")
+	p("\tNEGL R8")
+	p("\tKMOVW R8, K2")
+	p("\tMOVQ 80(DI), R8")
+	p("\tMOVQ 88(DI), R9")
+	p("\tMOVQ 96(DI), R10")
+	p("\tMOVQ 112(DI), R11")
+	for q := 0; q < np; q++ {
+		p("\tMOVQ %d(DI), %s", 136+8*q, offs[q])
+	}
+	for j := 0; j < nb; j++ {
+		p("\tVMOVUPS %d(R10), Z27", 64*j)
+		for q := 0; q < np; q++ {
+			p("\tVADDPS Z27, Z%d, Z%d", j*np+q, j*np+q)
+		}
+		p("\tTESTQ R9, R9")
+		p("\tJZ %sbnoz%d", name, j)
+		for q := 0; q < np; q++ {
+			p("\tVADDPS (R9)(%s*1), Z%d, Z%d", offs[q], j*np+q, j*np+q)
+		}
+		p("\tADDQ R11, R9")
+		p("%sbnoz%d:", name, j)
+		for q := 0; q < np; q++ {
+			x := j*np + q
+			p("\tVMULPS.BCST 4(AX), Z%d, Z28", x)
+			p("\tVADDPS.BCST 8(AX), Z28, Z28")
+			p("\tVMAXPS Z28, Z25, Z28")
+			p("\tVMINPS Z28, Z26, Z28")
+			p("\tVMULPS Z%d, Z28, K2, Z28", x)
+			p("\tVMOVUPS Z28, (R8)(%s*1)", offs[q])
+		}
+		p("\tADDQ R11, R8")
+	}
 }
 
 // cvBlkGenStore writes a micro-kernel's store: per output block, the bias is added to each

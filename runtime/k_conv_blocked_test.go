@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
+	"unsafe"
 )
 
 // TestConvBlocked runs ConvBlocked on random kernels, strides, dilations, pads, channel counts
@@ -13,6 +15,7 @@ import (
 // and with the GEMM they fall back to.
 func TestConvBlocked(t *testing.T) {
 	r := rand.New(rand.NewSource(26))
+	rl := rand.New(rand.NewSource(27)) // the layouts' borders, apart so the cases stay the same
 	pool := NewPool(2)
 	defer pool.Close()
 	acts := []string{"", "Relu", "HardSwish", "Sigmoid", "Clip"}
@@ -94,13 +97,97 @@ func TestConvBlocked(t *testing.T) {
 			// would choose.
 			cvBlkOrder = 1 + it/2%2
 			y := New(Float32)
+			// Some cases hold the output (and Z) in the blocked layout, and the input too
+			// when its channels are a multiple of 16, with borders at least the pads.
+			blk := it%5 >= 3
+			ys := []int{xs[0], m, outSp[0], outSp[1]}
+			in0 := append([]*Tensor(nil), in...)
+			if blk {
+				if c%cvBlk == 0 && it%2 == 0 {
+					p.XLayout = BlkLayout{true, pads[0] + rl.Intn(2), pads[1] + rl.Intn(2), pads[2] + rl.Intn(2), pads[3] + rl.Intn(2)}
+					in[0] = cvtToBlocked(t, in[0], p.XLayout)
+				}
+				p.YLayout = BlkLayout{true, rl.Intn(3), rl.Intn(3), rl.Intn(3), rl.Intn(3)}
+				if zs != nil {
+					p.ZLayout = p.YLayout
+					in[3] = cvtToBlocked(t, in[3], p.ZLayout)
+				}
+				// The output's storage starts as NaNs: every value the kernel leaves is wrong.
+				y = New(Float32, ys...)
+				hb, wb := p.YLayout.dims(ys[2], ys[3])
+				y.Buf.Grow((ys[0]*m*hb*wb + 37) * 4)
+				for i, all := 0, unsafe.Slice((*float32)(unsafe.Pointer(&y.Buf.words[0])), len(y.Buf.words)*2); i < len(all); i++ {
+					all[i] = float32(math.NaN())
+				}
+			}
+			budget2, order := cvBlkTileBudget, cvBlkOrder
 			err = ConvBlocked(x, p, []*Tensor{y}, append(in, packed))
 			cvBlkTileBudget, cvBlkOrder = budget, 0
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := Data[float32](y)
+			if blk {
+				got = cvtFromBlocked(t, y, p.YLayout)
+				// The layouts change where values are, not how they are summed: the same
+				// convolution in NCHW gives the same bits.
+				q := *p
+				q.XLayout, q.YLayout, q.ZLayout = BlkLayout{}, BlkLayout{}, BlkLayout{}
+				cvBlkTileBudget, cvBlkOrder = budget2, order
+				y2 := New(Float32)
+				if err := ConvBlocked(x, &q, []*Tensor{y2}, append(in0, packed)); err != nil {
+					t.Fatal(err)
+				}
+				cvBlkTileBudget, cvBlkOrder = budget, 0
+				for i, v := range Data[float32](y2) {
+					if math.Float32bits(v) != math.Float32bits(got[i]) {
+						t.Fatalf("fast %v case %d, layouts %+v %+v: element %d = %v, %v in NCHW", fast, it, p.XLayout, p.YLayout, i, got[i], v)
+					}
+				}
+			}
 			cvtActZ(want, zs, name, prm)
-			gmClose(t, fmt.Sprintf("fast %v case %d: x %v w %v strides %v dil %v pads %v act %q bias %v z %v", fast, it, xs, ws, st, dil, pads, name, bs != nil, zs != nil), Data[float32](y), want, 1e-5)
+			gmClose(t, fmt.Sprintf("fast %v case %d: x %v w %v strides %v dil %v pads %v act %q bias %v z %v layouts %+v %+v", fast, it, xs, ws, st, dil, pads, name, bs != nil, zs != nil, p.XLayout, p.YLayout), got, want, 1e-5)
 		}
 	}
+}
+
+// cvtToBlocked returns a tensor of t's shape whose storage holds t in layout l, the border zero
+// and the storage past it NaN.
+func cvtToBlocked(t *testing.T, src *Tensor, l BlkLayout) *Tensor {
+	d := New(Float32)
+	d.Resize(Float32, src.Shape...)
+	n, c, h, w := src.Shape[0], src.Shape[1], src.Shape[2], src.Shape[3]
+	hb, wb := l.dims(h, w)
+	d.Buf.Grow((n*c*hb*wb + 37) * 4)
+	all := unsafe.Slice((*float32)(unsafe.Pointer(&d.Buf.words[0])), len(d.Buf.words)*2)
+	for i := range all {
+		all[i] = float32(math.NaN())
+	}
+	b, err := blkStorage(d, l, n, c, h, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blkFromNCHW(b, Data[float32](src), l, n, c, h, w)
+	l.clearBorder(b, h, w)
+	return d
+}
+
+// cvtFromBlocked returns t's values (stored in layout l) in NCHW order, after checking that
+// the border is zero.
+func cvtFromBlocked(t *testing.T, src *Tensor, l BlkLayout) []float32 {
+	n, c, h, w := src.Shape[0], src.Shape[1], src.Shape[2], src.Shape[3]
+	b, err := blkStorage(src, l, n, c, h, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleared := append([]float32(nil), b...)
+	l.clearBorder(cleared, h, w)
+	for i := range b {
+		if math.Float32bits(b[i]) != math.Float32bits(cleared[i]) {
+			t.Fatalf("layout %+v of %v: border value %d is %v, not 0", l, src.Shape, i, b[i])
+		}
+	}
+	d := make([]float32, n*c*h*w)
+	blkToNCHW(d, b, l, n, c, h, w)
+	return d
 }

@@ -22,6 +22,10 @@ type ConvGeomParams struct {
 	// PackedW says the weights' prepacked form (PackGemmA, Group matrices of M/Group x
 	// C/Group*kernel volume) is the last input (ConvPointwise and ConvGemm).
 	PackedW bool
+	// XLayout, YLayout and ZLayout, when On, say that the input, the output and the summand Z
+	// are stored in the blocked layout (BlkLayout) rather than NCHW: ConvBlocked only, set by
+	// the compiler on chains of blocked convolutions.
+	XLayout, YLayout, ZLayout BlkLayout
 }
 
 // cvStatic checks the operands against p and returns the resolved convolution, the output
@@ -92,6 +96,9 @@ func ConvGemm(x *Exec, p *ConvGeomParams, out, in []*Tensor) error {
 
 func cvStaticRun(x *Exec, alg int, p *ConvGeomParams, out, in []*Tensor) error {
 	defer x.Release(x.Mark())
+	if p.XLayout.On || p.YLayout.On || p.ZLayout.On {
+		return fmt.Errorf("conv parameters %+v: only ConvBlocked reads and writes the blocked layout", *p)
+	}
 	var packed *Tensor
 	if p.PackedW {
 		packed, in = in[len(in)-1], in[:len(in)-1]

@@ -1,0 +1,112 @@
+package ops
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
+	"github.com/onnxc/onnxc/runtime"
+)
+
+// TestBlockConvChains checks which values BlockConvChains stores in the blocked layout, on
+// small programs written as lines "out = Entry(x, z) pad C": a ConvBlocked (conv) with input
+// channels C and pads (all four), or another kernel (pool), and the graph's outputs.
+func TestBlockConvChains(t *testing.T) {
+	for _, c := range []struct {
+		name, prog, outs string
+		// want: each conv's layouts as "x/y/z" with - for NCHW and the border otherwise.
+		want string
+	}{
+		{"chain", "a = conv(in) 1 3; b = conv(a) 1 64; c = conv(b) 0 64", "c",
+			"-/1/- 1/0/- 0/-/-"},
+		{"largest pads", "a = conv(in) 1 64; b = conv(a) 2 64; c = conv(a) 0 64; d = pool(b, c)", "d",
+			"-/2/- 2/-/- 2/-/-"},
+		{"input channels not blocked", "a = conv(in) 1 64; b = conv(a) 1 3", "b", "-/-/- -/-/-"},
+		{"used by another kernel", "a = conv(in) 1 64; b = conv(a) 1 64; c = pool(a)", "b,c", "-/-/- -/-/-"},
+		{"graph output", "a = conv(in) 1 64; b = conv(a) 1 64", "a,b", "-/-/- -/-/-"},
+		// Residual blocks: the output and Z of a conv are blocked together.
+		{"residual", "a = conv(in) 1 64; b = conv(a) 1 64; c = conv(b, a) 1 64; d = conv(c) 1 64; e = pool(d)", "e",
+			"-/1/- 1/1/- 1/1/1 1/-/-"},
+		// A Z that no blocked conv produces keeps the output in NCHW, and so the Z of the
+		// next conv whose Z that output is.
+		{"z from a pool", "p = pool(in); a = conv(p) 1 64; b = conv(a, p) 1 64; c = conv(b) 1 64; d = conv(c, b) 1 64; e = pool(d)", "e",
+			"-/1/- 1/-/- -/1/- 1/-/-"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			prog, convs := blkTestProgram(t, c.prog, c.outs)
+			BlockConvChains(prog)
+			var got []string
+			for _, k := range convs {
+				g := k.Params.(*runtime.ConvGeomParams)
+				f := func(l runtime.BlkLayout) string {
+					if !l.On {
+						return "-"
+					}
+					if l.Top != l.Left || l.Top != l.Bottom || l.Top != l.Right {
+						return fmt.Sprintf("%+v", l)
+					}
+					return fmt.Sprint(l.Top)
+				}
+				got = append(got, f(g.XLayout)+"/"+f(g.YLayout)+"/"+f(g.ZLayout))
+			}
+			if s := strings.Join(got, " "); s != c.want {
+				t.Errorf("layouts %s, want %s", s, c.want)
+			}
+		})
+	}
+}
+
+// blkTestProgram builds a one-graph program from lines "out = conv(x[, z]) pad C" and
+// "out = pool(a, ...)", values 1x64x8x8 (the input "in" too).
+func blkTestProgram(t *testing.T, src, outs string) (*lowered.Program, []*lowered.Kernel) {
+	g := &ir.Graph{}
+	vals := map[string]*ir.Value{}
+	val := func(name string) *ir.Value {
+		if v, ok := vals[name]; ok {
+			return v
+		}
+		v := &ir.Value{Name: name, Graph: g, Type: ir.Type{DType: runtime.Float32, RankKnown: true,
+			Shape: []ir.Dim{ir.Static(1), ir.Static(64), ir.Static(8), ir.Static(8)}}}
+		vals[name] = v
+		return v
+	}
+	lg := &lowered.Graph{IR: g}
+	var convs []*lowered.Kernel
+	for _, line := range strings.Split(src, ";") {
+		var out, call string
+		var pad, ch int
+		f := strings.Fields(line)
+		out, call = f[0], f[2]
+		op, args, _ := strings.Cut(strings.TrimSuffix(call, ")"), "(")
+		if strings.HasSuffix(call, ",") {
+			// "conv(b, a)": the call spans two fields.
+			args = strings.TrimSuffix(args, ",") + "," + strings.TrimSuffix(f[3], ")")
+			f = append(f[:3], f[4:]...)
+		}
+		k := &lowered.Kernel{Entry: lowered.Binary, Out: []lowered.Operand{{Value: val(out)}}}
+		for _, a := range strings.Split(args, ",") {
+			k.In = append(k.In, lowered.Operand{Value: val(a)})
+		}
+		if op == "conv" {
+			fmt.Sscan(f[3], &pad)
+			fmt.Sscan(f[4], &ch)
+			k.Entry = lowered.ConvBlocked
+			k.Params = &runtime.ConvGeomParams{C: ch, M: 64, Group: 1, In: []int{8, 8}, Out: []int{8, 8},
+				Kernel: []int{2*pad + 1, 2*pad + 1}, Strides: []int{1, 1}, Dilations: []int{1, 1}, Pads: []int{pad, pad, pad, pad}}
+			// Conv inputs: x, w, b, then Z.
+			x := k.In[0]
+			k.In = []lowered.Operand{x, {}, {}}
+			if len(strings.Split(args, ",")) > 1 {
+				k.In = append(k.In, lowered.Operand{Value: val(strings.Split(args, ",")[1])})
+			}
+			convs = append(convs, k)
+		}
+		lg.Kernels = append(lg.Kernels, k)
+	}
+	for _, o := range strings.Split(outs, ",") {
+		g.Outputs = append(g.Outputs, val(o))
+	}
+	return &lowered.Program{Graphs: []*lowered.Graph{lg}}, convs
+}
