@@ -66,6 +66,7 @@ const (
 	MatMul                      // parameters: struct{}
 	MatMulInteger               // parameters: struct{}
 	MatMulPackedB               // parameters: MatMulPackedParams
+	MaxPoolBlocked              // parameters: MaxPoolBlockedParams
 	MaxRoiPool                  // parameters: MaxRoiPoolParams
 	MaxUnpool                   // parameters: MaxUnpoolParams
 	MeanVarianceNorm            // parameters: MVNParams
@@ -194,6 +195,7 @@ var entryNames = [numEntries]string{
 	MatMul:                "MatMul",
 	MatMulInteger:         "MatMulInteger",
 	MatMulPackedB:         "MatMulPackedB",
+	MaxPoolBlocked:        "MaxPoolBlocked",
 	MaxRoiPool:            "MaxRoiPool",
 	MaxUnpool:             "MaxUnpool",
 	MeanVarianceNorm:      "MeanVarianceNorm",

@@ -11,7 +11,9 @@ import (
 // between its convolutions: a convolution that reads such a value uses it as its padded input
 // where it would otherwise reorder its NCHW input on every call, and one that writes it stores
 // whole vectors instead of NCHW rows. It is the CPU backend's choice of layout, taken on the
-// lowered program before the Go emitter; other backends do not call it.
+// lowered program before the Go emitter; other backends do not call it. A 2-D max pooling
+// between such convolutions (a backbone's stem pooling) becomes MaxPoolBlocked, which reads and
+// writes the layout too.
 //
 // A value is blocked when a 2-D ConvBlocked produces it, it is no graph's output, and every use
 // is by a 2-D ConvBlocked in the same graph, as its input (with input channels a multiple of
@@ -27,6 +29,7 @@ func BlockConvChains(p *lowered.Program) {
 	uses := map[*ir.Value][]use{}
 	excluded := map[*ir.Value]bool{} // graph outputs
 	var convs []*lowered.Kernel
+	pools := map[*lowered.Kernel]*runtime.MaxPoolBlockedParams{}
 	own := map[*lowered.Kernel]*lowered.Graph{}
 	for _, g := range p.Graphs {
 		for _, v := range g.IR.Outputs {
@@ -44,10 +47,14 @@ func BlockConvChains(p *lowered.Program) {
 				k.Params = &q
 				convs = append(convs, k)
 				own[k] = g
+			} else if pp := blkPool(k); pp != nil {
+				pools[k] = pp
+				own[k] = g
 			}
 		}
 	}
-	// Classes of values joined through Z, by union-find.
+	// Classes of values joined through Z (and through a pooling, whose input and output are
+	// blocked together), by union-find.
 	parent := map[*ir.Value]*ir.Value{}
 	var find func(v *ir.Value) *ir.Value
 	find = func(v *ir.Value) *ir.Value {
@@ -65,10 +72,16 @@ func BlockConvChains(p *lowered.Program) {
 			return false
 		}
 		for _, u := range uses[y] {
-			g := geom2D(u.k)
-			if g == nil || u.own != own[k] || !(u.in == 0 && g.C%16 == 0 || u.in == 3) {
+			if u.own != own[k] {
 				return false
 			}
+			if g := geom2D(u.k); g != nil && (u.in == 0 && g.C%16 == 0 || u.in == 3) {
+				continue
+			}
+			if pools[u.k] != nil && u.in == 0 {
+				continue
+			}
+			return false
 		}
 		return true
 	}
@@ -80,8 +93,13 @@ func BlockConvChains(p *lowered.Program) {
 			parent[find(k.In[3].Value)] = r
 		}
 	}
+	for k := range pools {
+		y := k.Out[0].Value
+		producer[y] = k
+		parent[find(k.In[0].Value)] = find(y)
+	}
 	// A class is blocked when every member is a candidate: a member that no blocked
-	// convolution produces (a Z from a pooling) rules it out.
+	// convolution or pooling produces (a Z or pooling input from another kernel) rules it out.
 	bad := map[*ir.Value]bool{}
 	for v := range parent {
 		if k := producer[v]; k == nil || !candidate(k) {
@@ -95,8 +113,9 @@ func BlockConvChains(p *lowered.Program) {
 			l := layout[r]
 			l.On = true
 			for _, u := range uses[v] {
-				if u.in == 0 {
-					g := geom2D(u.k)
+				// A pooling clips its windows itself; a convolution reads its pads from the
+				// border.
+				if g := geom2D(u.k); g != nil && u.in == 0 {
 					l.Top, l.Left = max(l.Top, g.Pads[0]), max(l.Left, g.Pads[1])
 					l.Bottom, l.Right = max(l.Bottom, g.Pads[2]), max(l.Right, g.Pads[3])
 				}
@@ -117,6 +136,50 @@ func BlockConvChains(p *lowered.Program) {
 			g.ZLayout = of(k.In[3].Value)
 		}
 	}
+	for k, pp := range pools {
+		if pp.YLayout = of(k.Out[0].Value); pp.YLayout.On {
+			pp.XLayout = of(k.In[0].Value)
+			k.Entry, k.Params = lowered.MaxPoolBlocked, pp
+		}
+	}
+}
+
+// blkPool returns the parameters a 2-D float32 max pooling (Pooling, one output, windows and
+// pads resolved, static channels a multiple of 16 and static spatial dims) would run with as
+// MaxPoolBlocked, layouts unset, or nil for any other kernel.
+func blkPool(k *lowered.Kernel) *runtime.MaxPoolBlockedParams {
+	p, _ := k.Params.(*runtime.PoolParams)
+	if k.Entry != lowered.Pooling || p == nil || p.Mode != runtime.PoolMax || p.Global || p.AutoPad != "NOTSET" ||
+		len(k.In) != 1 || len(k.Out) != 1 || len(p.KernelShape) != 2 {
+		return nil
+	}
+	x, y := k.In[0], k.Out[0]
+	if x.Value == nil || y.Value == nil || x.DType != runtime.Float32 || !x.RankKnown || !y.RankKnown || len(x.Dims) != 4 || len(y.Dims) != 4 {
+		return nil
+	}
+	for i := 1; i < 4; i++ {
+		if !x.Dims[i].IsStatic() || !y.Dims[i].IsStatic() {
+			return nil
+		}
+	}
+	q := &runtime.MaxPoolBlockedParams{C: int(x.Dims[1].N), In: []int{int(x.Dims[2].N), int(x.Dims[3].N)},
+		Out: []int{int(y.Dims[2].N), int(y.Dims[3].N)}, Kernel: p.KernelShape,
+		Strides: orOnes(p.Strides), Dilations: orOnes(p.Dilations), Pads: p.Pads}
+	if len(q.Pads) == 0 {
+		q.Pads = []int{0, 0, 0, 0}
+	}
+	if !runtime.PlBlkFits(q.C, q.Kernel[0]*q.Kernel[1]) || len(q.Strides) != 2 || len(q.Dilations) != 2 || len(q.Pads) != 4 {
+		return nil
+	}
+	return q
+}
+
+// orOnes is s, or two ones when it is empty (the default strides and dilations).
+func orOnes(s []int) []int {
+	if len(s) == 0 {
+		return []int{1, 1}
+	}
+	return s
 }
 
 // geom2D returns a ConvBlocked kernel's parameters when its windows are 2-D, else nil.

@@ -11,8 +11,9 @@ import (
 )
 
 // TestBlockConvChains checks which values BlockConvChains stores in the blocked layout, on
-// small programs written as lines "out = Entry(x, z) pad C": a ConvBlocked (conv) with input
-// channels C and pads (all four), or another kernel (pool), and the graph's outputs.
+// small programs written as lines "out = conv(x[, z]) pad C", a ConvBlocked with input channels
+// C and pads (all four), "out = mp(x)", a 3x3 max pooling, or "out = pool(...)", any other
+// kernel, and the graph's outputs.
 func TestBlockConvChains(t *testing.T) {
 	for _, c := range []struct {
 		name, prog, outs string
@@ -33,23 +34,37 @@ func TestBlockConvChains(t *testing.T) {
 		// next conv whose Z that output is.
 		{"z from a pool", "p = pool(in); a = conv(p) 1 64; b = conv(a, p) 1 64; c = conv(b) 1 64; d = conv(c, b) 1 64; e = pool(d)", "e",
 			"-/1/- 1/-/- -/1/- 1/-/-"},
+		// A max pooling (mp) between convolutions is blocked with them, input and output
+		// together; after an NCHW value it stays a Pooling.
+		{"stem pooling", "s = conv(in) 1 3; p = mp(s); a = conv(p) 1 64; b = conv(a, p) 1 64; c = conv(b) 1 64; d = pool(c)", "d",
+			"-/1/- 1/1/- 1/1/1 1/-/- MaxPoolBlocked 1/1"},
+		{"pooling after NCHW", "p = mp(in); a = conv(p) 1 64; b = pool(a)", "b", "-/-/- Pooling"},
+		{"pooling output used elsewhere", "s = conv(in) 1 3; p = mp(s); a = conv(p) 1 64; b = pool(a, p)", "b", "-/-/- -/-/- Pooling"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			prog, convs := blkTestProgram(t, c.prog, c.outs)
 			BlockConvChains(prog)
+			f := func(l runtime.BlkLayout) string {
+				if !l.On {
+					return "-"
+				}
+				if l.Top != l.Left || l.Top != l.Bottom || l.Top != l.Right {
+					return fmt.Sprintf("%+v", l)
+				}
+				return fmt.Sprint(l.Top)
+			}
 			var got []string
 			for _, k := range convs {
 				g := k.Params.(*runtime.ConvGeomParams)
-				f := func(l runtime.BlkLayout) string {
-					if !l.On {
-						return "-"
-					}
-					if l.Top != l.Left || l.Top != l.Bottom || l.Top != l.Right {
-						return fmt.Sprintf("%+v", l)
-					}
-					return fmt.Sprint(l.Top)
-				}
 				got = append(got, f(g.XLayout)+"/"+f(g.YLayout)+"/"+f(g.ZLayout))
+			}
+			for _, k := range prog.Graphs[0].Kernels {
+				if k.Entry == lowered.MaxPoolBlocked {
+					pp := k.Params.(*runtime.MaxPoolBlockedParams)
+					got = append(got, "MaxPoolBlocked", f(pp.XLayout)+"/"+f(pp.YLayout))
+				} else if k.Entry == lowered.Pooling {
+					got = append(got, "Pooling")
+				}
 			}
 			if s := strings.Join(got, " "); s != c.want {
 				t.Errorf("layouts %s, want %s", s, c.want)
@@ -85,9 +100,14 @@ func blkTestProgram(t *testing.T, src, outs string) (*lowered.Program, []*lowere
 			args = strings.TrimSuffix(args, ",") + "," + strings.TrimSuffix(f[3], ")")
 			f = append(f[:3], f[4:]...)
 		}
-		k := &lowered.Kernel{Entry: lowered.Binary, Out: []lowered.Operand{{Value: val(out)}}}
+		k := &lowered.Kernel{Entry: lowered.Binary, Out: []lowered.Operand{lowered.OperandOf(val(out))}}
 		for _, a := range strings.Split(args, ",") {
-			k.In = append(k.In, lowered.Operand{Value: val(a)})
+			k.In = append(k.In, lowered.OperandOf(val(a)))
+		}
+		if op == "mp" {
+			k.Entry = lowered.Pooling
+			k.Params = &runtime.PoolParams{Mode: runtime.PoolMax, KernelShape: []int{3, 3}, Strides: []int{1, 1},
+				Dilations: []int{1, 1}, Pads: []int{1, 1, 1, 1}, AutoPad: "NOTSET"}
 		}
 		if op == "conv" {
 			fmt.Sscan(f[3], &pad)
@@ -99,7 +119,7 @@ func blkTestProgram(t *testing.T, src, outs string) (*lowered.Program, []*lowere
 			x := k.In[0]
 			k.In = []lowered.Operand{x, {}, {}}
 			if len(strings.Split(args, ",")) > 1 {
-				k.In = append(k.In, lowered.Operand{Value: val(strings.Split(args, ",")[1])})
+				k.In = append(k.In, lowered.OperandOf(val(strings.Split(args, ",")[1])))
 			}
 			convs = append(convs, k)
 		}

@@ -71,6 +71,7 @@ var refKernels = [...]any{
 	lowered.MatMul:                runtime.MatMul,
 	lowered.MatMulInteger:         runtime.MatMulInteger,
 	lowered.MatMulPackedB:         runtime.MatMulPackedB,
+	lowered.MaxPoolBlocked:        runtime.MaxPoolBlocked,
 	lowered.MaxRoiPool:            runtime.MaxRoiPool,
 	lowered.MaxUnpool:             runtime.MaxUnpool,
 	lowered.MeanVarianceNorm:      runtime.MeanVarianceNorm,

@@ -1,0 +1,138 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+)
+
+// MaxPoolBlockedParams configures MaxPoolBlocked, all resolved at compile time: the channels C
+// (a multiple of 16), the input and output spatial dims, the window, and the blocked layouts of
+// the input and the output.
+type MaxPoolBlockedParams struct {
+	C                                   int
+	In, Out, Kernel, Strides, Dilations []int
+	Pads                                []int // top, left, bottom, right
+	XLayout, YLayout                    BlkLayout
+}
+
+// plBlkOff turns the AVX-512 routine off (tests of the Go loop).
+var plBlkOff bool
+
+// plBlkMaxTaps bounds a window's taps (kernel height times width).
+const plBlkMaxTaps = 64
+
+// PlBlkFits reports whether MaxPoolBlocked computes a 2-D max pooling of c channels with a
+// window of kvol taps.
+func PlBlkFits(c, kvol int) bool { return c > 0 && c%cvBlk == 0 && kvol >= 1 && kvol <= plBlkMaxTaps }
+
+// MaxPoolBlocked is 2-D max pooling of a float32 tensor stored in the blocked layout between
+// blocked convolutions (a classification backbone's stem pooling, between its first
+// convolutions), into the blocked layout: per output pixel the maximum of its window's 16-channel
+// vectors, the window clipped to the image (padding never wins, as in MaxPool). As in Pooling,
+// NaNs never win and a window of NaNs gives NaN.
+func MaxPoolBlocked(x *Exec, p *MaxPoolBlockedParams, out, in []*Tensor) error {
+	X := in[0]
+	if len(p.In) != 2 || len(p.Out) != 2 || len(p.Kernel) != 2 || len(p.Strides) != 2 || len(p.Dilations) != 2 || len(p.Pads) != 4 ||
+		!p.XLayout.On || !p.YLayout.On || !PlBlkFits(p.C, p.Kernel[0]*p.Kernel[1]) {
+		return fmt.Errorf("max pooling parameters %+v are not resolved for the blocked layout", *p)
+	}
+	if X.DType != Float32 || len(X.Shape) != 4 || X.Shape[1] != p.C || X.Shape[2] != p.In[0] || X.Shape[3] != p.In[1] {
+		return fmt.Errorf("input %s%v, want float32 [N %d %v]", X.DType, X.Shape, p.C, p.In)
+	}
+	n := X.Shape[0]
+	xs, err := blkStorage(X, p.XLayout, n, p.C, p.In[0], p.In[1], false)
+	if err != nil {
+		return err
+	}
+	Y := out[0]
+	Y.Resize(Float32, n, p.C, p.Out[0], p.Out[1])
+	ys, err := blkStorage(Y, p.YLayout, n, p.C, p.Out[0], p.Out[1], true)
+	if err != nil || len(ys) == 0 {
+		return err
+	}
+	rows := n * p.C / cvBlk * p.Out[0]
+	parFor(gmPool(x), rows, p.Out[1]*p.Kernel[0]*p.Kernel[1]*cvBlk, plBlkJob{p: p, xs: xs, ys: ys})
+	p.YLayout.clearBorder(ys, p.Out[0], p.Out[1])
+	return nil
+}
+
+// plBlkJob pools output rows lo..hi (image, block, row).
+type plBlkJob struct {
+	p      *MaxPoolBlockedParams
+	xs, ys []float32
+}
+
+func (j plBlkJob) run(lo, hi int) {
+	p := j.p
+	H, W, OH, OW := p.In[0], p.In[1], p.Out[0], p.Out[1]
+	xl, yl := p.XLayout, p.YLayout
+	hb, wb := xl.dims(H, W)
+	ohb, owb := yl.dims(OH, OW)
+	sy, sx, dy, dx := p.Strides[0], p.Strides[1], p.Dilations[0], p.Dilations[1]
+	var offs [plBlkMaxTaps]int
+	for r := lo; r < hi; r++ {
+		q, oy := r/OH, r%OH
+		src := j.xs[q*hb*wb*cvBlk : (q+1)*hb*wb*cvBlk]
+		dst := j.ys[q*ohb*owb*cvBlk : (q+1)*ohb*owb*cvBlk]
+		drow := ((oy+yl.Top)*owb + yl.Left) * cvBlk
+		// Output columns whose windows lie inside the image share one list of taps; the
+		// others are pooled one by one over their clipped windows.
+		ox0 := min(OW, (p.Pads[1]+sx-1)/sx)
+		ox1 := ox0
+		for ox1 < OW && ox1*sx-p.Pads[1]+(p.Kernel[1]-1)*dx < W {
+			ox1++
+		}
+		for ox := 0; ox < OW; {
+			end := ox + 1
+			if ox == ox0 && ox1 > ox0 {
+				end = ox1
+			}
+			nt := 0
+			ix0 := ox*sx - p.Pads[1]
+			for ky := 0; ky < p.Kernel[0]; ky++ {
+				iy := oy*sy - p.Pads[0] + ky*dy
+				if iy < 0 || iy >= H {
+					continue
+				}
+				for kx := 0; kx < p.Kernel[1]; kx++ {
+					if ix := ix0 + kx*dx; ix >= 0 && ix < W {
+						offs[nt] = ((iy+xl.Top)*wb + ix + xl.Left) * cvBlk
+						nt++
+					}
+				}
+			}
+			d := dst[drow+ox*cvBlk : drow+end*cvBlk]
+			if nt == 0 || plBlkMaxRun(d, src, offs[:nt], end-ox, sx*cvBlk) {
+				// -Inf came out (an input's -Inf or a window of NaNs), or there is no tap at
+				// all: those outputs are taken (again) by the scalar loop, which gives NaN
+				// where it must.
+				plBlkMaxGo(d, src, offs[:nt], end-ox, sx*cvBlk, nt > 0)
+			}
+			ox = end
+		}
+	}
+}
+
+// plBlkMaxGo sets d[k*16+i] to the maximum over the taps t of src[offs[t]+k*step+i], for k < n
+// and i < 16, NaNs never winning, NaN for a window of NaNs (or none); with onlyNegInf it
+// leaves the values that are not -Inf as they are.
+func plBlkMaxGo(d, src []float32, offs []int, n, step int, onlyNegInf bool) {
+	negInf := float32(math.Inf(-1))
+	for k := 0; k < n; k++ {
+		for i := 0; i < cvBlk; i++ {
+			if onlyNegInf && d[k*cvBlk+i] != negInf {
+				continue
+			}
+			m, found := negInf, false
+			for _, o := range offs {
+				if v := src[o+k*step+i]; v == v && (!found || v > m) {
+					m, found = v, true
+				}
+			}
+			if !found {
+				m = float32(math.NaN())
+			}
+			d[k*cvBlk+i] = m
+		}
+	}
+}
