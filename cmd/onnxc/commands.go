@@ -396,6 +396,7 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	ops.BlockConvChains(prog) // as the Go emitter sees it
 	fmt.Fprintln(stdout, "kernel entries:")
 	entries := map[string]int{}
 	for e, k := range prog.Histogram() {

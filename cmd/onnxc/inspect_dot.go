@@ -269,6 +269,7 @@ func inspectGraph(path string, shapeSpecs []string, q *quantFlags, dotFile, svgF
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	ops.BlockConvChains(prog) // as the Go emitter sees it
 	var buf bytes.Buffer
 	if err := writeDot(&buf, prog, dotMarks{Fused: fused}); err != nil {
 		return err
