@@ -15,7 +15,7 @@ type MaxPoolBlockedParams struct {
 	XLayout, YLayout                    BlkLayout
 }
 
-// plBlkOff turns the AVX-512 routine off (tests of the Go loop).
+// plBlkOff turns the AVX-512 routine off (tests of the dwMaxRow path).
 var plBlkOff bool
 
 // plBlkMaxTaps bounds a window's taps (kernel height times width).
@@ -102,25 +102,50 @@ func (j plBlkJob) run(lo, hi int) {
 				}
 			}
 			d := dst[drow+ox*cvBlk : drow+end*cvBlk]
-			if nt == 0 || plBlkMaxRun(d, src, offs[:nt], end-ox, sx*cvBlk) {
-				// -Inf came out (an input's -Inf or a window of NaNs), or there is no tap at
-				// all: those outputs are taken (again) by the scalar loop, which gives NaN
-				// where it must.
-				plBlkMaxGo(d, src, offs[:nt], end-ox, sx*cvBlk, nt > 0)
+			switch {
+			case nt == 0:
+				// No tap inside the image: NaN, as Pooling gives for an empty window.
+				fillF32(d, float32(math.NaN()))
+			case plBlkMaxRun(d, src, offs[:nt], end-ox, sx*cvBlk):
+				// -Inf came out (an input's -Inf or a window of NaNs): those lanes are taken
+				// again by the scalar loop, which gives NaN where it must.
+				plBlkFixNegInf(d, src, offs[:nt], end-ox, sx*cvBlk)
 			}
 			ox = end
 		}
 	}
 }
 
-// plBlkMaxGo sets d[k*16+i] to the maximum over the taps t of src[offs[t]+k*step+i], for k < n
-// and i < 16, NaNs never winning, NaN for a window of NaNs (or none); with onlyNegInf it
-// leaves the values that are not -Inf as they are.
-func plBlkMaxGo(d, src []float32, offs []int, n, step int, onlyNegInf bool) {
+// plBlkMaxRows sets d[k*16+i] to the maximum over the taps t of src[offs[t]+k*step+i], for
+// k < n and i < 16, with dwMaxRow (NaNs ignored, -Inf where all are NaN): over the whole run
+// when the pixels are adjacent, else pixel by pixel. It reports whether a -Inf came out.
+func plBlkMaxRows(d, src []float32, offs []int, n, step int) bool {
+	if step == cvBlk {
+		dwMaxRow(d[:n*cvBlk], src, offs)
+	} else {
+		for k := 0; k < n; k++ {
+			dwMaxRow(d[k*cvBlk:(k+1)*cvBlk], src[k*step:], offs)
+		}
+	}
+	return dwNegInf(d[:n*cvBlk])
+}
+
+// plBlkLast is the last index a run of n pixels step apart reads through the taps offs.
+func plBlkLast(offs []int, n, step int) int {
+	last := 0
+	for _, o := range offs {
+		last = max(last, o)
+	}
+	return last + (n-1)*step + cvBlk - 1
+}
+
+// plBlkFixNegInf recomputes the lanes of d (see plBlkMaxRows) that are -Inf by the window
+// loop of Pooling's rule: NaNs never win, and a window of NaNs gives NaN.
+func plBlkFixNegInf(d, src []float32, offs []int, n, step int) {
 	negInf := float32(math.Inf(-1))
 	for k := 0; k < n; k++ {
 		for i := 0; i < cvBlk; i++ {
-			if onlyNegInf && d[k*cvBlk+i] != negInf {
+			if d[k*cvBlk+i] != negInf {
 				continue
 			}
 			m, found := negInf, false

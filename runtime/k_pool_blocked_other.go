@@ -2,9 +2,8 @@
 
 package runtime
 
-// plBlkMaxRun pools n output pixels into d (see plBlkMaxGo); without the assembly nothing is
-// left to recompute.
+// plBlkMaxRun is plBlkMaxRows (no assembly of its own on this platform).
 func plBlkMaxRun(d, src []float32, offs []int, n, step int) bool {
-	plBlkMaxGo(d, src, offs, n, step, false)
-	return false
+	_, _ = src[plBlkLast(offs, n, step)], d[n*cvBlk-1]
+	return plBlkMaxRows(d, src, offs, n, step)
 }

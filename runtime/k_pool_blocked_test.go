@@ -10,7 +10,7 @@ import (
 // TestMaxPoolBlocked compares MaxPoolBlocked with Pooling (max, the reference) bit for bit on
 // random windows, strides, dilations, pads and borders of the blocked layouts, with NaNs,
 // infinities and windows of NaNs in the input, on the AVX-512 routine (where the CPU has it) and
-// the Go loop, one and two threads.
+// the dwMaxRow path (AVX-512, AVX2 or Go, whichever the build and CPU run), one and two threads.
 func TestMaxPoolBlocked(t *testing.T) {
 	r := rand.New(rand.NewSource(41))
 	pool := NewPool(2)
