@@ -131,7 +131,7 @@ func (j smJob[T]) block(o, k0, k1 int) {
 // smRow applies the op to one contiguous row.
 func smRow[T rdFloat](op int, row, d []T) {
 	if op == SoftmaxOp && smIsF32[T]() {
-		smRow32(any(row).([]float32), any(d).([]float32))
+		vecSoftmax(any(d).([]float32), any(row).([]float32))
 		return
 	}
 	m := row[0]
@@ -160,12 +160,6 @@ func smRow[T rdFloat](op int, row, d []T) {
 			d[i] = T(float64(v) - lse)
 		}
 	}
-}
-
-// smRow32 is Softmax of a float32 row with vecmath's vector loops: the maximum, the
-// exponentials with their sum (in float32, over SIMD lanes) in one pass, then the scaling.
-func smRow32(row, d []float32) {
-	vecSoftmax(d, row)
 }
 
 // smIsF32 reports whether T is float32, whose kernels may use the faster smExp.
