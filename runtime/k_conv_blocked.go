@@ -82,7 +82,7 @@ func (l BlkLayout) dims(h, w int) (int, int) { return h + l.Top + l.Bottom, w + 
 func blkStorage(t *Tensor, l BlkLayout, n, c, h, w int, grow bool) ([]float32, error) {
 	hb, wb := l.dims(h, w)
 	size := n * c * hb * wb
-	if grow {
+	if grow && t.Buf != nil {
 		t.Buf.Grow(size * 4)
 	}
 	if c%cvBlk != 0 || t.DType != Float32 || t.Buf == nil || len(t.Buf.words)*2 < size {
@@ -362,10 +362,7 @@ func (cd *cvConv) blocked(x *Exec, xs, pw, bias, y, z []float32, act *activation
 	ohw := w.out[1] * w.out[2]
 	j := cvBlkJob{cd: *cd, src: src, off0: off0, pw: pw, bias: bias, y: y, z: z, offs: offs[:ntap], da: da,
 		plane: plane, wp: Wp, cl: cl, lanes: lanes, ohw: ohw, done: x.doneCh(), chunks: (ohw + cvBlkNP - 1) / cvBlkNP, tiles: (cd.m/cvBlk + cvBlkNB - 1) / cvBlkNB}
-	if l.y.On {
-		hb, wb := l.y.dims(w.out[1], w.out[2])
-		j.yl, j.yplane, j.ywb = l.y, hb*wb*cvBlk, wb
-	}
+	j.yl = l.y
 	items := cd.n * j.tiles * j.chunks
 	j.tileFast = cd.m*cd.c*kh*kw < cd.c*H*W
 	if cvBlkOrder != 0 {
@@ -444,20 +441,17 @@ func (j cvBlkPackJob) run(lo, hi int) {
 type cvBlkJob struct {
 	cd                  cvConv
 	src, pw, bias, y, z []float32
-	off0                int // the padded input's first value in each image's part of src
-	// With a blocked output (yl.On): y and z are in layout yl, yplane values per block plane,
-	// ywb pixels per padded row.
-	yl             BlkLayout
-	yplane, ywb    int
-	offs           []int64
-	da             dwAct
-	plane, wp, ohw int
-	cl, lanes      int // see cvBlkLanes
-	chunks, tiles  int
-	tileFast       bool
-	t0, t1, mode   int             // this pass's taps and cvBlkArgs.mode
-	acc            []float32       // the partial sums between passes, per item
-	done           <-chan struct{} // closed: the Run was cancelled, skip the rest
+	off0                int       // the padded input's first value in each image's part of src
+	yl                  BlkLayout // with yl.On, y and z are in this layout
+	offs                []int64
+	da                  dwAct
+	plane, wp, ohw      int
+	cl, lanes           int // see cvBlkLanes
+	chunks, tiles       int
+	tileFast            bool
+	t0, t1, mode        int             // this pass's taps and cvBlkArgs.mode
+	acc                 []float32       // the partial sums between passes, per item
+	done                <-chan struct{} // closed: the Run was cancelled, skip the rest
 }
 
 func (j cvBlkJob) run(lo, hi int) {
@@ -466,8 +460,10 @@ func (j cvBlkJob) run(lo, hi int) {
 	cb, mb, kk := cd.c/j.cl, cd.m/cvBlk, cd.c*w.kVol()
 	last := j.offs[len(j.offs)-1]
 	a := cvBlkArgs{offs: &j.offs[j.t0], ntap: j.t1 - j.t0, act: &j.da, bstride: cvBlk * j.ohw * 4, mode: j.mode}
+	ohb, owb := j.yl.dims(w.out[1], OW) // a blocked output's padded plane
+	yplane := ohb * owb * cvBlk
 	if j.yl.On {
-		a.bstride = j.yplane * 4
+		a.bstride = yplane * 4
 	}
 	tapW := j.lanes * cvBlk // packed weights per tap and output block
 	// Chunks of balanced sizes (the first ohw%chunks one pixel larger): a last chunk of one or
@@ -495,7 +491,7 @@ func (j cvBlkJob) run(lo, hi int) {
 		py, px := oy, ox
 		for q := 0; q < np; q++ {
 			a.pix[q] = py*rowStep + px*colStep
-			a.dpix[q] = ((py+j.yl.Top)*j.ywb + px + j.yl.Left) * cvBlk * 4
+			a.dpix[q] = ((py+j.yl.Top)*owb + px + j.yl.Left) * cvBlk * 4
 			if px++; px == OW {
 				px, py = 0, py+1
 			}
@@ -507,8 +503,8 @@ func (j cvBlkJob) run(lo, hi int) {
 		m0 := t * cvBlkNB * cvBlk
 		o := (n*cd.m+m0)*j.ohw + f0
 		if j.yl.On {
-			o = (n*mb + t*cvBlkNB) * j.yplane
-			_ = j.y[o+(nb-1)*j.yplane+a.dpix[np-1]/4+cvBlk-1]
+			o = (n*mb + t*cvBlkNB) * yplane
+			_ = j.y[o+(nb-1)*yplane+a.dpix[np-1]/4+cvBlk-1]
 		} else {
 			_ = j.y[o+(nb*cvBlk-1)*j.ohw+np-1]
 		}
