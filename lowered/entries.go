@@ -31,6 +31,7 @@ const (
 	ConvInteger                 // parameters: ConvParams
 	ConvPointwise               // parameters: ConvGeomParams
 	ConvTranspose               // parameters: ConvTransposeParams
+	ConvWinograd                // parameters: ConvGeomParams
 	Cumulative                  // parameters: CumParams
 	DFT                         // parameters: DFTParams
 	DeformConv                  // parameters: DeformConvParams
@@ -160,6 +161,7 @@ var entryNames = [numEntries]string{
 	ConvInteger:           "ConvInteger",
 	ConvPointwise:         "ConvPointwise",
 	ConvTranspose:         "ConvTranspose",
+	ConvWinograd:          "ConvWinograd",
 	Cumulative:            "Cumulative",
 	DFT:                   "DFT",
 	DeformConv:            "DeformConv",

@@ -103,6 +103,9 @@ const (
 	// PackQGemmB: a K x N int8 matrix (N x K when Trans) as the B operand of the u8 x s8
 	// product of dynamic quantization, with its column sums.
 	PackQGemmB
+	// PackConvWinograd: the M x K x 3 x 3 weights of a ConvWinograd, transformed into its 16
+	// M x K matrices and packed as PackConvBlocked's (runtime.PackConvWinograd).
+	PackConvWinograd
 )
 
 // Prepack says that the constant at node input Input is to be packed in Layout. The packed
@@ -120,6 +123,8 @@ func (p Prepack) Pack(t *runtime.Tensor) (*runtime.Tensor, error) {
 	switch p.Layout {
 	case PackConvBlocked:
 		return runtime.PackConvBlocked(t, p.M, p.K, p.N)
+	case PackConvWinograd:
+		return runtime.PackConvWinograd(t, p.M, p.K)
 	case PackQGemmB:
 		return runtime.PackQGemmOperand(t, p.K, p.N, p.Trans)
 	}

@@ -13,7 +13,8 @@ import (
 // whole vectors instead of NCHW rows. It is the CPU backend's choice of layout, taken on the
 // lowered program before the Go emitter; other backends do not call it. A 2-D max pooling
 // between such convolutions (a backbone's stem pooling) becomes MaxPoolBlocked, which reads and
-// writes the layout too.
+// writes the layout too, and a 3x3 convolution with unit strides whose input and output are
+// blocked becomes ConvWinograd.
 //
 // A value is blocked when a 2-D ConvBlocked produces it, it is no graph's output, and every use
 // is by a 2-D ConvBlocked in the same graph, as its input (with input channels a multiple of
@@ -134,6 +135,13 @@ func BlockConvChains(p *lowered.Program) {
 		g.XLayout, g.YLayout = of(k.In[0].Value), of(k.Out[0].Value)
 		if len(k.In) > 3 {
 			g.ZLayout = of(k.In[3].Value)
+		}
+		// A 3x3 convolution with unit strides between blocked values runs the Winograd
+		// algorithm on the same layouts: 2.25 times fewer multiplications, its transformed
+		// weights packed at compile time.
+		if g.XLayout.On && g.YLayout.On && runtime.WinogradFits(g) && len(k.Prepack) == 1 && k.Prepack[0].Layout == lowered.PackConvBlocked {
+			k.Entry = lowered.ConvWinograd
+			k.Prepack[0].Layout = lowered.PackConvWinograd
 		}
 	}
 	for k, pp := range pools {

@@ -12,16 +12,17 @@ import (
 
 // TestBlockConvChains checks which values BlockConvChains stores in the blocked layout, on
 // small programs written as lines "out = conv(x[, z]) pad C", a ConvBlocked with input channels
-// C and pads (all four), "out = mp(x)", a 3x3 max pooling, or "out = pool(...)", any other
+// C and pads (all four; kernels of 2*pad+1), "out = mp(x)", a 3x3 max pooling, or "out = pool(...)", any other
 // kernel, and the graph's outputs.
 func TestBlockConvChains(t *testing.T) {
 	for _, c := range []struct {
 		name, prog, outs string
-		// want: each conv's layouts as "x/y/z" with - for NCHW and the border otherwise.
+		// want: each conv's layouts as "x/y/z" with - for NCHW and the border otherwise, and w
+		// when it became a ConvWinograd.
 		want string
 	}{
 		{"chain", "a = conv(in) 1 3; b = conv(a) 1 64; c = conv(b) 0 64", "c",
-			"-/1/- 1/0/- 0/-/-"},
+			"-/1/- 1/0/-w 0/-/-"},
 		{"largest pads", "a = conv(in) 1 64; b = conv(a) 2 64; c = conv(a) 0 64; d = pool(b, c)", "d",
 			"-/2/- 2/-/- 2/-/-"},
 		{"input channels not blocked", "a = conv(in) 1 64; b = conv(a) 1 3", "b", "-/-/- -/-/-"},
@@ -29,7 +30,7 @@ func TestBlockConvChains(t *testing.T) {
 		{"graph output", "a = conv(in) 1 64; b = conv(a) 1 64", "a,b", "-/-/- -/-/-"},
 		// Residual blocks: the output and Z of a conv are blocked together.
 		{"residual", "a = conv(in) 1 64; b = conv(a) 1 64; c = conv(b, a) 1 64; d = conv(c) 1 64; e = pool(d)", "e",
-			"-/1/- 1/1/- 1/1/1 1/-/-"},
+			"-/1/- 1/1/-w 1/1/1w 1/-/-"},
 		// A Z that no blocked conv produces keeps the output in NCHW, and so the Z of the
 		// next conv whose Z that output is.
 		{"z from a pool", "p = pool(in); a = conv(p) 1 64; b = conv(a, p) 1 64; c = conv(b) 1 64; d = conv(c, b) 1 64; e = pool(d)", "e",
@@ -37,7 +38,7 @@ func TestBlockConvChains(t *testing.T) {
 		// A max pooling (mp) between convolutions is blocked with them, input and output
 		// together; after an NCHW value it stays a Pooling.
 		{"stem pooling", "s = conv(in) 1 3; p = mp(s); a = conv(p) 1 64; b = conv(a, p) 1 64; c = conv(b) 1 64; d = pool(c)", "d",
-			"-/1/- 1/1/- 1/1/1 1/-/- MaxPoolBlocked 1/1"},
+			"-/1/- 1/1/-w 1/1/1w 1/-/- MaxPoolBlocked 1/1"},
 		{"pooling after NCHW", "p = mp(in); a = conv(p) 1 64; b = pool(a)", "b", "-/-/- Pooling"},
 		{"pooling output used elsewhere", "s = conv(in) 1 3; p = mp(s); a = conv(p) 1 64; b = pool(a, p)", "b", "-/-/- -/-/- Pooling"},
 	} {
@@ -56,7 +57,14 @@ func TestBlockConvChains(t *testing.T) {
 			var got []string
 			for _, k := range convs {
 				g := k.Params.(*runtime.ConvGeomParams)
-				got = append(got, f(g.XLayout)+"/"+f(g.YLayout)+"/"+f(g.ZLayout))
+				s := f(g.XLayout) + "/" + f(g.YLayout) + "/" + f(g.ZLayout)
+				switch {
+				case k.Entry == lowered.ConvWinograd && k.Prepack[0].Layout == lowered.PackConvWinograd:
+					s += "w"
+				case k.Entry != lowered.ConvBlocked || k.Prepack[0].Layout != lowered.PackConvBlocked:
+					s += fmt.Sprintf("(%s, %v)", k.Entry, k.Prepack)
+				}
+				got = append(got, s)
 			}
 			for _, k := range prog.Graphs[0].Kernels {
 				if k.Entry == lowered.MaxPoolBlocked {
@@ -113,6 +121,7 @@ func blkTestProgram(t *testing.T, src, outs string) (*lowered.Program, []*lowere
 			fmt.Sscan(f[3], &pad)
 			fmt.Sscan(f[4], &ch)
 			k.Entry = lowered.ConvBlocked
+			k.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackConvBlocked, Groups: 1, M: 64, K: ch, N: (2*pad + 1) * (2*pad + 1)}}
 			k.Params = &runtime.ConvGeomParams{C: ch, M: 64, Group: 1, In: []int{8, 8}, Out: []int{8, 8},
 				Kernel: []int{2*pad + 1, 2*pad + 1}, Strides: []int{1, 1}, Dilations: []int{1, 1}, Pads: []int{pad, pad, pad, pad}}
 			// Conv inputs: x, w, b, then Z.

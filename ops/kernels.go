@@ -36,6 +36,7 @@ var refKernels = [...]any{
 	lowered.ConvInteger:           runtime.ConvInteger,
 	lowered.ConvPointwise:         runtime.ConvPointwise,
 	lowered.ConvTranspose:         runtime.ConvTranspose,
+	lowered.ConvWinograd:          runtime.ConvWinograd,
 	lowered.Cumulative:            runtime.Cumulative,
 	lowered.DFT:                   runtime.DFT,
 	lowered.DeformConv:            runtime.DeformConv,
