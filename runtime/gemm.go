@@ -115,6 +115,9 @@ type sgemmJob struct {
 	packA, packB gemmPacked
 	// ep is applied to C after the product (gemm_epilogue.go); the zero value does nothing.
 	ep gemmEpilogue
+	// inPlaceA says the AVX-512 kernels read A where it is (run sets it): its rows are
+	// contiguous and it needs no scaling, so packing it would only copy it.
+	inPlaceA bool
 	// done, when closed, stops the workers before their next tile (Exec.SetContext).
 	done <-chan struct{}
 }
@@ -180,7 +183,15 @@ func (j *sgemmJob) run(x *Exec) {
 	tm := (j.m + rows - 1) / rows
 	tn := (j.n + nc - 1) / nc
 	tiles := j.batches * tm * tn
-	if tn > 1 && j.packA.data == nil && j.batches*j.m*j.k <= gemmSharedA {
+	// A with contiguous rows is read in place by the AVX-512 kernels, the broadcasts going
+	// down its rows as they would down a packed panel: the packing pass would only copy it.
+	// Not at strides of a multiple of 4 KB, whose rows fall in the same L1 sets.
+	if sgemmPath == gemmPathAVX512 && j.packA.data == nil && j.a.cs == 1 && j.a.rs%1024 != 0 && (j.alpha == 1 || j.packB.data == nil) {
+		jj := *j
+		jj.inPlaceA = true
+		j = &jj
+	}
+	if tn > 1 && j.packA.data == nil && !j.inPlaceA && j.batches*j.m*j.k <= gemmSharedA {
 		// Every column tile would pack the same rows of A (a transformer's 64 tokens against
 		// its weights are split over columns only): pack A once, whole, and let the tiles read
 		// it as a prepacked operand.
@@ -195,7 +206,7 @@ func (j *sgemmJob) run(x *Exec) {
 	kc := min(gemmKC, j.k)
 	aSize := mc * kc
 	bSize := nc * kc
-	if j.packA.data != nil {
+	if j.packA.data != nil || j.inPlaceA {
 		aSize = 0
 	}
 	if j.packB.data != nil {
@@ -305,7 +316,7 @@ func (j *sgemmJob) tile(b, i0, rows, mc, j0, nc int, pa, pb, pc, tmp []float32) 
 		ep = &j.ep
 	}
 	alphaA, alphaB := j.alpha, float32(1)
-	if j.packA.data != nil {
+	if j.packA.data != nil || j.inPlaceA {
 		alphaA, alphaB = 1, j.alpha
 	}
 	for p0 := 0; p0 < j.k; p0 += gemmKC {
@@ -336,6 +347,11 @@ func (j *sgemmJob) tile(b, i0, rows, mc, j0, nc int, pa, pb, pc, tmp []float32) 
 			m := min(mc, i0+rows-ic)
 			var ap []float32
 			var aps int
+			if j.inPlaceA {
+				ap = j.a.data[j.a.off(b)+ic*j.a.rs+p0:]
+				sgemmBlockAVX512(kc, m, nc, ap, gemmPM*j.a.rs, j.a.rs, bp, bps, c[ic*ldc+j0:], ldc, store, e, b, ic, j0)
+				continue
+			}
 			if j.packA.data != nil {
 				aps = j.k * gemmPM
 				ap = j.packA.data[j.packA.matrix(b, PackedGemmALen(1, j.m, j.k))+ic/gemmPM*aps+p0*gemmPM:]

@@ -46,147 +46,190 @@ func gemmGenAVX512() []byte {
 	p("//go:build amd64 && !purego")
 	p("")
 	p(`#include "textflag.h"`)
-	const astep, bstep = 4 * gemmPM, 4 * gemmPN // bytes per depth step
-	for mr := 1; mr <= gemmPM; mr++ {
-		p("")
-		p("// func sgemmKernelZ%d(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)", mr)
-		p("TEXT ·sgemmKernelZ%d(SB), NOSPLIT, $0-65", mr)
-		p("\tMOVQ kc+0(FP), CX")
-		p("\tMOVQ ap+8(FP), SI")
-		p("\tMOVQ bp+16(FP), DI")
-		p("\tMOVQ bps+24(FP), R10")
-		p("\tSHLQ $2, R10")
-		p("\tMOVQ c+32(FP), BX")
-		p("\tMOVQ ldc+40(FP), R8")
-		p("\tSHLQ $2, R8")
-		p("\tMOVQ nr+48(FP), DX")
-		p("\tMOVQ pf+56(FP), R9")
-		p("\tMOVQ CX, R11")
-		p("\tSHRQ $2, R11")
-		p("\tANDQ $3, CX")
-		p("\tCMPQ DX, $16")
-		p("\tJGT  wide")
-		for _, wide := range []bool{false, true} {
-			nv := 1
-			pre := "narrow"
-			if wide {
-				nv = 2
-				pre = "wide"
-				p("")
-				p("wide:")
+	const bstep = 4 * gemmPN // bytes per depth step
+	for _, unpacked := range []bool{false, true} {
+		for mr := 1; mr <= gemmPM; mr++ {
+			// A packed: each depth step's gemmPM values are consecutive (astep bytes per step).
+			// A unpacked (the ZU kernels): row r of A is lda elements after row r-1, each row's
+			// depth steps consecutive; rows 0-3, 4-7 and 8-11 are addressed from SI, R14 and AX
+			// with R12 = lda and R13 = 3*lda bytes, and the three advance together.
+			astep := 4 * gemmPM
+			name, frame, off := "Z", 65, 0
+			if unpacked {
+				astep = 4
+				name, frame, off = "ZU", 73, 8
 			}
-			// Short tiles have too few accumulators to hide the FMA latency (four cycles, two
-			// pipes): the unrolled loop then spreads its steps over sets of them.
-			sets := 1
-			switch {
-			case mr*nv <= 3:
-				sets = 4
-			case mr*nv <= 8:
-				sets = 2
-			}
-			for r := 0; r < mr*nv*sets; r++ {
-				p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
-			}
-			p("\tTESTQ R11, R11")
-			p("\tJZ    %s1", pre)
-			p("")
-			p("%s4:", pre)
-			step := func(u int) {
-				set := u % sets
-				breg := 24 + 2*(u%2)
-				p("\tVMOVUPS %d(DI), Z%d", bstep*u, breg)
-				if wide {
-					p("\tVMOVUPS %d(DI)(R10*1), Z%d", bstep*u, breg+1)
+			aAt := func(u, r int) string {
+				if !unpacked {
+					return fmt.Sprintf("%d(SI)", astep*u+4*r)
 				}
-				for r := 0; r < mr; r++ {
-					if nv == 1 {
-						p("\tVFMADD231PS.BCST %d(SI), Z%d, Z%d", astep*u+4*r, breg, set*mr+r)
-						continue
-					}
-					// Two FMAs read each A value: broadcast it once into a register rather
-					// than load it in both.
-					areg := 28 + r%4
-					p("\tVBROADCASTSS %d(SI), Z%d", astep*u+4*r, areg)
-					for v := 0; v < nv; v++ {
-						p("\tVFMADD231PS Z%d, Z%d, Z%d", areg, breg+v, set*mr*nv+nv*r+v)
-					}
+				base := []string{"SI", "R14", "AX"}[r/4]
+				return fmt.Sprintf("%d(%s)%s", 4*u, base, []string{"", "(R12*1)", "(R12*2)", "(R13*1)"}[r%4])
+			}
+			advance := func(bytes int) {
+				p("\tADDQ $%d, SI", bytes)
+				if unpacked && mr > 4 {
+					p("\tADDQ $%d, R14", bytes)
+				}
+				if unpacked && mr > 8 {
+					p("\tADDQ $%d, AX", bytes)
 				}
 			}
-			for u := 0; u < 4; u++ {
-				step(u)
-				if wide && u%2 == 1 {
-					// Two cache lines of what pf points at (the next B panels) into L2 per
-					// four depth steps, spread over the loop instead of asked for at once.
-					p("\tPREFETCHT1 %d(R9)", 64*(u/2))
-				}
-			}
-			if wide {
-				p("\tADDQ $128, R9")
-			}
-			p("\tADDQ $%d, SI", 4*astep)
-			p("\tADDQ $%d, DI", 4*bstep)
-			p("\tDECQ R11")
-			p("\tJNZ  %s4", pre)
 			p("")
-			p("%s1:", pre)
-			p("\tTESTQ CX, CX")
-			p("\tJZ    %sout", pre)
-			p("")
-			p("%s1loop:", pre)
-			step(0)
-			p("\tADDQ $%d, SI", astep)
-			p("\tADDQ $%d, DI", bstep)
-			p("\tDECQ CX")
-			p("\tJNZ  %s1loop", pre)
-			p("")
-			p("%sout:", pre)
-			for set := 1; set < sets; set++ {
-				for i := 0; i < mr*nv; i++ {
-					p("\tVADDPS Z%d, Z%d, Z%d", set*mr*nv+i, i, i)
-				}
-			}
-			// Masks: K1 for the first 16 columns, K2 for the second 16.
-			p("\tMOVQ DX, CX")
-			if wide {
-				p("\tSUBQ $16, CX")
-				p("\tMOVL $0xffff, AX")
-				p("\tKMOVW AX, K1")
-			}
-			p("\tMOVL $1, AX")
-			p("\tSHLL CX, AX")
-			p("\tDECL AX")
-			if wide {
-				p("\tKMOVW AX, K2")
+			if unpacked {
+				p("// func sgemmKernelZU%d(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)", mr)
 			} else {
-				p("\tKMOVW AX, K1")
+				p("// func sgemmKernelZ%d(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)", mr)
 			}
-			p("\tMOVBLZX store+64(FP), AX")
-			p("\tTESTL AX, AX")
-			p("\tJNZ  %sstore", pre)
-			for r := 0; r < mr; r++ {
-				for v := 0; v < nv; v++ {
-					p("\tVMOVUPS.Z %d(BX), K%d, Z30", 64*v, v+1)
-					p("\tVADDPS Z30, Z%d, Z%d", nv*r+v, nv*r+v)
-					p("\tVMOVUPS Z%d, K%d, %d(BX)", nv*r+v, v+1, 64*v)
+			p("TEXT ·sgemmKernel%s%d(SB), NOSPLIT, $0-%d", name, mr, frame)
+			p("\tMOVQ kc+0(FP), CX")
+			p("\tMOVQ ap+8(FP), SI")
+			if unpacked {
+				p("\tMOVQ lda+16(FP), R12")
+				p("\tSHLQ $2, R12")
+				p("\tLEAQ (R12)(R12*2), R13")
+				if mr > 4 {
+					p("\tLEAQ (SI)(R12*4), R14")
 				}
-				if r < mr-1 {
-					p("\tADDQ R8, BX")
-				}
-			}
-			p("\tVZEROUPPER")
-			p("\tRET")
-			p("")
-			p("%sstore:", pre)
-			for r := 0; r < mr; r++ {
-				for v := 0; v < nv; v++ {
-					p("\tVMOVUPS Z%d, K%d, %d(BX)", nv*r+v, v+1, 64*v)
-				}
-				if r < mr-1 {
-					p("\tADDQ R8, BX")
+				if mr > 8 {
+					p("\tLEAQ (R14)(R12*4), AX")
 				}
 			}
-			p("\tVZEROUPPER")
-			p("\tRET")
+			p("\tMOVQ bp+%d(FP), DI", 16+off)
+			p("\tMOVQ bps+%d(FP), R10", 24+off)
+			p("\tSHLQ $2, R10")
+			p("\tMOVQ c+%d(FP), BX", 32+off)
+			p("\tMOVQ ldc+%d(FP), R8", 40+off)
+			p("\tSHLQ $2, R8")
+			p("\tMOVQ nr+%d(FP), DX", 48+off)
+			p("\tMOVQ pf+%d(FP), R9", 56+off)
+			p("\tMOVQ CX, R11")
+			p("\tSHRQ $2, R11")
+			p("\tANDQ $3, CX")
+			p("\tCMPQ DX, $16")
+			p("\tJGT  wide")
+			for _, wide := range []bool{false, true} {
+				nv := 1
+				pre := "narrow"
+				if wide {
+					nv = 2
+					pre = "wide"
+					p("")
+					p("wide:")
+				}
+				// Short tiles have too few accumulators to hide the FMA latency (four cycles, two
+				// pipes): the unrolled loop then spreads its steps over sets of them.
+				sets := 1
+				switch {
+				case mr*nv <= 3:
+					sets = 4
+				case mr*nv <= 8:
+					sets = 2
+				}
+				for r := 0; r < mr*nv*sets; r++ {
+					p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
+				}
+				p("\tTESTQ R11, R11")
+				p("\tJZ    %s1", pre)
+				p("")
+				p("%s4:", pre)
+				step := func(u int) {
+					set := u % sets
+					breg := 24 + 2*(u%2)
+					p("\tVMOVUPS %d(DI), Z%d", bstep*u, breg)
+					if wide {
+						p("\tVMOVUPS %d(DI)(R10*1), Z%d", bstep*u, breg+1)
+					}
+					for r := 0; r < mr; r++ {
+						if nv == 1 {
+							p("\tVFMADD231PS.BCST %s, Z%d, Z%d", aAt(u, r), breg, set*mr+r)
+							continue
+						}
+						// Two FMAs read each A value: broadcast it once into a register rather
+						// than load it in both.
+						areg := 28 + r%4
+						p("\tVBROADCASTSS %s, Z%d", aAt(u, r), areg)
+						for v := 0; v < nv; v++ {
+							p("\tVFMADD231PS Z%d, Z%d, Z%d", areg, breg+v, set*mr*nv+nv*r+v)
+						}
+					}
+				}
+				for u := 0; u < 4; u++ {
+					step(u)
+					if wide && u%2 == 1 {
+						// Two cache lines of what pf points at (the next B panels) into L2 per
+						// four depth steps, spread over the loop instead of asked for at once.
+						p("\tPREFETCHT1 %d(R9)", 64*(u/2))
+					}
+				}
+				if wide {
+					p("\tADDQ $128, R9")
+				}
+				advance(4 * astep)
+				p("\tADDQ $%d, DI", 4*bstep)
+				p("\tDECQ R11")
+				p("\tJNZ  %s4", pre)
+				p("")
+				p("%s1:", pre)
+				p("\tTESTQ CX, CX")
+				p("\tJZ    %sout", pre)
+				p("")
+				p("%s1loop:", pre)
+				step(0)
+				advance(astep)
+				p("\tADDQ $%d, DI", bstep)
+				p("\tDECQ CX")
+				p("\tJNZ  %s1loop", pre)
+				p("")
+				p("%sout:", pre)
+				for set := 1; set < sets; set++ {
+					for i := 0; i < mr*nv; i++ {
+						p("\tVADDPS Z%d, Z%d, Z%d", set*mr*nv+i, i, i)
+					}
+				}
+				// Masks: K1 for the first 16 columns, K2 for the second 16.
+				p("\tMOVQ DX, CX")
+				if wide {
+					p("\tSUBQ $16, CX")
+					p("\tMOVL $0xffff, AX")
+					p("\tKMOVW AX, K1")
+				}
+				p("\tMOVL $1, AX")
+				p("\tSHLL CX, AX")
+				p("\tDECL AX")
+				if wide {
+					p("\tKMOVW AX, K2")
+				} else {
+					p("\tKMOVW AX, K1")
+				}
+				p("\tMOVBLZX store+%d(FP), AX", 64+off)
+				p("\tTESTL AX, AX")
+				p("\tJNZ  %sstore", pre)
+				for r := 0; r < mr; r++ {
+					for v := 0; v < nv; v++ {
+						p("\tVMOVUPS.Z %d(BX), K%d, Z30", 64*v, v+1)
+						p("\tVADDPS Z30, Z%d, Z%d", nv*r+v, nv*r+v)
+						p("\tVMOVUPS Z%d, K%d, %d(BX)", nv*r+v, v+1, 64*v)
+					}
+					if r < mr-1 {
+						p("\tADDQ R8, BX")
+					}
+				}
+				p("\tVZEROUPPER")
+				p("\tRET")
+				p("")
+				p("%sstore:", pre)
+				for r := 0; r < mr; r++ {
+					for v := 0; v < nv; v++ {
+						p("\tVMOVUPS Z%d, K%d, %d(BX)", nv*r+v, v+1, 64*v)
+					}
+					if r < mr-1 {
+						p("\tADDQ R8, BX")
+					}
+				}
+				p("\tVZEROUPPER")
+				p("\tRET")
+			}
 		}
 	}
 	return b.Bytes()

@@ -105,6 +105,46 @@ func sgemmKernelZ11(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, p
 //go:noescape
 func sgemmKernelZ12(kc int, ap, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
 
+// sgemmKernelZU is an AVX-512 micro-kernel that reads A in place, row r lda elements after
+// row r-1 (gemm_kernel_avx512_amd64.s), where sgemmKernelZ reads a packed A panel.
+type sgemmKernelZU func(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU1(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU2(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU3(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU4(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU5(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU6(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU7(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU8(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU9(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU10(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU11(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
+//go:noescape
+func sgemmKernelZU12(kc int, ap *float32, lda int, bp *float32, bps int, c *float32, ldc, nr int, pf *float32, store bool)
+
 // prefetchL2 asks for the n bytes at p to be brought into L2 (PREFETCHT1 per cache line).
 //
 //go:noescape
@@ -114,14 +154,19 @@ var sgemmKernelsZ = [gemmPM + 1]sgemmKernelZ{nil,
 	sgemmKernelZ1, sgemmKernelZ2, sgemmKernelZ3, sgemmKernelZ4, sgemmKernelZ5, sgemmKernelZ6,
 	sgemmKernelZ7, sgemmKernelZ8, sgemmKernelZ9, sgemmKernelZ10, sgemmKernelZ11, sgemmKernelZ12}
 
+var sgemmKernelsZU = [gemmPM + 1]sgemmKernelZU{nil,
+	sgemmKernelZU1, sgemmKernelZU2, sgemmKernelZU3, sgemmKernelZU4, sgemmKernelZU5, sgemmKernelZU6,
+	sgemmKernelZU7, sgemmKernelZU8, sgemmKernelZU9, sgemmKernelZU10, sgemmKernelZU11, sgemmKernelZU12}
+
 // sgemmBlockAVX512 is sgemmBlock with the AVX-512 kernels: for each A panel, its rows times
 // 32 columns (two B panels) at a time; the A panel stays in L1 while B streams from L2. The
 // epilogue runs on each micro-tile as it is written, or, for a wide activation, on the whole
-// block's rows at the end.
-func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps int, c []float32, ldc int, store bool, ep *gemmEpilogue, b, i0, j0 int) {
+// block's rows at the end. With lda > 0, pa is A itself (row r at r*lda) rather than
+// panels, read by the ZU kernels: aps is then gemmPM*lda.
+func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps, lda int, pb []float32, bps int, c []float32, ldc int, store bool, ep *gemmEpilogue, b, i0, j0 int) {
 	const nr32 = 2 * gemmPN
 	if ep != nil && ep.act.wide() {
-		sgemmBlockAVX512(kc, mc, nc, pa, aps, pb, bps, c, ldc, store, nil, b, i0, j0)
+		sgemmBlockAVX512(kc, mc, nc, pa, aps, lda, pb, bps, c, ldc, store, nil, b, i0, j0)
 		ep.apply(c, ldc, b, i0, j0, mc, nc)
 		return
 	}
@@ -158,16 +203,20 @@ func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps i
 		}
 		for ir := 0; ir < mc; ir += gemmPM {
 			mr := min(gemmPM, mc-ir)
-			kern := sgemmKernelsZ[mr]
 			ap := pa[ir/gemmPM*aps:]
-			_ = ap[kc*gemmPM-1]
 			co := ir*ldc + jr
 			_ = c[co+(mr-1)*ldc+nr-1]
 			p := &bp[0]
 			if i := ir / gemmPM; i < len(pf) {
 				p = pf[i]
 			}
-			kern(kc, &ap[0], &bp[0], bps, &c[co], ldc, nr, p, store)
+			if lda > 0 {
+				_ = ap[(mr-1)*lda+kc-1]
+				sgemmKernelsZU[mr](kc, &ap[0], lda, &bp[0], bps, &c[co], ldc, nr, p, store)
+			} else {
+				_ = ap[kc*gemmPM-1]
+				sgemmKernelsZ[mr](kc, &ap[0], &bp[0], bps, &c[co], ldc, nr, p, store)
+			}
 			if ep != nil {
 				ep.apply(c[co:], ldc, b, i0+ir, j0+jr, mr, nr)
 			}

@@ -19,7 +19,7 @@ var sgemmPath = sgemmBestPath
 func sgemmBlock(kc, mc, nc int, pa []float32, aps int, pb []float32, bps int, c []float32, ldc int, store bool, tmp []float32, ep *gemmEpilogue, b, i0, j0 int) {
 	switch sgemmPath {
 	case gemmPathAVX512:
-		sgemmBlockAVX512(kc, mc, nc, pa, aps, pb, bps, c, ldc, store, ep, b, i0, j0)
+		sgemmBlockAVX512(kc, mc, nc, pa, aps, 0, pb, bps, c, ldc, store, ep, b, i0, j0)
 	case gemmPathAVX2:
 		sgemmBlockAVX2(kc, mc, nc, pa, aps, pb, bps, c, ldc, store, tmp, ep, b, i0, j0)
 	default:

@@ -5,7 +5,7 @@ package runtime
 // Without the assembly kernels only the Go one runs.
 const sgemmBestPath = gemmPathGo
 
-func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps int, pb []float32, bps int, c []float32, ldc int, store bool, ep *gemmEpilogue, b, i0, j0 int) {
+func sgemmBlockAVX512(kc, mc, nc int, pa []float32, aps, lda int, pb []float32, bps int, c []float32, ldc int, store bool, ep *gemmEpilogue, b, i0, j0 int) {
 	panic("sgemm: no AVX-512 kernel in this build")
 }
 
