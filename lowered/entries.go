@@ -53,6 +53,7 @@ const (
 	GatherElements              // parameters: GatherParams
 	GatherND                    // parameters: GatherNDParams
 	Gemm                        // parameters: GemmParams
+	GlobalAvgPoolBlocked        // parameters: GlobalAvgPoolBlockedParams
 	GridSample                  // parameters: GridSampleParams
 	GroupNorm                   // parameters: GroupNormParams
 	Identity                    // parameters: struct{}
@@ -183,6 +184,7 @@ var entryNames = [numEntries]string{
 	GatherElements:        "GatherElements",
 	GatherND:              "GatherND",
 	Gemm:                  "Gemm",
+	GlobalAvgPoolBlocked:  "GlobalAvgPoolBlocked",
 	GridSample:            "GridSample",
 	GroupNorm:             "GroupNorm",
 	Identity:              "Identity",

@@ -13,12 +13,13 @@ import (
 // whole vectors instead of NCHW rows. It is the CPU backend's choice of layout, taken on the
 // lowered program before the Go emitter; other backends do not call it. A 2-D max pooling
 // between such convolutions (a backbone's stem pooling) becomes MaxPoolBlocked, which reads and
-// writes the layout too, and a 3x3 convolution with unit strides whose input and output are
+// writes the layout too, a global average pooling after them (a backbone's head) reads it
+// (GlobalAvgPoolBlocked), and a 3x3 convolution with unit strides whose input and output are
 // blocked becomes ConvWinograd.
 //
 // A value is blocked when a 2-D ConvBlocked produces it, it is no graph's output, and every use
 // is by a 2-D ConvBlocked in the same graph, as its input (with input channels a multiple of
-// 16) or as its summand Z. A convolution's output and its Z are blocked together or not at all,
+// 16) or as its summand Z, or by such a pooling as its input. A convolution's output and its Z are blocked together or not at all,
 // since its store reads Z where it writes the output; so values joined through Z form classes
 // that take one layout, whose border is the largest pads of the convolutions reading them.
 func BlockConvChains(p *lowered.Program) {
@@ -31,6 +32,7 @@ func BlockConvChains(p *lowered.Program) {
 	excluded := map[*ir.Value]bool{} // graph outputs
 	var convs []*lowered.Kernel
 	pools := map[*lowered.Kernel]*runtime.MaxPoolBlockedParams{}
+	gaps := map[*lowered.Kernel]*runtime.GlobalAvgPoolBlockedParams{}
 	own := map[*lowered.Kernel]*lowered.Graph{}
 	for _, g := range p.Graphs {
 		for _, v := range g.IR.Outputs {
@@ -51,6 +53,8 @@ func BlockConvChains(p *lowered.Program) {
 			} else if pp := blkPool(k); pp != nil {
 				pools[k] = pp
 				own[k] = g
+			} else if gp := blkGlobalAvg(k); gp != nil {
+				gaps[k] = gp
 			}
 		}
 	}
@@ -79,7 +83,7 @@ func BlockConvChains(p *lowered.Program) {
 			if g := geom2D(u.k); g != nil && (u.in == 0 && g.C%16 == 0 || u.in == 3) {
 				continue
 			}
-			if pools[u.k] != nil && u.in == 0 {
+			if (pools[u.k] != nil || gaps[u.k] != nil) && u.in == 0 {
 				continue
 			}
 			return false
@@ -108,6 +112,13 @@ func BlockConvChains(p *lowered.Program) {
 		}
 	}
 	ok := func(v *ir.Value) bool { return !bad[find(v)] }
+	// winograd says a convolution becomes ConvWinograd: its geometry suits it, it pays, and
+	// its input and output are both blocked.
+	winograd := func(k *lowered.Kernel, g *runtime.ConvGeomParams) bool {
+		x, y := k.In[0].Value, k.Out[0].Value
+		return runtime.WinogradFits(g) && runtime.WinogradPays(g) && len(k.Prepack) == 1 && k.Prepack[0].Layout == lowered.PackConvBlocked &&
+			x != nil && parent[x] != nil && ok(x) && parent[y] != nil && ok(y)
+	}
 	layout := map[*ir.Value]runtime.BlkLayout{}
 	for v := range parent {
 		if r := find(v); ok(r) {
@@ -117,8 +128,12 @@ func BlockConvChains(p *lowered.Program) {
 				// A pooling clips its windows itself; a convolution reads its pads from the
 				// border.
 				if g := geom2D(u.k); g != nil && u.in == 0 {
+					bottom, right := g.Pads[2], g.Pads[3]
+					if winograd(u.k, g) {
+						bottom, right = runtime.WinogradBorder(g)
+					}
 					l.Top, l.Left = max(l.Top, g.Pads[0]), max(l.Left, g.Pads[1])
-					l.Bottom, l.Right = max(l.Bottom, g.Pads[2]), max(l.Right, g.Pads[3])
+					l.Bottom, l.Right = max(l.Bottom, bottom), max(l.Right, right)
 				}
 			}
 			layout[r] = l
@@ -132,16 +147,16 @@ func BlockConvChains(p *lowered.Program) {
 	}
 	for _, k := range convs {
 		g := geom2D(k)
-		g.XLayout, g.YLayout = of(k.In[0].Value), of(k.Out[0].Value)
-		if len(k.In) > 3 {
-			g.ZLayout = of(k.In[3].Value)
-		}
 		// A 3x3 convolution with unit strides between blocked values runs the Winograd
 		// algorithm on the same layouts: 2.25 times fewer multiplications, its transformed
 		// weights packed at compile time.
-		if g.XLayout.On && g.YLayout.On && runtime.WinogradFits(g) && len(k.Prepack) == 1 && k.Prepack[0].Layout == lowered.PackConvBlocked {
+		if winograd(k, g) {
 			k.Entry = lowered.ConvWinograd
 			k.Prepack[0].Layout = lowered.PackConvWinograd
+		}
+		g.XLayout, g.YLayout = of(k.In[0].Value), of(k.Out[0].Value)
+		if len(k.In) > 3 {
+			g.ZLayout = of(k.In[3].Value)
 		}
 	}
 	for k, pp := range pools {
@@ -150,6 +165,35 @@ func BlockConvChains(p *lowered.Program) {
 			k.Entry, k.Params = lowered.MaxPoolBlocked, pp
 		}
 	}
+	for k, gp := range gaps {
+		if gp.XLayout = of(k.In[0].Value); gp.XLayout.On {
+			k.Entry, k.Params = lowered.GlobalAvgPoolBlocked, gp
+		}
+	}
+}
+
+// blkGlobalAvg returns the parameters a 2-D float32 global average pooling (Pooling, static
+// channels a multiple of 16 and static spatial dims) would run with as GlobalAvgPoolBlocked,
+// layout unset, or nil for any other kernel.
+func blkGlobalAvg(k *lowered.Kernel) *runtime.GlobalAvgPoolBlockedParams {
+	p, _ := k.Params.(*runtime.PoolParams)
+	if k.Entry != lowered.Pooling || p == nil || p.Mode != runtime.PoolAvg || !p.Global || len(k.In) != 1 || len(k.Out) != 1 {
+		return nil
+	}
+	x := k.In[0]
+	if x.Value == nil || x.DType != runtime.Float32 || !x.RankKnown || len(x.Dims) != 4 {
+		return nil
+	}
+	for i := 1; i < 4; i++ {
+		if !x.Dims[i].IsStatic() {
+			return nil
+		}
+	}
+	c := int(x.Dims[1].N)
+	if c <= 0 || c%16 != 0 {
+		return nil
+	}
+	return &runtime.GlobalAvgPoolBlockedParams{C: c, In: []int{int(x.Dims[2].N), int(x.Dims[3].N)}}
 }
 
 // blkPool returns the parameters a 2-D float32 max pooling (Pooling, one output, windows and

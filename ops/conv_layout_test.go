@@ -11,9 +11,10 @@ import (
 )
 
 // TestBlockConvChains checks which values BlockConvChains stores in the blocked layout, on
-// small programs written as lines "out = conv(x[, z]) pad C", a ConvBlocked with input channels
-// C and pads (all four; kernels of 2*pad+1), "out = mp(x)", a 3x3 max pooling, or "out = pool(...)", any other
-// kernel, and the graph's outputs.
+// small programs written as lines "out = conv(x[, z]) pad C [HW]", a ConvBlocked with input
+// channels C and pads (all four; kernels of 2*pad+1), spatial dims HW x HW (8 unless given),
+// "out = mp(x)", a 3x3 max pooling, "out = gap(x)", a global average pooling, or "out =
+// pool(...)", any other kernel, and the graph's outputs.
 func TestBlockConvChains(t *testing.T) {
 	for _, c := range []struct {
 		name, prog, outs string
@@ -39,6 +40,15 @@ func TestBlockConvChains(t *testing.T) {
 		// together; after an NCHW value it stays a Pooling.
 		{"stem pooling", "s = conv(in) 1 3; p = mp(s); a = conv(p) 1 64; b = conv(a, p) 1 64; c = conv(b) 1 64; d = pool(c)", "d",
 			"-/1/- 1/1/-w 1/1/1w 1/-/- MaxPoolBlocked 1/1"},
+		// An odd output's last Winograd tiles read a row and a column past the pads.
+		{"odd winograd", "a = conv(in) 1 64; b = conv(a) 1 64 7; c = conv(b) 1 64 7; d = pool(c)", "d",
+			"-/{On:true Top:1 Left:1 Bottom:2 Right:2}/- {On:true Top:1 Left:1 Bottom:2 Right:2}/1/-w 1/-/-"},
+		// A global average pooling reads the blocked layout, so the last residual block of a
+		// backbone stays blocked; used elsewhere too, its input does not.
+		{"head pooling", "a = conv(in) 1 64; b = conv(a) 1 64; c = conv(b, a) 1 64; d = gap(c)", "d",
+			"-/1/- 1/1/-w 1/1/1w GlobalAvgPoolBlocked 1"},
+		{"head pooling input used elsewhere", "a = conv(in) 1 64; b = conv(a) 1 64; d = gap(b); e = pool(b, d)", "e",
+			"-/1/- 1/-/- Pooling"},
 		{"pooling after NCHW", "p = mp(in); a = conv(p) 1 64; b = pool(a)", "b", "-/-/- Pooling"},
 		{"pooling output used elsewhere", "s = conv(in) 1 3; p = mp(s); a = conv(p) 1 64; b = pool(a, p)", "b", "-/-/- -/-/- Pooling"},
 	} {
@@ -70,6 +80,8 @@ func TestBlockConvChains(t *testing.T) {
 				if k.Entry == lowered.MaxPoolBlocked {
 					pp := k.Params.(*runtime.MaxPoolBlockedParams)
 					got = append(got, "MaxPoolBlocked", f(pp.XLayout)+"/"+f(pp.YLayout))
+				} else if k.Entry == lowered.GlobalAvgPoolBlocked {
+					got = append(got, "GlobalAvgPoolBlocked", f(k.Params.(*runtime.GlobalAvgPoolBlockedParams).XLayout))
 				} else if k.Entry == lowered.Pooling {
 					got = append(got, "Pooling")
 				}
@@ -117,12 +129,20 @@ func blkTestProgram(t *testing.T, src, outs string) (*lowered.Program, []*lowere
 			k.Params = &runtime.PoolParams{Mode: runtime.PoolMax, KernelShape: []int{3, 3}, Strides: []int{1, 1},
 				Dilations: []int{1, 1}, Pads: []int{1, 1, 1, 1}, AutoPad: "NOTSET"}
 		}
+		if op == "gap" {
+			k.Entry = lowered.Pooling
+			k.Params = &runtime.PoolParams{Mode: runtime.PoolAvg, Global: true}
+		}
 		if op == "conv" {
 			fmt.Sscan(f[3], &pad)
 			fmt.Sscan(f[4], &ch)
+			hw := 8
+			if len(f) > 5 {
+				fmt.Sscan(f[5], &hw)
+			}
 			k.Entry = lowered.ConvBlocked
 			k.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackConvBlocked, Groups: 1, M: 64, K: ch, N: (2*pad + 1) * (2*pad + 1)}}
-			k.Params = &runtime.ConvGeomParams{C: ch, M: 64, Group: 1, In: []int{8, 8}, Out: []int{8, 8},
+			k.Params = &runtime.ConvGeomParams{C: ch, M: 64, Group: 1, In: []int{hw, hw}, Out: []int{hw, hw},
 				Kernel: []int{2*pad + 1, 2*pad + 1}, Strides: []int{1, 1}, Dilations: []int{1, 1}, Pads: []int{pad, pad, pad, pad}}
 			// Conv inputs: x, w, b, then Z.
 			x := k.In[0]

@@ -58,6 +58,7 @@ var refKernels = [...]any{
 	lowered.GatherElements:        runtime.GatherElements,
 	lowered.GatherND:              runtime.GatherND,
 	lowered.Gemm:                  runtime.Gemm,
+	lowered.GlobalAvgPoolBlocked:  runtime.GlobalAvgPoolBlocked,
 	lowered.GridSample:            runtime.GridSample,
 	lowered.GroupNorm:             runtime.GroupNorm,
 	lowered.Identity:              runtime.Identity,

@@ -34,19 +34,46 @@ const wgTileFloats = 16 * cvBlk
 // (with the weights of one element's product) while the band is done.
 var wgBandBytes = 384 << 10 // a var for the tests of many bands
 
+// wgSlotV is the scratch slot of the whole images' transformed input (by groups); the others
+// are ConvBlocked's.
+const wgSlotV = cvSlotGenericCol + 6
+
+// wgMode, when not 0, fixes how ConvWinograd splits its work, for the tests: 1 by bands, 2 by
+// groups.
+var wgMode = 0
+
 // wgOff turns the Winograd routines off (tests of the fallback).
 var wgOff bool
 
 // WinogradFits reports whether ConvWinograd computes the convolution p: 2-D, one group, 3x3
-// kernel, unit strides and dilations, input and output channels multiples of 16, even output
-// dims (whole 2x2 tiles), no activation or Relu. It also needs its input and output in the
-// blocked layout, which the compiler chooses (and checks) separately.
+// kernel, unit strides and dilations, input and output channels multiples of 16, no activation
+// or Relu. It also needs its input and output in the blocked layout, which the compiler chooses
+// (and checks) separately, the input's border one row (column) wider than the pads below (to
+// the right) when the output's rows (columns) are odd: see WinogradBorder.
 func WinogradFits(p *ConvGeomParams) bool {
-	return len(p.In) == 2 && len(p.Kernel) == 2 && len(p.Strides) == 2 && len(p.Dilations) == 2 && len(p.Out) == 2 &&
+	return len(p.In) == 2 && len(p.Kernel) == 2 && len(p.Strides) == 2 && len(p.Dilations) == 2 && len(p.Out) == 2 && len(p.Pads) == 4 &&
 		p.Group == 1 && p.C%cvBlk == 0 && p.M%cvBlk == 0 && p.C > 0 && p.M > 0 &&
 		p.Kernel[0] == 3 && p.Kernel[1] == 3 && p.Strides[0] == 1 && p.Strides[1] == 1 &&
-		p.Dilations[0] == 1 && p.Dilations[1] == 1 && p.Out[0]%2 == 0 && p.Out[1]%2 == 0 && p.Out[0] > 0 && p.Out[1] > 0 &&
+		p.Dilations[0] == 1 && p.Dilations[1] == 1 && p.Out[0] > 0 && p.Out[1] > 0 &&
 		(p.Activation == ActNone || p.Activation == ActRelu)
+}
+
+// WinogradPays reports whether ConvWinograd is expected to beat ConvBlocked on p (which
+// WinogradFits): its transformed weights are 16/9 the size of the weights, and each is used once
+// per tile, so with few tiles and many channels (a 7x7 layer at 512 channels: 16 MB of them for
+// 16 tiles) the convolution waits on memory for its weights. It pays when the weights stay in
+// L2 (1 MB) or each weight serves at least 32 tiles. Measured on resnet18's layers (one
+// thread): 56x56, 28x28 and 14x14 1.6-1.9 times faster than ConvBlocked, 7x7 at 512 channels
+// 5% slower.
+func WinogradPays(p *ConvGeomParams) bool {
+	tiles := (p.Out[0] + 1) / 2 * ((p.Out[1] + 1) / 2)
+	return tiles >= 32 || 16*p.C*p.M*4 <= 1<<20
+}
+
+// WinogradBorder is the border a ConvWinograd of p needs below and to the right of its input:
+// the pads, one more where the output's dims are odd (the last 2x2 tiles reach past them).
+func WinogradBorder(p *ConvGeomParams) (bottom, right int) {
+	return p.Pads[2] + p.Out[0]%2, p.Pads[3] + p.Out[1]%2
 }
 
 // PackConvWinograd transforms the 3x3 weights [m][c][3][3] of a ConvWinograd into U = G g Gᵀ
@@ -114,6 +141,10 @@ func ConvWinograd(x *Exec, p *ConvGeomParams, out, in []*Tensor) error {
 	if err != nil {
 		return err
 	}
+	if b, r := WinogradBorder(p); l.x.Bottom < b || l.x.Right < r {
+		// The last tile row (column) of an odd output reads a row (column) past the pads.
+		return fmt.Errorf("conv parameters %+v: the input's border is too narrow for the Winograd tiles", *p)
+	}
 	if out[0].Len() == 0 {
 		return nil
 	}
@@ -126,16 +157,51 @@ func ConvWinograd(x *Exec, p *ConvGeomParams, out, in []*Tensor) error {
 	return nil
 }
 
-// winograd runs the F(2x2, 3x3) convolution in bands of tiles, one band at a time per worker.
+// winograd runs the F(2x2, 3x3) convolution. Where the weights' transform outweighs the
+// input's (deep layers: many channels, few pixels), the input is transformed once, whole, and
+// workers take groups of output blocks, each reading only its share of the weights once (by
+// groups); otherwise workers take bands of tiles, each transforming its band's input and
+// reading all the weights (by bands).
 func (cd *cvConv) winograd(x *Exec, pu, bias []float32, relu bool, l *cvBlkLayouts) {
 	w := &cd.w
-	tiles := w.out[1] / 2 * (w.out[2] / 2)
+	th, tw := (w.out[1]+1)/2, (w.out[2]+1)/2
+	tiles := th * tw
 	pool := gmPool(x)
 	threads := 1
 	if pool != nil {
 		threads = pool.Threads()
 	}
-	// The fewest bands within wgBandBytes, as many for each thread, of equal sizes.
+	cb, mb := cd.c/cvBlk, cd.m/cvBlk
+	// The products' bias is zero: the output transform adds the real one once per pixel.
+	zero := ScratchOf[float32](x, cvSlotBlkTaps, cd.m)
+	clear(zero)
+	if bias == nil {
+		bias = zero
+	}
+	da, _ := dwActOf(&activation{})
+	j := wgJob{cd: *cd, pu: pu, bias: bias, zero: zero, l: *l, relu: relu, tiles: tiles, th: th, tw: tw, done: x.doneCh(), da: da}
+	vAll := cb * tiles * wgTileFloats * 4 // bytes of an image's transformed input
+	uAll := 16 * cd.c * cd.m * 4
+	// Groups are the packed weights' tiles of cvBlkNB output blocks; too few of them for the
+	// threads go by bands.
+	groups := (mb + cvBlkNB - 1) / cvBlkNB
+	if wgMode == 2 || wgMode == 0 && vAll <= wgGroupInput && uAll > vAll && groups*cd.n >= threads {
+		gb := cvBlkNB
+		j.group, j.items = gb, cd.n*groups
+		j.band = tiles
+		j.per = gb*tiles*wgTileFloats + 4*tw*cvBlk
+		workers := min(threads, j.items)
+		j.v = ScratchOf[float32](x, wgSlotV, cd.n*cb*tiles*wgTileFloats)
+		j.buf = ScratchOf[float32](x, cvSlotBlk, workers*j.per)
+		j.offs = ScratchOf[int64](x, cvSlotBlkAcc, workers*cb)
+		parFor(pool, cd.n*cb*th, tw*wgTileFloats*4, wgInJob{j: j})
+		if stopped(j.done) {
+			return
+		}
+		j.start(pool, workers)
+		return
+	}
+	// By bands: the fewest within wgBandBytes, as many for each thread, of equal sizes.
 	most := max(cvBlkNP, wgBandBytes/((cd.c+cd.m)*wgTileFloats/cvBlk*4))
 	bands := (tiles + most - 1) / most
 	if bands*cd.n < threads {
@@ -144,43 +210,47 @@ func (cd *cvConv) winograd(x *Exec, pu, bias []float32, relu bool, l *cvBlkLayou
 		bands = (bands*cd.n + threads - 1) / threads * threads / cd.n
 	}
 	bands = min(bands, tiles)
-	band := (tiles + bands - 1) / bands
-	bands = (tiles + band - 1) / band
-	per := band * (cd.c + cd.m) * wgTileFloats / cvBlk
-	workers := min(threads, bands*cd.n)
-	// The products' bias is zero: the output transform adds the real one once per pixel.
-	zero := ScratchOf[float32](x, cvSlotBlkTaps, cd.m)
-	clear(zero)
-	if bias == nil {
-		bias = zero
-	}
-	da, _ := dwActOf(&activation{})
-	j := wgJob{cd: *cd, pu: pu, bias: bias, zero: zero, l: *l, relu: relu, band: band, bands: bands, tiles: tiles,
-		per: per, buf: ScratchOf[float32](x, cvSlotBlk, workers*per), offs: ScratchOf[int64](x, cvSlotBlkAcc, workers*cd.c/cvBlk),
-		done: x.doneCh(), da: da}
-	if workers == 1 {
-		var next atomic.Int64
-		j.work(0, &next)
-		return
-	}
-	parAll(pool, workers, wgPar{j: j})
+	j.band = (tiles + bands - 1) / bands
+	bands = (tiles + j.band - 1) / j.band
+	j.items = cd.n * bands
+	j.per = j.band*(cd.c+cd.m)*wgTileFloats/cvBlk + 4*tw*cvBlk
+	workers := min(threads, j.items)
+	j.buf = ScratchOf[float32](x, cvSlotBlk, workers*j.per)
+	j.offs = ScratchOf[int64](x, cvSlotBlkAcc, workers*cb)
+	j.start(pool, workers)
 }
 
-// wgJob is a Winograd convolution's bands; worker i transforms into buf[i*per:(i+1)*per] and
+// wgGroupInput bounds the bytes of an image's transformed input for the convolution to go by
+// groups: the groups read it from L2.
+const wgGroupInput = 1 << 20
+
+// wgJob is a Winograd convolution's items: bands of tiles (group 0), or groups of group output
+// blocks whose input v was transformed before. Worker i works in buf[i*per:(i+1)*per] and
 // keeps its products' tap offsets in offs[i*cb:(i+1)*cb].
 type wgJob struct {
 	cd                      cvConv
 	pu, bias, zero          []float32
 	l                       cvBlkLayouts
 	relu                    bool
-	band, bands, tiles, per int
-	buf                     []float32
+	tiles, th, tw           int
+	band, group, items, per int
+	v, buf                  []float32
 	offs                    []int64
 	da                      dwAct
 	done                    <-chan struct{}
 }
 
-// wgPar is a wgJob's parallel run: workers lo..hi take bands from next.
+// start runs the items on workers threads.
+func (j *wgJob) start(pool *Pool, workers int) {
+	if workers == 1 {
+		var next atomic.Int64
+		j.work(0, &next)
+		return
+	}
+	parAll(pool, workers, wgPar{j: *j})
+}
+
+// wgPar is a wgJob's parallel run: workers lo..hi take items from next.
 type wgPar struct {
 	j    wgJob
 	next atomic.Int64
@@ -192,65 +262,99 @@ func (s *wgPar) run(lo, hi int) {
 	}
 }
 
-// work computes the bands taken from next until none are left.
-func (j *wgJob) work(worker int, next *atomic.Int64) {
-	ws := j.buf[worker*j.per : (worker+1)*j.per]
+// wgInJob transforms whole images' input into j.v, items being (image, input block, tile row).
+type wgInJob struct{ j wgJob }
+
+func (g wgInJob) run(lo, hi int) {
+	j := &g.j
 	cb := j.cd.c / cvBlk
-	offs := j.offs[worker*cb : (worker+1)*cb]
-	for {
-		b := int(next.Add(1) - 1)
-		if b >= j.bands*j.cd.n || stopped(j.done) {
-			return
-		}
-		n, t0 := b/j.bands, b%j.bands*j.band
-		j.doBand(n, t0, min(t0+j.band, j.tiles), ws, offs)
+	for it := lo; it < hi; it++ {
+		n, ib, ty := it/(cb*j.th), it/j.th%cb, it%j.th
+		v := j.v[n*cb*j.tiles*wgTileFloats : (n+1)*cb*j.tiles*wgTileFloats]
+		j.input(n, ty*j.tw, (ty+1)*j.tw, v, j.tiles, 0, ib, ib+1)
 	}
 }
 
-// doBand computes tiles t0..t1 (row-major over the tile grid) of image n: the input
-// transform into v ([input block][tile][element][16]), the 16 products into mo ([output
-// block][tile][element][16]) and the output transform. A band's tiles are taken a run at a
-// time, the run ending with the band or the tile row.
-func (j *wgJob) doBand(n, t0, t1 int, ws []float32, offs []int64) {
+// work computes the items taken from next until none are left.
+func (j *wgJob) work(worker int, next *atomic.Int64) {
+	cb, mb := j.cd.c/cvBlk, j.cd.m/cvBlk
+	ws := j.buf[worker*j.per : (worker+1)*j.per]
+	offs := j.offs[worker*cb : (worker+1)*cb]
+	for {
+		it := int(next.Add(1) - 1)
+		if it >= j.items || stopped(j.done) {
+			return
+		}
+		if j.group > 0 {
+			groups := (mb + j.group - 1) / j.group
+			n, k0 := it/groups, it%groups*j.group
+			k1 := min(k0+j.group, mb)
+			v := j.v[n*cb*j.tiles*wgTileFloats : (n+1)*cb*j.tiles*wgTileFloats]
+			mo := ws[:(k1-k0)*j.tiles*wgTileFloats]
+			j.products(v, mo, j.tiles, k0, k1, offs)
+			j.output(n, 0, j.tiles, mo, j.tiles, k0, k1, ws[len(mo):])
+			continue
+		}
+		bands := (j.tiles + j.band - 1) / j.band
+		n, t0 := it/bands, it%bands*j.band
+		t1 := min(t0+j.band, j.tiles)
+		T := t1 - t0
+		v, mo := ws[:cb*T*wgTileFloats], ws[cb*T*wgTileFloats:][:mb*T*wgTileFloats]
+		j.input(n, t0, t1, v, T, t0, 0, cb)
+		j.products(v, mo, T, 0, mb, offs)
+		j.output(n, t0, t1, mo, T, 0, mb, ws[len(v)+len(mo):])
+	}
+}
+
+// The three steps over tiles t0..t1 (row-major over the tile grid) of image n, whose
+// transformed values v ([input block][tile][element][16]) and mo ([output block][tile][element]
+// [16]) hold T tiles from t0 on, taken a run at a time: the run ends with the tiles or the tile
+// row.
+
+// input transforms input blocks ib0..ib1 into v, whose tiles start at tile base (t0 or 0).
+func (j *wgJob) input(n, t0, t1 int, v []float32, T, base, ib0, ib1 int) {
 	cd, w := &j.cd, &j.cd.w
-	H, W, OH, OW := w.in[1], w.in[2], w.out[1], w.out[2]
-	T, cb, mb := t1-t0, cd.c/cvBlk, cd.m/cvBlk
-	v, mo := ws[:cb*T*wgTileFloats], ws[cb*T*wgTileFloats:][:mb*T*wgTileFloats]
-	xl, yl := j.l.x, j.l.y
-	xhb, xwb := xl.dims(H, W)
-	yhb, ywb := yl.dims(OH, OW)
-	xplane, yplane := xhb*xwb*cvBlk, yhb*ywb*cvBlk
-	tw := OW / 2
+	cb := cd.c / cvBlk
+	xl := j.l.x
+	xhb, xwb := xl.dims(w.in[1], w.in[2])
+	xplane := xhb * xwb * cvBlk
 	xs := j.l.xb[n*cb*xplane : (n+1)*cb*xplane]
 	for t := t0; t < t1; {
-		ty, tx := t/tw, t%tw
-		cnt := min(tw-tx, t1-t)
+		ty, tx := t/j.tw, t%j.tw
+		cnt := min(j.tw-tx, t1-t)
 		// The tile's input starts a pad above and left of its output.
 		s := ((2*ty-w.pb[1]+xl.Top)*xwb + 2*tx - w.pb[2] + xl.Left) * cvBlk
-		_ = xs[(cb-1)*xplane+s+(3*xwb+2*cnt+1)*cvBlk+cvBlk-1] // the last block's farthest input pixel
-		for ib := 0; ib < cb; ib++ {
-			d := (ib*T + t - t0) * wgTileFloats
+		_ = xs[(ib1-1)*xplane+s+(3*xwb+2*cnt+1)*cvBlk+cvBlk-1] // the last block's farthest input pixel
+		for ib := ib0; ib < ib1; ib++ {
+			d := (ib*T + t - base) * wgTileFloats
 			_ = v[d+cnt*wgTileFloats-1]
 			wgInAVX512(&v[d], &xs[ib*xplane+s], xwb*cvBlk*4, cnt)
 		}
 		t += cnt
 	}
-	// The products, per element: output blocks a tile of cvBlkNB at a time, cvBlkNP tiles at a
-	// time, as 1x1 convolutions over the band's tiles.
+}
+
+// products computes output blocks k0..k1 of mo (its block 0 being k0) from v, per element:
+// cvBlkNB blocks at a time, in chunks of at most cvBlkNP tiles, as 1x1 convolutions over the
+// tiles.
+func (j *wgJob) products(v, mo []float32, T, k0, k1 int, offs []int64) {
+	cd := &j.cd
+	cb := cd.c / cvBlk
 	for ib := range offs {
 		offs[ib] = int64(ib * T * wgTileFloats * 4)
 	}
 	a := cvBlkArgs{offs: &offs[0], ntap: cb, act: &j.da, bstride: T * wgTileFloats * 4, mode: cvBlkBlockedOut}
-	// Chunks of balanced sizes, at most cvBlkNP tiles (see cvBlkJob).
+	// Chunks of balanced sizes (see cvBlkJob).
 	chunks := (T + cvBlkNP - 1) / cvBlkNP
 	chunk, rem, np := T/chunks, T%chunks, 0
+	_ = v[cb*T*wgTileFloats-1]
 	for e := 0; e < 16; e++ {
 		ue := j.pu[e*cd.m*cd.c : (e+1)*cd.m*cd.c]
-		for k0 := 0; k0 < mb; k0 += cvBlkNB {
-			nb := min(cvBlkNB, mb-k0)
-			a.w, a.bias = &ue[k0*cvBlk*cd.c], &j.zero[k0*cvBlk]
-			_ = ue[(k0+nb)*cvBlk*cd.c-1]
-			_ = mo[(k0+nb-1)*T*wgTileFloats+(T-1)*wgTileFloats+e*cvBlk+cvBlk-1]
+		for kb := k0; kb < k1; kb += cvBlkNB {
+			nb := min(cvBlkNB, k1-kb)
+			a.w, a.bias = &ue[kb*cvBlk*cd.c], &j.zero[kb*cvBlk]
+			_ = ue[(kb+nb)*cvBlk*cd.c-1]
+			_ = mo[(kb-k0+nb-1)*T*wgTileFloats+(T-1)*wgTileFloats+e*cvBlk+cvBlk-1]
 			for q0, c := 0, 0; q0 < T; q0, c = q0+np, c+1 {
 				np = chunk
 				if c < rem {
@@ -261,11 +365,24 @@ func (j *wgJob) doBand(n, t0, t1 int, ws []float32, offs []int64) {
 					a.dpix[q] = a.pix[q]
 				}
 				a.src = &v[e*cvBlk]
-				a.dst = &mo[k0*T*wgTileFloats+e*cvBlk]
+				a.dst = &mo[(kb-k0)*T*wgTileFloats+e*cvBlk]
 				cvBlkRun(nb, np, cvBlk, &a)
 			}
 		}
 	}
+}
+
+// output transforms output blocks k0..k1 from mo (its block 0 being k0) into the output. A
+// run with pixels past the image (the last tile row or column of odd output dims) is
+// transformed into tmp (room for a run of two rows of the tile grid's width), Z copied there
+// first, and its pixels in the image copied out.
+func (j *wgJob) output(n, t0, t1 int, mo []float32, T, k0, k1 int, tmp []float32) {
+	cd, w := &j.cd, &j.cd.w
+	OH, OW := w.out[1], w.out[2]
+	mb := cd.m / cvBlk
+	yl := j.l.y
+	yhb, ywb := yl.dims(OH, OW)
+	yplane := yhb * ywb * cvBlk
 	ys := j.l.yb[n*mb*yplane : (n+1)*mb*yplane]
 	var zs []float32
 	if j.l.z.On {
@@ -276,18 +393,36 @@ func (j *wgJob) doBand(n, t0, t1 int, ws []float32, offs []int64) {
 		relu = 1
 	}
 	for t := t0; t < t1; {
-		ty, tx := t/tw, t%tw
-		cnt := min(tw-tx, t1-t)
+		ty, tx := t/j.tw, t%j.tw
+		cnt := min(j.tw-tx, t1-t)
+		rows, cols := min(2, OH-2*ty), min(2*cnt, OW-2*tx) // the run's pixels in the image
 		d := ((2*ty+yl.Top)*ywb + 2*tx + yl.Left) * cvBlk
-		_ = ys[(mb-1)*yplane+d+(ywb+2*cnt-1)*cvBlk+cvBlk-1]
-		for ob := 0; ob < mb; ob++ {
-			s := (ob*T + t - t0) * wgTileFloats
+		_ = ys[(k1-1)*yplane+d+((rows-1)*ywb+cols-1)*cvBlk+cvBlk-1]
+		for ob := k0; ob < k1; ob++ {
+			s := ((ob-k0)*T + t - t0) * wgTileFloats
 			_ = mo[s+cnt*wgTileFloats-1]
+			yo := ob*yplane + d
+			if rows == 2 && cols == 2*cnt {
+				var z *float32
+				if zs != nil {
+					z = &zs[yo]
+				}
+				wgOutAVX512(&ys[yo], ywb*cvBlk*4, &mo[s], cnt, &j.bias[ob*cvBlk], z, relu)
+				continue
+			}
+			rt := 2 * cnt * cvBlk // tmp's row
+			_ = tmp[2*rt-1]
 			var z *float32
 			if zs != nil {
-				z = &zs[ob*yplane+d]
+				for r := 0; r < rows; r++ {
+					copy(tmp[r*rt:r*rt+cols*cvBlk], zs[yo+r*ywb*cvBlk:])
+				}
+				z = &tmp[0]
 			}
-			wgOutAVX512(&ys[ob*yplane+d], ywb*cvBlk*4, &mo[s], cnt, &j.bias[ob*cvBlk], z, relu)
+			wgOutAVX512(&tmp[0], rt*4, &mo[s], cnt, &j.bias[ob*cvBlk], z, relu)
+			for r := 0; r < rows; r++ {
+				copy(ys[yo+r*ywb*cvBlk:yo+r*ywb*cvBlk+cols*cvBlk], tmp[r*rt:])
+			}
 		}
 		t += cnt
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -27,19 +28,11 @@ func TestConvWinograd(t *testing.T) {
 			c, m := cvBlk*(1+r.Intn(4)), cvBlk*(1+r.Intn(6))
 			pads := []int{1, 1, 1, 1}
 			if it%4 == 3 {
-				// Other pads that keep the output even: 0+2, 2+0, 2+2.
-				for i := 0; i < 2; i++ {
-					switch r.Intn(3) {
-					case 0:
-						pads[i], pads[2+i] = 0, 2
-					case 1:
-						pads[i], pads[2+i] = 2, 0
-					case 2:
-						pads[i], pads[2+i] = 2, 2
-					}
+				for i := range pads {
+					pads[i] = r.Intn(3)
 				}
 			}
-			oh, ow := 2*(1+r.Intn(6)), 2*(1+r.Intn(9))
+			oh, ow := 1+r.Intn(12), 1+r.Intn(17)
 			xs := []int{1 + r.Intn(2), c, oh + 2 - pads[0] - pads[2], ow + 2 - pads[1] - pads[3]}
 			if xs[2] < 1 || xs[3] < 1 {
 				continue
@@ -61,7 +54,8 @@ func TestConvWinograd(t *testing.T) {
 			act, _, _, _ := ActivationOf(name, nil)
 			p := &ConvGeomParams{C: c, M: m, Group: 1, In: xs[2:], Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1},
 				Out: []int{oh, ow}, Pads: pads, Activation: act, PackedW: true}
-			p.XLayout = BlkLayout{true, pads[0] + r.Intn(2), pads[1] + r.Intn(2), pads[2] + r.Intn(2), pads[3] + r.Intn(2)}
+			bottom, right := WinogradBorder(p)
+			p.XLayout = BlkLayout{true, pads[0] + r.Intn(2), pads[1] + r.Intn(2), bottom + r.Intn(2), right + r.Intn(2)}
 			p.YLayout = BlkLayout{true, r.Intn(3), r.Intn(3), r.Intn(3), r.Intn(3)}
 			in := []*Tensor{cvtToBlocked(t, X, p.XLayout), W, B}
 			if it%4 == 1 {
@@ -82,6 +76,11 @@ func TestConvWinograd(t *testing.T) {
 				defer func(b int) { wgBandBytes = b }(wgBandBytes)
 				wgBandBytes = 1 << (12 + r.Intn(5))
 			}
+			// Both ways of splitting the work, whatever the sizes would choose.
+			wgMode = 1 + it%3%2
+			if it%3 == 2 {
+				wgMode = 0
+			}
 			// The output's storage starts as NaNs: every value the kernel leaves is wrong.
 			y := New(Float32, xs[0], m, oh, ow)
 			hb, wb := p.YLayout.dims(oh, ow)
@@ -90,7 +89,7 @@ func TestConvWinograd(t *testing.T) {
 				all[i] = float32(math.NaN())
 			}
 			err = ConvWinograd(x, p, []*Tensor{y}, append(in, packed))
-			wgBandBytes = 384 << 10
+			wgBandBytes, wgMode = 384<<10, 0
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,6 +99,23 @@ func TestConvWinograd(t *testing.T) {
 		}
 	}
 	wgOff = false
+}
+
+// TestConvWinogradBorder: an odd output needs a row and a column of the input's border past
+// the pads; ConvWinograd refuses a layout without them rather than read past the input.
+func TestConvWinogradBorder(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	X, W := cvtTensor(r, nil, 1, 16, 7, 7), cvtTensor(r, nil, 16, 16, 3, 3)
+	p := &ConvGeomParams{C: 16, M: 16, Group: 1, In: []int{7, 7}, Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1},
+		Out: []int{7, 7}, Pads: []int{1, 1, 1, 1}, PackedW: true, XLayout: BlkLayout{true, 1, 1, 1, 1}, YLayout: BlkLayout{true, 1, 1, 1, 1}}
+	packed, err := PackConvWinograd(W, 16, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ConvWinograd(NewExec(nil), p, []*Tensor{New(Float32)}, []*Tensor{cvtToBlocked(t, X, p.XLayout), W, nil, packed})
+	if err == nil || !strings.Contains(err.Error(), "border") {
+		t.Fatalf("border 1 for a 7x7 output: error %v, want one about the border", err)
+	}
 }
 
 // TestPackConvWinograd checks the weights' transform on one channel pair: G g Gᵀ of a kernel
@@ -141,8 +157,8 @@ func TestWinogradFits(t *testing.T) {
 		{"3x3 same", func(p *ConvGeomParams) {}, true},
 		{"no activation", func(p *ConvGeomParams) { p.Activation = ActNone }, true},
 		{"other activation", func(p *ConvGeomParams) { p.Activation = ActHardSwish }, false},
-		{"odd output rows", func(p *ConvGeomParams) { p.Out[0] = 7 }, false},
-		{"odd output columns", func(p *ConvGeomParams) { p.Out[1] = 5 }, false},
+		{"odd output rows", func(p *ConvGeomParams) { p.Out[0] = 7 }, true},
+		{"odd output columns", func(p *ConvGeomParams) { p.Out[1] = 5 }, true},
 		{"stride 2", func(p *ConvGeomParams) { p.Strides[1] = 2 }, false},
 		{"dilation 2", func(p *ConvGeomParams) { p.Dilations[0] = 2 }, false},
 		{"5x5", func(p *ConvGeomParams) { p.Kernel = []int{5, 5} }, false},
@@ -161,13 +177,27 @@ func TestWinogradFits(t *testing.T) {
 	}
 }
 
+// TestWinogradPays: the layers of a backbone that go to ConvWinograd (the decision measured in
+// BenchmarkConvWinograd and in resnet18).
+func TestWinogradPays(t *testing.T) {
+	for _, c := range []struct {
+		c, hw int
+		want  bool
+	}{{64, 56, true}, {128, 28, true}, {256, 14, true}, {512, 7, false}, {64, 4, true}, {256, 4, false}, {512, 11, true}} {
+		p := &ConvGeomParams{C: c.c, M: c.c, Out: []int{c.hw, c.hw}}
+		if got := WinogradPays(p); got != c.want {
+			t.Errorf("%d channels, %dx%d: WinogradPays = %v, want %v", c.c, c.hw, c.hw, got, c.want)
+		}
+	}
+}
+
 // BenchmarkConvWinograd compares ConvWinograd with ConvBlocked on a backbone's 3x3 convs, both
 // on blocked operands.
 func BenchmarkConvWinograd(b *testing.B) {
-	for _, s := range []struct{ c, hw int }{{64, 56}, {128, 28}, {256, 14}, {512, 7 + 1}} {
+	for _, s := range []struct{ c, hw int }{{64, 56}, {128, 28}, {256, 14}, {512, 7}} {
 		r := rand.New(rand.NewSource(1))
 		X, W, B := cvtTensor(r, nil, 1, s.c, s.hw, s.hw), cvtTensor(r, nil, s.c, s.c, 3, 3), cvtTensor(r, nil, s.c)
-		l := BlkLayout{true, 1, 1, 1, 1}
+		l := BlkLayout{true, 1, 1, 2, 2}
 		p := &ConvGeomParams{C: s.c, M: s.c, Group: 1, In: []int{s.hw, s.hw}, Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1},
 			Out: []int{s.hw, s.hw}, Pads: []int{1, 1, 1, 1}, Activation: ActRelu, PackedW: true, XLayout: l, YLayout: l}
 		xb := cvtToBlocked(&testing.T{}, X, l)

@@ -161,3 +161,76 @@ func plBlkFixNegInf(d, src []float32, offs []int, n, step int) {
 		}
 	}
 }
+
+// GlobalAvgPoolBlockedParams configures GlobalAvgPoolBlocked: C channels (a multiple of 16) of
+// In[0] x In[1] pixels, stored in XLayout.
+type GlobalAvgPoolBlockedParams struct {
+	C       int
+	In      []int
+	XLayout BlkLayout
+}
+
+// GlobalAvgPoolBlocked is 2-D global average pooling of a float32 tensor stored in the blocked
+// layout (a backbone's last blocked convolution's output) into NCHW [N C 1 1]: per block of 16
+// channels, the sum of the image's pixel vectors (the depthwise row loop, a tap of weight 1 at
+// every pixel) times 1/(H*W). The sum runs in another order than Pooling's, so results agree
+// with it to rounding, not bit for bit.
+func GlobalAvgPoolBlocked(x *Exec, p *GlobalAvgPoolBlockedParams, out, in []*Tensor) error {
+	defer x.Release(x.Mark())
+	X := in[0]
+	if len(p.In) != 2 || !p.XLayout.On || p.C <= 0 || p.C%cvBlk != 0 {
+		return fmt.Errorf("global pooling parameters %+v are not resolved for the blocked layout", *p)
+	}
+	if X.DType != Float32 || len(X.Shape) != 4 || X.Shape[1] != p.C || X.Shape[2] != p.In[0] || X.Shape[3] != p.In[1] {
+		return fmt.Errorf("input %s%v, want float32 [N %d %v]", X.DType, X.Shape, p.C, p.In)
+	}
+	n, H, W := X.Shape[0], p.In[0], p.In[1]
+	xs, err := blkStorage(X, p.XLayout, n, p.C, H, W, false)
+	if err != nil {
+		return err
+	}
+	Y := out[0]
+	Y.Resize(Float32, n, p.C, 1, 1)
+	if Y.Len() == 0 {
+		return nil
+	}
+	ys := Data[float32](Y)
+	if H*W == 0 {
+		// An empty window: NaN, as Pooling gives.
+		fillF32(ys, float32(math.NaN()))
+		return nil
+	}
+	hb, wb := p.XLayout.dims(H, W)
+	offs := x.Ints(H * W)
+	for iy := 0; iy < H; iy++ {
+		for ix := 0; ix < W; ix++ {
+			offs[iy*W+ix] = ((iy+p.XLayout.Top)*wb + ix + p.XLayout.Left) * cvBlk
+		}
+	}
+	ones := arenaOf[float32](x, H*W)
+	fillF32(ones, 1)
+	da, _ := dwActOf(&activation{})
+	parFor(gmPool(x), n*p.C/cvBlk, H*W*cvBlk, gapBlkJob{xs: xs, ys: ys, offs: offs, ones: ones, da: da,
+		plane: hb * wb * cvBlk, inv: 1 / float32(H*W)})
+	return nil
+}
+
+// gapBlkJob pools blocks lo..hi (image, block) of 16 channels.
+type gapBlkJob struct {
+	xs, ys []float32
+	offs   []int
+	ones   []float32
+	da     dwAct
+	plane  int
+	inv    float32
+}
+
+func (j gapBlkJob) run(lo, hi int) {
+	for q := lo; q < hi; q++ {
+		d := j.ys[q*cvBlk : (q+1)*cvBlk]
+		dwRow(d, j.xs[q*j.plane:(q+1)*j.plane], j.offs, j.ones, &j.da)
+		for i := range d {
+			d[i] *= j.inv
+		}
+	}
+}

@@ -83,3 +83,35 @@ func TestMaxPoolBlocked(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobalAvgPoolBlocked compares GlobalAvgPoolBlocked on random sizes, channel counts and
+// borders, on one and two threads, with global average Pooling of the same values in NCHW.
+func TestGlobalAvgPoolBlocked(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	pool := NewPool(2)
+	defer pool.Close()
+	for it := 0; it < 60; it++ {
+		xs := []int{1 + r.Intn(3), cvBlk * (1 + r.Intn(4)), 1 + r.Intn(15), 1 + r.Intn(15)}
+		X := cvtTensor(r, nil, xs...)
+		if it%10 == 3 {
+			Data[float32](X)[r.Intn(X.Len())] = float32(math.NaN())
+		}
+		want := New(Float32)
+		if err := Pooling(NewExec(nil), &PoolParams{Mode: PoolAvg, Global: true}, []*Tensor{want}, []*Tensor{X}); err != nil {
+			t.Fatal(err)
+		}
+		p := &GlobalAvgPoolBlockedParams{C: xs[1], In: xs[2:], XLayout: BlkLayout{true, r.Intn(3), r.Intn(3), r.Intn(3), r.Intn(3)}}
+		x := NewExec(nil)
+		if it%2 == 1 {
+			x = NewExec(pool)
+		}
+		got := New(Float32)
+		if err := GlobalAvgPoolBlocked(x, p, []*Tensor{got}, []*Tensor{cvtToBlocked(t, X, p.XLayout)}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
+			t.Fatalf("case %d: shape %v, want %v", it, got.Shape, want.Shape)
+		}
+		gmClose(t, fmt.Sprintf("case %d: x %v layout %+v", it, xs, p.XLayout), Data[float32](got), Data[float32](want), 1e-6)
+	}
+}
