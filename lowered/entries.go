@@ -68,6 +68,7 @@ const (
 	MatMul                      // parameters: struct{}
 	MatMulInteger               // parameters: struct{}
 	MatMulPackedB               // parameters: MatMulPackedParams
+	MatMulStrided               // parameters: MatMulStridedParams
 	MaxPoolBlocked              // parameters: MaxPoolBlockedParams
 	MaxRoiPool                  // parameters: MaxRoiPoolParams
 	MaxUnpool                   // parameters: MaxUnpoolParams
@@ -199,6 +200,7 @@ var entryNames = [numEntries]string{
 	MatMul:                "MatMul",
 	MatMulInteger:         "MatMulInteger",
 	MatMulPackedB:         "MatMulPackedB",
+	MatMulStrided:         "MatMulStrided",
 	MaxPoolBlocked:        "MaxPoolBlocked",
 	MaxRoiPool:            "MaxRoiPool",
 	MaxUnpool:             "MaxUnpool",

@@ -73,6 +73,7 @@ var refKernels = [...]any{
 	lowered.MatMul:                runtime.MatMul,
 	lowered.MatMulInteger:         runtime.MatMulInteger,
 	lowered.MatMulPackedB:         runtime.MatMulPackedB,
+	lowered.MatMulStrided:         runtime.MatMulStrided,
 	lowered.MaxPoolBlocked:        runtime.MaxPoolBlocked,
 	lowered.MaxRoiPool:            runtime.MaxRoiPool,
 	lowered.MaxUnpool:             runtime.MaxUnpool,

@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"fmt"
+
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/runtime"
@@ -70,6 +72,39 @@ func init() {
 			c := K(lowered.MatMulPackedB, &runtime.MatMulPackedParams{K: pk.K, N: pk.N, Bias: true, Activation: act, ActAlpha: a, ActBeta: b})
 			c.Prepack = []lowered.Prepack{pk}
 			return c, nil
+		},
+	})
+	// onnxc.MatMulView(A, B) is the product of strided views of A and B, its result stored
+	// permuted (runtime.MatMulStridedParams; attributes a_offset, a_shape, a_strides, the same
+	// for b, y_perm and alpha): passes/fuse_views.go folds the slices, reshapes, transposes and
+	// scalings around attention's products into it.
+	Register(&Def{
+		Op: "MatMulView", Domain: FusedDomain, MinIn: 2, MaxIn: 2 + 2*runtime.MaxViewRank, MinOut: 1, MaxOut: 1,
+		Doc: "alpha * A @ B over strided views of the inputs, the result permuted (made by fusion)",
+		Infer: func(n *ir.Node) error {
+			p, err := MatMulViewParams(n)
+			if err != nil {
+				return Errorf(n, "%v", err)
+			}
+			if p.ASteps != nil || p.BSteps != nil {
+				// Views resolved when the kernel runs: the fusion that makes them keeps the
+				// node's output type; from the node alone, only the rank is known.
+				SetOut(n, 0, ir.Type{DType: runtime.Float32})
+				return nil
+			}
+			ys, err := runtime.MatMulStridedShape(p)
+			if err != nil {
+				return Errorf(n, "%v", err)
+			}
+			SetOut(n, 0, ir.StaticType(runtime.Float32, ys...))
+			return nil
+		},
+		Lower: func(n *ir.Node) (Call, error) {
+			p, err := MatMulViewParams(n)
+			if err != nil {
+				return Call{}, Errorf(n, "%v", err)
+			}
+			return K(lowered.MatMulStrided, p), nil
 		},
 	})
 	Register(&Def{
@@ -242,4 +277,103 @@ func gemmCall(n *ir.Node, p *runtime.GemmParams) Call {
 	c := K(lowered.Gemm, p)
 	c.Prepack = []lowered.Prepack{pk}
 	return c
+}
+
+// MatMulViewParams reads onnxc.MatMulView's attributes into the kernel's parameters: per
+// operand a_offset, a_shape and a_strides (a view resolved at compile time) or a_steps (steps
+// resolved at run time, EncodeViewSteps), the same for b, then y_perm and alpha.
+func MatMulViewParams(n *ir.Node) (*runtime.MatMulStridedParams, error) {
+	ints := func(name string) []int {
+		var v []int
+		for _, x := range n.GetInts(name, nil) {
+			v = append(v, int(x))
+		}
+		return v
+	}
+	p := &runtime.MatMulStridedParams{
+		AOff: int(n.GetInt("a_offset", 0)), AShape: ints("a_shape"), AStrides: ints("a_strides"),
+		BOff: int(n.GetInt("b_offset", 0)), BShape: ints("b_shape"), BStrides: ints("b_strides"),
+		YPerm: ints("y_perm"), Alpha: float32(n.GetFloat("alpha", 1)),
+	}
+	var err error
+	if n.Has("a_steps") {
+		if p.ASteps, err = DecodeViewSteps(n.GetInts("a_steps", nil)); err != nil {
+			return nil, err
+		}
+	}
+	if n.Has("b_steps") {
+		if p.BSteps, err = DecodeViewSteps(n.GetInts("b_steps", nil)); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// EncodeViewSteps writes view steps as one int list: a transpose as 1, rank, perm; a slice as
+// 2, n, then n starts, ends, axes and steps; a reshape as 3, its shape input, allowzero.
+func EncodeViewSteps(steps []runtime.ViewStep) []int64 {
+	out := []int64{}
+	for _, s := range steps {
+		switch s.Kind {
+		case runtime.ViewTranspose:
+			out = append(out, 1, int64(len(s.Perm)))
+			for _, d := range s.Perm {
+				out = append(out, int64(d))
+			}
+		case runtime.ViewSlice:
+			out = append(out, 2, int64(len(s.Starts)))
+			out = append(out, s.Starts...)
+			out = append(out, s.Ends...)
+			out = append(out, s.Axes...)
+			out = append(out, s.Steps...)
+		case runtime.ViewReshape:
+			z := int64(0)
+			if s.AllowZero {
+				z = 1
+			}
+			out = append(out, 3, int64(s.ShapeIn), z)
+		}
+	}
+	return out
+}
+
+// DecodeViewSteps reads EncodeViewSteps's list (never nil: no steps is an empty list).
+func DecodeViewSteps(v []int64) ([]runtime.ViewStep, error) {
+	steps := []runtime.ViewStep{}
+	bad := fmt.Errorf("view steps %v are malformed", v)
+	for i := 0; i < len(v); {
+		if i+1 >= len(v) {
+			return nil, bad
+		}
+		switch v[i] {
+		case 1:
+			r := int(v[i+1])
+			if r < 0 || i+2+r > len(v) {
+				return nil, bad
+			}
+			perm := make([]int, r)
+			for j := range perm {
+				perm[j] = int(v[i+2+j])
+			}
+			steps = append(steps, runtime.ViewStep{Kind: runtime.ViewTranspose, Perm: perm})
+			i += 2 + r
+		case 2:
+			k := int(v[i+1])
+			if k < 0 || i+2+4*k > len(v) {
+				return nil, bad
+			}
+			f := func(j int) []int64 { return append([]int64(nil), v[i+2+j*k:i+2+(j+1)*k]...) }
+			steps = append(steps, runtime.ViewStep{Kind: runtime.ViewSlice, Starts: f(0), Ends: f(1), Axes: f(2), Steps: f(3)})
+			i += 2 + 4*k
+		case 3:
+			if i+2 >= len(v) {
+				return nil, bad
+			}
+			steps = append(steps, runtime.ViewStep{Kind: runtime.ViewReshape, ShapeIn: int(v[i+1]), AllowZero: v[i+2] != 0})
+			i += 3
+		default:
+			return nil, bad
+		}
+	}
+	return steps, nil
 }

@@ -145,6 +145,10 @@ var fuseRules = []fuseRule{
 	{Op: "Tanh", From: activationHosts, Fn: fuseActivation},
 	// A transformer's feed-forward Gelu runs in the epilogue of the MatMul before it.
 	{Op: "Gelu", From: []string{matMulBiasOp}, Fn: fuseActivation},
+	// Attention's slices, reshapes, transposes and scalings fold into its products
+	// (fuse_views.go).
+	{Op: "MatMul", Fn: foldMatMulViews},
+	{Op: "Transpose", From: []string{"MatMul", matMulViewOp}, Fn: foldMatMulTranspose},
 }
 
 // fuser holds the state of one run: use counts of every value (graph outputs and uses inside

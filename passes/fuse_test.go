@@ -47,6 +47,31 @@ func (b *fb) conv(x *ir.Value, name string, m, c, k, group, pad int, bias bool) 
 	return b.node("Conv", name, in, ir.Int("group", int64(group)), ir.Ints("pads", p, p, p, p))
 }
 
+// ints adds an int64 constant.
+func (b *fb) ints(v ...int64) *ir.Value {
+	t := runtime.New(runtime.Int64, len(v))
+	copy(runtime.Data[int64](t), v)
+	return b.g.AddConst("", t)
+}
+
+// attention adds torch's MultiheadAttention core on x [seq, 1, 3*heads*dim]: the slices of
+// queries, keys and values, their reshapes into heads and transposes, the queries' scaling,
+// the two products around a softmax, and the transpose and reshape of the result.
+func (b *fb) attention(x *ir.Value, seq, heads, dim int64) *ir.Value {
+	e := heads * dim
+	part := func(i int64) *ir.Value {
+		s := b.node("Slice", "", []*ir.Value{x, b.ints(i * e), b.ints((i + 1) * e), b.ints(-1)})
+		return b.node("Reshape", "", []*ir.Value{s, b.ints(seq, heads, dim)})
+	}
+	q := b.node("Transpose", "", []*ir.Value{part(0)}, ir.Ints("perm", 1, 0, 2))
+	q = b.node("Div", "", []*ir.Value{q, b.scalar(2.5)})
+	k := b.node("Transpose", "", []*ir.Value{part(1)}, ir.Ints("perm", 1, 2, 0))
+	v := b.node("Transpose", "", []*ir.Value{part(2)}, ir.Ints("perm", 1, 0, 2))
+	a := b.node("Softmax", "", []*ir.Value{b.node("MatMul", "qk", []*ir.Value{q, k})}, ir.Int("axis", -1))
+	y := b.node("Transpose", "", []*ir.Value{b.node("MatMul", "av", []*ir.Value{a, v})}, ir.Ints("perm", 1, 0, 2))
+	return b.node("Reshape", "", []*ir.Value{y, b.ints(seq, e)})
+}
+
 func (b *fb) batchNorm(x *ir.Value, c int) *ir.Value {
 	return b.node("BatchNormalization", "bn", []*ir.Value{x, b.rand(0.5, 2, c), b.rand(-1, 1, c), b.rand(-1, 1, c), b.rand(0.1, 2, c)}, ir.Float("epsilon", 1e-5))
 }
@@ -296,6 +321,50 @@ var fuseCases = []struct {
 		ops: []string{"MatMul", "Add"},
 	},
 	{
+		name:  "attention views",
+		shape: []int{5, 1, 36},
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			return []*ir.Value{b.attention(x, 5, 3, 4)}
+		},
+		ops: []string{"onnxc.MatMulView", "Softmax", "onnxc.MatMulView", "Reshape"},
+		remarks: []string{`fused Slice+Reshape+Transpose+Div+Slice+Reshape+Transpose+MatMul at node "qk"`,
+			`fused Slice+Reshape+Transpose+MatMul+Transpose at node "av"`},
+	},
+	{
+		name:  "transposes of a matmul by a constant stay",
+		shape: []int{2, 3, 4},
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			t := b.node("Transpose", "", []*ir.Value{x}, ir.Ints("perm", 0, 2, 1))
+			y := b.node("MatMul", "", []*ir.Value{t, b.rand(-1, 1, 3, 5)})
+			return []*ir.Value{b.node("Transpose", "", []*ir.Value{y}, ir.Ints("perm", 1, 0, 2))}
+		},
+		ops: []string{"Transpose", "MatMul", "Transpose"},
+	},
+	{
+		name:  "a transpose with another use stays",
+		shape: []int{2, 3, 3},
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			t := b.node("Transpose", "", []*ir.Value{x}, ir.Ints("perm", 0, 2, 1))
+			return []*ir.Value{b.node("MatMul", "", []*ir.Value{t, x}), t}
+		},
+		ops: []string{"Transpose", "MatMul"},
+	},
+	{
+		// The reshape merges dims that the transpose made non-contiguous: only the
+		// transpose's input is a view, the reshape's output is read as it is.
+		name:  "a reshape that copies ends the view",
+		shape: []int{2, 3, 4},
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			t := b.node("Transpose", "", []*ir.Value{x}, ir.Ints("perm", 0, 2, 1))
+			r := b.node("Reshape", "", []*ir.Value{t, b.ints(8, 3)})
+			s := b.node("Reshape", "", []*ir.Value{x, b.ints(8, 3)})
+			u := b.node("Transpose", "", []*ir.Value{s}, ir.Ints("perm", 1, 0))
+			return []*ir.Value{b.node("MatMul", "mm", []*ir.Value{r, u})}
+		},
+		ops:     []string{"Transpose", "Reshape", "onnxc.MatMulView"},
+		remarks: []string{`fused Reshape+Transpose+MatMul at node "mm"`},
+	},
+	{
 		name: "grouped conv transpose+add+bn",
 		build: func(b *fb, x *ir.Value) []*ir.Value {
 			y := b.node("ConvTranspose", "up", []*ir.Value{x, b.rand(-1, 1, 4, 3, 2, 2)}, ir.Int("group", 2), ir.Ints("strides", 2, 2))
@@ -401,5 +470,63 @@ func TestFuseInPipeline(t *testing.T) {
 	}
 	if len(m.Graph.Nodes) != 1 || !strings.Contains(m.String(), `activation="HardSwish"`) {
 		t.Errorf("want one FusedConv with HardSwish:\n%s", m)
+	}
+}
+
+// With symbolic dims attention's chains fold into steps that the kernel resolves per call,
+// reading the Reshape targets: for one image the head reshape is a view, for two the kernel
+// copies the slice, as the Slice node did; both give the unfused graph's results.
+func TestFuseViewsSymbolic(t *testing.T) {
+	build := func() (*ir.Model, *ir.Value) {
+		m := ir.NewModel("attention")
+		b := &fb{g: m.Graph, rng: rand.New(rand.NewSource(1))}
+		x := m.Graph.AddInput("x", ir.TensorType(runtime.Float32, ir.Symbol("seq"), ir.Symbol("batch"), ir.Static(36)))
+		heads := m.Graph.AddInput("heads", ir.StaticType(runtime.Int64, 3))
+		part := func(i int64) *ir.Value {
+			s := b.node("Slice", "", []*ir.Value{x, b.ints(i * 12), b.ints((i + 1) * 12), b.ints(-1)})
+			return b.node("Reshape", "", []*ir.Value{s, heads})
+		}
+		q := b.node("Div", "", []*ir.Value{b.node("Transpose", "", []*ir.Value{part(0)}, ir.Ints("perm", 1, 0, 2)), b.scalar(2)})
+		k := b.node("Transpose", "", []*ir.Value{part(1)}, ir.Ints("perm", 1, 2, 0))
+		v := b.node("Transpose", "", []*ir.Value{part(2)}, ir.Ints("perm", 1, 0, 2))
+		a := b.node("Softmax", "", []*ir.Value{b.node("MatMul", "qk", []*ir.Value{q, k})}, ir.Int("axis", -1))
+		y := b.node("Transpose", "", []*ir.Value{b.node("MatMul", "av", []*ir.Value{a, v})}, ir.Ints("perm", 1, 0, 2))
+		m.Graph.Outputs = []*ir.Value{y}
+		return m, x
+	}
+	for _, batch := range []int{1, 2} {
+		x := runtime.New(runtime.Float32, 5, batch, 36)
+		r := rand.New(rand.NewSource(int64(batch)))
+		for i := range runtime.Data[float32](x) {
+			runtime.Data[float32](x)[i] = float32(r.NormFloat64())
+		}
+		heads := runtime.New(runtime.Int64, 3)
+		copy(runtime.Data[int64](heads), []int64{5, int64(batch * 3), 4})
+		inputs := []*runtime.Tensor{x, heads}
+
+		ref, _ := build()
+		if err := passes.Infer(ref); err != nil {
+			t.Fatal(err)
+		}
+		want, err := ops.Interpret(runtime.NewExec(nil), ref.Graph, inputs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := build()
+		if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, n := range m.Graph.Nodes {
+			got = append(got, n.Domain+"."+n.Op)
+		}
+		if want := []string{"onnxc.MatMulView", ".Softmax", "onnxc.MatMulView"}; !slices.Equal(got, want) {
+			t.Fatalf("ops after the pipeline %v, want %v\n%s", got, want, m)
+		}
+		out, err := ops.Interpret(runtime.NewExec(nil), m.Graph, inputs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareF32(t, 0, runtime.Data[float32](want[0]), runtime.Data[float32](out[0]))
 	}
 }

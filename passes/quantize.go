@@ -116,6 +116,15 @@ func (q *quantizer) node(n *ir.Node) {
 	case "Gather":
 		q.gather(n)
 		return
+	case matMulViewOp:
+		// A product of two computed operands (attention's): its inputs are the tensors the
+		// operands are views of.
+		why := q.opt.Selects("MatMul", n.Name)
+		if why == "" {
+			why = "B is not a constant float32 matrix"
+		}
+		q.remark(n, "MatMul", false, why)
+		return
 	case "Attention", "LSTM", "GRU":
 		q.remark(n, op, false, "op type not supported by the quantizer yet")
 		return

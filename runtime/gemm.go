@@ -506,13 +506,18 @@ func gmPackB(dst []float32, bm *gemmMat, b, p0, kc, j0, nc int, alpha float32) {
 				d[p*gemmPN+c] = 0
 			}
 		}
+		p0 := 0
+		if bm.rs == 1 && w == gemmPN {
+			// A full panel of a transposed B: 8x8 register transposes, then the steps left.
+			p0 = gmPackBTFast(d, src[base+jp*bm.cs:], bm.cs, kc, alpha)
+		}
 		for c := 0; c < w; c++ {
 			o := base + (jp+c)*bm.cs
 			q := d[c:]
 			if bm.rs == 1 {
 				// Transposed B: each column is contiguous along the depth.
-				for p, v := range src[o : o+kc] {
-					q[p*gemmPN] = alpha * v
+				for p, v := range src[o+p0 : o+kc] {
+					q[(p0+p)*gemmPN] = alpha * v
 				}
 				continue
 			}

@@ -57,3 +57,22 @@ func gmPackPanelFast(d, src []float32, rs, kc int) int {
 	gmPackPanelAVX(&d[0], &src[0], rs, n)
 	return 8 * n
 }
+
+// gmPackBTAVX packs 8*n depth steps of a full panel of a transposed B (see gmPackBTFast).
+//
+//go:noescape
+func gmPackBTAVX(d, src *float32, cs int, alpha float32, n int)
+
+// gmPackBTFast packs the first multiple of 8 of kc depth steps of a full B panel whose gemmPN
+// columns are each contiguous along the depth, column c at src[c*cs:], times alpha, into d
+// (d[p*gemmPN + c]) where the CPU has AVX, and returns how many steps it packed.
+func gmPackBTFast(d, src []float32, cs, kc int, alpha float32) int {
+	n := kc / 8
+	if !sgemmHasAVX2FMA || n == 0 {
+		return 0
+	}
+	_ = src[(gemmPN-1)*cs+8*n-1]
+	_ = d[gemmPN*8*n-1]
+	gmPackBTAVX(&d[0], &src[0], cs, alpha, n)
+	return 8 * n
+}

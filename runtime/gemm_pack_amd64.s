@@ -124,3 +124,56 @@ pploop:
 ppdone:
 	VZEROUPPER
 	RET
+
+// STORE8B stores columns 0-3 (lo) and 4-7 (hi) of depth steps s and s+4, times alpha (Y12), as
+// 8 floats at DI + off and DI + off + 256 (a step of a B panel is 16 floats, 64 bytes).
+#define STORE8B(lo, hi, off) \
+	VPERM2F128 $0x20, hi, lo, Y8 \
+	VPERM2F128 $0x31, hi, lo, Y9 \
+	VMULPS     Y12, Y8, Y8 \
+	VMULPS     Y12, Y9, Y9 \
+	VMOVUPS    Y8, off(DI) \
+	VMOVUPS    Y9, off+256(DI)
+
+// func gmPackBTAVX(d, src *float32, cs int, alpha float32, n int)
+// Packs 8*n depth steps of a B panel of gemmPN = 16 columns whose column c is contiguous along
+// the depth at src + c*cs floats (a transposed B), times alpha, into d as d[p*16 + c]: per 8
+// steps, columns 0-7 and 8-15 by two 8x8 register transposes (LOAD4T, STORE8B).
+TEXT ·gmPackBTAVX(SB), NOSPLIT, $0-40
+	MOVQ         d+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         cs+16(FP), DX
+	SHLQ         $2, DX
+	VBROADCASTSS alpha+24(FP), Y12
+	MOVQ         n+32(FP), CX
+	TESTQ        CX, CX
+	JZ           btdone
+	LEAQ         (DX)(DX*2), BX // 3 columns
+	LEAQ         (SI)(DX*4), R8 // column 4
+	LEAQ         (R8)(DX*4), R9 // column 8
+	LEAQ         (R9)(DX*4), R10 // column 12
+
+btloop:
+	LOAD4T(SI, Y0, Y1, Y2, Y3)
+	LOAD4T(R8, Y4, Y5, Y6, Y7)
+	STORE8B(Y0, Y4, 0)
+	STORE8B(Y1, Y5, 64)
+	STORE8B(Y2, Y6, 128)
+	STORE8B(Y3, Y7, 192)
+	LOAD4T(R9, Y0, Y1, Y2, Y3)
+	LOAD4T(R10, Y4, Y5, Y6, Y7)
+	STORE8B(Y0, Y4, 32)
+	STORE8B(Y1, Y5, 96)
+	STORE8B(Y2, Y6, 160)
+	STORE8B(Y3, Y7, 224)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  btloop
+
+btdone:
+	VZEROUPPER
+	RET

@@ -13,3 +13,5 @@ func gmWiden16(dst, src []float32, kc int) bool { return false }
 
 // gmPackPanelFast packs nothing: gmPackPanel does the work in Go.
 func gmPackPanelFast(d, src []float32, rs, kc int) int { return 0 }
+
+func gmPackBTFast(d, src []float32, cs, kc int, alpha float32) int { return 0 }

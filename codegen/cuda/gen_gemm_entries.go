@@ -10,6 +10,7 @@ func init() {
 	register(lowered.MatMul, mmGen(specMatMul))
 	register(lowered.MatMulPackedB, mmGen(specMatMulPackedB))
 	register(lowered.Gemm, mmGen(specGemm))
+	register(lowered.MatMulStrided, mmGen(specMatMulStrided))
 }
 
 // mmGen makes a generator of a function that describes a kernel as a matrix product (nil:
@@ -189,5 +190,53 @@ func specGemm(k *lowered.Kernel, t Target) *mmSpec {
 			return ptx.Add(ptx.Mul(i, ptx.C(rs)), ptx.Mul(j, ptx.C(cs)))
 		}}, 2, float32(p.Beta)
 	}
+	return s
+}
+
+// specMatMulStrided: the product of strided views of the inputs, the result stored permuted
+// (runtime.MatMulStridedParams): offsets are the views' own, resolved at compile time.
+func specMatMulStrided(k *lowered.Kernel, t Target) *mmSpec {
+	p := k.Params.(*runtime.MatMulStridedParams)
+	if _, ok := staticF32(k.In[0], k.In[1], k.Out[0]); !ok || p.ASteps != nil || p.BSteps != nil {
+		// Views resolved when the kernel runs stay on the CPU path.
+		return nil
+	}
+	ys, err := runtime.MatMulStridedShape(p)
+	if err != nil {
+		return nil
+	}
+	r := len(p.AShape)
+	ls := make([]int, r) // the logical result's dims
+	for j, d := range p.YPerm {
+		ls[d] = ys[j]
+	}
+	yst := make([]int, r) // each logical dim's stride in the output
+	st := 1
+	for j := r - 1; j >= 0; j-- {
+		yst[p.YPerm[j]] = st
+		st *= ys[j]
+	}
+	batch := ls[:r-2]
+	// view is the offset of (b, i, j) in a view of offset off, shape sh, strides str: b
+	// indexes the logical batch dims, a dim of 1 in sh broadcast.
+	view := func(off int, sh, str []int) func(b, i, j ptx.Expr) ptx.Expr {
+		return func(b, i, j ptx.Expr) ptx.Expr {
+			o := ptx.Add(ptx.C(off), ptx.Add(ptx.Mul(i, ptx.C(str[r-2])), ptx.Mul(j, ptx.C(str[r-1]))))
+			rest := b
+			for d := r - 3; d >= 0; d-- {
+				idx := ptx.Rem(rest, ptx.C(batch[d]))
+				rest = ptx.Div(rest, ptx.C(batch[d]))
+				if sh[d] != 1 {
+					o = ptx.Add(o, ptx.Mul(idx, ptx.C(str[d])))
+				}
+			}
+			return o
+		}
+	}
+	m, kk, n := p.AShape[r-2], p.AShape[r-1], p.BShape[r-1]
+	s := &mmSpec{batch: numel(batch), m: m, n: n, k: kk, alpha: p.Alpha, tf32: t.TF32, inA: 0, inB: 1, entryName: entryName(k.Entry, variant(t))}
+	s.a.off = view(p.AOff, p.AShape, p.AStrides)
+	s.b.off = view(p.BOff, p.BShape, p.BStrides)
+	s.y = view(0, ls, yst)
 	return s
 }

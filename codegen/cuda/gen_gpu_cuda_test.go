@@ -60,7 +60,7 @@ func TestGeneratorsOnGPU(t *testing.T) {
 
 func isProduct(e lowered.Entry) bool {
 	switch e {
-	case lowered.MatMul, lowered.MatMulPackedB, lowered.Gemm, lowered.ConvBlocked, lowered.ConvDirect, lowered.ConvDot, lowered.ConvGemm, lowered.ConvPointwise:
+	case lowered.MatMul, lowered.MatMulPackedB, lowered.MatMulStrided, lowered.Gemm, lowered.ConvBlocked, lowered.ConvDirect, lowered.ConvDot, lowered.ConvGemm, lowered.ConvPointwise:
 		return true
 	}
 	return false
