@@ -151,7 +151,9 @@ func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, step
 				if err != nil {
 					return v, nil, fmt.Errorf("reshape: %w", err)
 				}
-				ns, err := reshapeDimsInto(x.Ints(len(want)), v.Dims(), want, s.AllowZero)
+				cur := x.Ints(v.Rank) // not v.Dims(): the errors would move v to the heap
+				copy(cur, v.Dims())
+				ns, err := reshapeDimsInto(x.Ints(len(want)), cur, want, s.AllowZero)
 				if err != nil {
 					return v, nil, fmt.Errorf("reshape: %w", err)
 				}
@@ -172,14 +174,14 @@ func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, step
 				ok = false
 			}
 			if !ok {
-				return v, nil, fmt.Errorf("view step %+v does not apply to dims %v", s, v.Dims())
+				return v, nil, fmt.Errorf("view step %+v does not apply to dims %v", s, v.dims())
 			}
 			v = w
 		}
 	}
 	for d := 0; d < v.Rank; d++ {
 		if v.Strides[d] < 0 || v.Shape[d] < 0 {
-			return v, nil, fmt.Errorf("view %v strides %v: dims and strides must not be negative", v.Dims(), v.Strides[:v.Rank])
+			return v, nil, fmt.Errorf("view %v strides %v: dims and strides must not be negative", v.dims(), v.strides())
 		}
 	}
 	last := v.Off
@@ -190,7 +192,7 @@ func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, step
 		last += (v.Shape[d] - 1) * v.Strides[d]
 	}
 	if v.Off < 0 || last >= len(data) {
-		return v, nil, fmt.Errorf("view at %d of %v strides %v reads past the input's %d values", v.Off, v.Dims(), v.Strides[:v.Rank], len(data))
+		return v, nil, fmt.Errorf("view at %d of %v strides %v reads past the input's %d values", v.Off, v.dims(), v.strides(), len(data))
 	}
 	return v, data, nil
 }
@@ -227,15 +229,15 @@ func mmStridedShape(va, vb *View, yperm []int, ls, ys *[MaxViewRank]int) error {
 	}
 	r := va.Rank
 	if r < 2 || len(yperm) != r || yperm[r-1] != r-1 {
-		return fmt.Errorf("strided matmul of views %v and %v, output permutation %v", va.Dims(), vb.Dims(), yperm)
+		return fmt.Errorf("strided matmul of views %v and %v, output permutation %v", va.dims(), vb.dims(), yperm)
 	}
 	if vb.Shape[r-2] != va.Shape[r-1] {
-		return fmt.Errorf("strided matmul of views %v and %v: inner dims %d and %d differ", va.Dims(), vb.Dims(), va.Shape[r-1], vb.Shape[r-2])
+		return fmt.Errorf("strided matmul of views %v and %v: inner dims %d and %d differ", va.dims(), vb.dims(), va.Shape[r-1], vb.Shape[r-2])
 	}
 	for i := 0; i < r-2; i++ {
 		a, b := va.Shape[i], vb.Shape[i]
 		if a != b && a != 1 && b != 1 {
-			return fmt.Errorf("strided matmul of views %v and %v: batch dims do not broadcast", va.Dims(), vb.Dims())
+			return fmt.Errorf("strided matmul of views %v and %v: batch dims do not broadcast", va.dims(), vb.dims())
 		}
 		ls[i] = max(a, b)
 	}

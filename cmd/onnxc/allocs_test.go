@@ -31,7 +31,8 @@ func buildAppPackage(t *testing.T, app, pkg, file string, shapes, flags []string
 
 // TestNoAllocsWhenWarmThreads extends TestGoGenerate's TestNoAllocsWhenWarm to the thread pool:
 // a warm RunInto on real models (cls, and when fetched PP-OCRv4 rec, silero VAD with its If
-// regions and LSTMs, and hello_deepa's small GEMMs) allocates nothing at 1, 2 and 4 threads.
+// regions and LSTMs, hello_deepa's small GEMMs, and the torch exports resnet18 and the
+// encoder) allocates nothing at 1, 2 and 4 threads.
 // The generated app's test counts allocations with a memory profile of the warm runs, so a
 // failure names the allocating functions.
 func TestNoAllocsWhenWarmThreads(t *testing.T) {
@@ -53,6 +54,11 @@ func TestNoAllocsWhenWarmThreads(t *testing.T) {
 		{"silero", abs(t, "../../testdata/models/silero_vad_v5.onnx"), []string{"input=1x512", "state=2x1x128"},
 			"Input: random(1, 512), State: random(2, 1, 128), Sr: scalarInt64(16000)", nil},
 		{"deepa", abs(t, "../../testdata/models/hello_deepa.onnx"), []string{"onnx::Flatten_0=1x25x96"}, "OnnxFlatten0: random(1, 25, 96)", nil},
+		// The blocked convolutions, Winograd's and the head's pooling; attention's strided
+		// products, with views resolved at compile time and (without --shape) per call.
+		{"resnet", abs(t, "../../testdata/models/resnet18.onnx"), []string{"input=1x3x224x224"}, "Input: random(1, 3, 224, 224)", nil},
+		{"encoder", abs(t, "../../testdata/models/encoder.onnx"), []string{"x=1x64x384"}, "X: random(1, 64, 384)", nil},
+		{"encodersym", abs(t, "../../testdata/models/encoder.onnx"), nil, "X: random(1, 64, 384)", nil},
 	}
 	var imports, cases []string
 	for _, m := range models {
