@@ -350,6 +350,19 @@ var fuseCases = []struct {
 		ops: []string{"Transpose", "MatMul"},
 	},
 	{
+		// A one-element constant of higher rank broadcasts its operand to that rank: no
+		// scale of a view.
+		name:  "a scalar that broadcasts stays",
+		shape: []int{3, 4},
+		build: func(b *fb, x *ir.Value) []*ir.Value {
+			a := b.node("Mul", "", []*ir.Value{x, b.scalar(0.5, 1, 1, 1)})
+			t := b.node("Transpose", "", []*ir.Value{b.node("Relu", "", []*ir.Value{x})}, ir.Ints("perm", 1, 0))
+			return []*ir.Value{b.node("MatMul", "mm", []*ir.Value{a, t})}
+		},
+		ops:     []string{"Mul", "Relu", "onnxc.MatMulView"},
+		remarks: []string{`fused Transpose+MatMul at node "mm"`},
+	},
+	{
 		// The reshape merges dims that the transpose made non-contiguous: only the
 		// transpose's input is a view, the reshape's output is read as it is.
 		name:  "a reshape that copies ends the view",

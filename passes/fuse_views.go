@@ -39,19 +39,24 @@ func f32Scalar(v *ir.Value) (float64, bool) {
 }
 
 // viewStep is one node of an operand's chain: the input the chain goes on from, and the
-// node's scale (Mul or Div by a float32 constant of one element; 1 for the others).
+// node's scale (Mul or Div by a float32 constant of one element that does not broadcast the
+// other operand to a higher rank; 1 for the others).
 func viewStep(n *ir.Node) (from *ir.Value, scale float64, ok bool) {
+	scalar := func(c, x *ir.Value) (float64, bool) {
+		v, ok := f32Scalar(c)
+		return v, ok && x != nil && len(c.Const.Shape) <= x.Type.Rank()
+	}
 	switch n.Op {
 	case "Mul":
-		if c, ok := f32Scalar(n.Input(1)); ok {
+		if c, ok := scalar(n.Input(1), n.Input(0)); ok {
 			return n.Input(0), c, true
 		}
-		if c, ok := f32Scalar(n.Input(0)); ok {
+		if c, ok := scalar(n.Input(0), n.Input(1)); ok {
 			return n.Input(1), c, true
 		}
 		return nil, 0, false
 	case "Div":
-		if c, ok := f32Scalar(n.Input(1)); ok && c != 0 {
+		if c, ok := scalar(n.Input(1), n.Input(0)); ok && c != 0 {
 			return n.Input(0), 1 / c, true
 		}
 		return nil, 0, false

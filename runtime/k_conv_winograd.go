@@ -9,7 +9,7 @@ import (
 // and Gray, "Fast Algorithms for Convolutional Neural Networks"). Each 2x2 tile of output
 // pixels is computed from the 4x4 tile of input pixels around it as
 //
-//	Y = Aᵀ [ Σ_c (G g G ᵀ) ⊙ (Bᵀ d B) ] A
+//	Y = Aᵀ [ Σ_c (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 //
 // so that the sum over input channels is 16 matrix products (one per element e of the 4x4
 // transformed tile) of tiles x input channels by input channels x output channels: 16
@@ -20,9 +20,10 @@ import (
 // convolution's micro-kernel as 1x1 convolutions over tiles instead of pixels, and the output
 // transform adds the bias and Z, applies Relu and stores the 2x2 pixels.
 //
-// Tiles are taken in bands: a worker transforms a band's input, multiplies and transforms its
-// output while the band's transformed tiles (16 times the band's pixels, in and out) are still
-// in L2. The transforms' additions and the weights' transform (its halves) round differently
+// Work is split by bands of tiles (a worker transforms a band's input, multiplies and
+// transforms its output while the band's transformed tiles, 16 times the band's pixels in and
+// out, are still in L2), or, where the transformed weights outweigh the transformed input, by
+// groups of output blocks over the whole image (see winograd). The transforms' additions and the weights' transform (its halves) round differently
 // from the direct sum: results agree with it to float32 rounding of the transformed values, not
 // bit for bit.
 
