@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/lowered"
@@ -87,9 +88,19 @@ func init() {
 				return Errorf(n, "%v", err)
 			}
 			if p.ASteps != nil || p.BSteps != nil {
-				// Views resolved when the kernel runs: the fusion that makes them keeps the
-				// node's output type; from the node alone, only the rank is known.
-				SetOut(n, 0, ir.Type{DType: runtime.Float32})
+				// Views resolved when the kernel runs: the output's dims as inference found
+				// them before the fusion (y_dims), else only its rank.
+				dims := make([]ir.Dim, len(p.YPerm))
+				for i := range dims {
+					dims[i] = ir.Unknown()
+				}
+				if n.Has("y_dims") {
+					dims = DecodeViewDims(n.GetStrings("y_dims", nil))
+				}
+				if len(dims) != len(p.YPerm) {
+					return Errorf(n, "y_dims %v for an output of rank %d", n.GetStrings("y_dims", nil), len(p.YPerm))
+				}
+				SetOut(n, 0, ir.TensorType(runtime.Float32, dims...))
 				return nil
 			}
 			ys, err := runtime.MatMulStridedShape(p)
@@ -347,8 +358,11 @@ func DecodeViewSteps(v []int64) ([]runtime.ViewStep, error) {
 		}
 		switch v[i] {
 		case 1:
+			if v[i+1] < 0 || v[i+1] > runtime.MaxViewRank {
+				return nil, bad
+			}
 			r := int(v[i+1])
-			if r < 0 || i+2+r > len(v) {
+			if i+2+r > len(v) {
 				return nil, bad
 			}
 			perm := make([]int, r)
@@ -358,8 +372,11 @@ func DecodeViewSteps(v []int64) ([]runtime.ViewStep, error) {
 			steps = append(steps, runtime.ViewStep{Kind: runtime.ViewTranspose, Perm: perm})
 			i += 2 + r
 		case 2:
+			if v[i+1] < 0 || v[i+1] > int64(len(v)) {
+				return nil, bad
+			}
 			k := int(v[i+1])
-			if k < 0 || i+2+4*k > len(v) {
+			if i+2+4*k > len(v) {
 				return nil, bad
 			}
 			f := func(j int) []int64 { return append([]int64(nil), v[i+2+j*k:i+2+(j+1)*k]...) }
@@ -376,4 +393,35 @@ func DecodeViewSteps(v []int64) ([]runtime.ViewStep, error) {
 		}
 	}
 	return steps, nil
+}
+
+// EncodeViewDims writes dims as strings: a static dim's size, a symbolic dim's name, or "?".
+func EncodeViewDims(dims []ir.Dim) []string {
+	out := make([]string, len(dims))
+	for i, d := range dims {
+		switch {
+		case d.IsStatic():
+			out[i] = strconv.FormatInt(d.N, 10)
+		case d.Sym != "":
+			out[i] = d.Sym
+		default:
+			out[i] = "?"
+		}
+	}
+	return out
+}
+
+// DecodeViewDims reads EncodeViewDims's strings.
+func DecodeViewDims(s []string) []ir.Dim {
+	dims := make([]ir.Dim, len(s))
+	for i, x := range s {
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil && n >= 0 {
+			dims[i] = ir.Static(n)
+		} else if x == "?" {
+			dims[i] = ir.Unknown()
+		} else {
+			dims[i] = ir.Symbol(x)
+		}
+	}
+	return dims
 }

@@ -160,12 +160,16 @@ func (f *fuser) operandView(v *ir.Value) operandFold {
 		case "Transpose":
 			_, ok = transposePerm(n, froms[i].Type.Rank())
 		case "Slice":
-			_, _, _, _, ok = sliceConsts(n)
+			var steps []int64
+			_, _, _, steps, ok = sliceConsts(n)
+			for _, st := range steps {
+				ok = ok && st > 0 // the kernel's views step forwards
+			}
 		case "Reshape":
 			s := n.Input(1)
 			ok = s != nil && s.Type.DType == runtime.Int64
 		}
-		if !ok {
+		if !ok || froms[i].Type.Rank() > runtime.MaxViewRank || n.Outputs[0].Type.Rank() > runtime.MaxViewRank {
 			nodes, froms = nodes[:i], froms[:i]
 			break
 		}
@@ -259,6 +263,7 @@ func foldMatMulViews(f *fuser, n, _ *ir.Node) bool {
 	if !ok {
 		return false
 	}
+	attrs = withOutputDims(attrs, n.Outputs[0].Type)
 	var chain []string
 	for _, fo := range []operandFold{fa, fb} {
 		for i := len(fo.chain) - 1; i >= 0; i-- {
@@ -323,13 +328,25 @@ func foldMatMulTranspose(f *fuser, n, p *ir.Node) bool {
 	}
 	var out []ir.Attr
 	for _, at := range attrs {
-		if at.Name != "y_perm" {
+		if at.Name != "y_perm" && at.Name != "y_dims" {
 			out = append(out, at)
 		}
 	}
-	out = append(out, ir.Ints("y_perm", np...))
+	out = withOutputDims(append(out, ir.Ints("y_perm", np...)), n.Outputs[0].Type)
 	f.merge(n, p, "MatMulView", ops.FusedDomain, p.Name, ins, out)
 	return true
+}
+
+// withOutputDims adds, for a MatMulView whose views are resolved per call, its output's dims
+// (y_dims, ops.ViewDims) as inference found them before the fusion: from the node alone only
+// the rank would be known, and what reads it would lose its symbolic dims.
+func withOutputDims(attrs []ir.Attr, t ir.Type) []ir.Attr {
+	for _, at := range attrs {
+		if at.Name == "a_steps" || at.Name == "b_steps" {
+			return append(attrs, ir.Strings("y_dims", ops.EncodeViewDims(t.Shape)...))
+		}
+	}
+	return attrs
 }
 
 // unfolded is an operand read as it is.

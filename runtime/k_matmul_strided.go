@@ -48,9 +48,11 @@ const (
 	ViewReshape
 )
 
-// Scratch slots of MatMulStrided: operands copied where a step is no view.
+// Scratch slots of MatMulStrided: operands copied where a step is no view, two per operand,
+// so that a second copy does not write over the first while it reads it.
 const (
 	mmsSlotA = iota + 1
+	_
 	mmsSlotB
 )
 
@@ -119,7 +121,7 @@ func MatMulStrided(x *Exec, p *MatMulStridedParams, out, in []*Tensor) error {
 
 // mmOperandView returns operand i's view and data: the compile-time view (off, shape,
 // strides), or the steps applied to the input, a step that is no view copying the operand so
-// far into scratch slot slot.
+// far into scratch slot slot or slot+1 (the one it does not read).
 func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, steps []ViewStep, slot int) (View, []float32, error) {
 	t := in[i]
 	data := Data[float32](t)
@@ -136,6 +138,7 @@ func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, step
 		if v, ok = ContiguousView(t.Shape); !ok {
 			return v, nil, fmt.Errorf("input of rank %d", len(t.Shape))
 		}
+		copies := 0
 		for _, s := range steps {
 			w, ok := v, true
 			switch s.Kind {
@@ -162,7 +165,8 @@ func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, step
 					sh, st := x.Ints(v.Rank), x.Ints(v.Rank)
 					copy(sh, v.Dims())
 					copy(st, v.Strides[:v.Rank])
-					buf := ScratchOf[float32](x, slot, NumElems(sh))
+					buf := ScratchOf[float32](x, slot+copies%2, NumElems(sh))
+					copies++
 					if len(buf) > 0 {
 						mvStridedCopyT(x, buf, data, sh, st, v.Off)
 					}

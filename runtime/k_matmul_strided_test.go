@@ -195,3 +195,52 @@ func TestMatMulStridedSteps(t *testing.T) {
 		gmClose(t, fmt.Sprintf("batch %d", batch), Data[float32](got), Data[float32](wantT), 1e-5)
 	}
 }
+
+// TestMatMulStridedTwoCopies: an operand whose steps copy it twice (two reshapes that are no
+// views) reads the first copy while it writes the second elsewhere.
+func TestMatMulStridedTwoCopies(t *testing.T) {
+	r := rand.New(rand.NewSource(8))
+	x := NewExec(nil)
+	i64 := func(v ...int64) *Tensor {
+		tt := New(Int64, len(v))
+		copy(Data[int64](tt), v)
+		return tt
+	}
+	n := 3
+	base := cvtTensor(r, nil, n, 4, 6)
+	t1, t2 := i64(int64(n), 24), i64(6, int64(4*n))
+	// The reference: Transpose(0,2,1), Reshape [n,24], Transpose(1,0), Reshape [6,4n].
+	a := base
+	for _, s := range []func(y *Tensor) error{
+		func(y *Tensor) error {
+			return Transpose(x, &TransposeParams{Perm: []int{0, 2, 1}}, []*Tensor{y}, []*Tensor{a})
+		},
+		func(y *Tensor) error { return Reshape(x, &ReshapeParams{}, []*Tensor{y}, []*Tensor{a, t1}) },
+		func(y *Tensor) error {
+			return Transpose(x, &TransposeParams{Perm: []int{1, 0}}, []*Tensor{y}, []*Tensor{a})
+		},
+		func(y *Tensor) error { return Reshape(x, &ReshapeParams{}, []*Tensor{y}, []*Tensor{a, t2}) },
+	} {
+		y := New(Float32)
+		if err := s(y); err != nil {
+			t.Fatal(err)
+		}
+		a = y
+	}
+	// Reshape aliases: copy the result before anything reuses the scratch.
+	a = FromFloat32(a.Shape, append([]float32(nil), Data[float32](a)...))
+	b := cvtTensor(r, nil, 4*n, 5)
+	want := New(Float32)
+	if err := MatMul(x, nil, []*Tensor{want}, []*Tensor{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	p := &MatMulStridedParams{ASteps: []ViewStep{
+		{Kind: ViewTranspose, Perm: []int{0, 2, 1}}, {Kind: ViewReshape, ShapeIn: 2},
+		{Kind: ViewTranspose, Perm: []int{1, 0}}, {Kind: ViewReshape, ShapeIn: 3},
+	}, BShape: []int{4 * n, 5}, BStrides: []int{5, 1}, YPerm: []int{0, 1}, Alpha: 1}
+	got := New(Float32)
+	if err := MatMulStrided(x, p, []*Tensor{got}, []*Tensor{base, b, t1, t2}); err != nil {
+		t.Fatal(err)
+	}
+	gmClose(t, "two copies", Data[float32](got), Data[float32](want), 1e-5)
+}

@@ -196,9 +196,7 @@ func GlobalAvgPoolBlocked(x *Exec, p *GlobalAvgPoolBlockedParams, out, in []*Ten
 	}
 	ys := Data[float32](Y)
 	if H*W == 0 {
-		// An empty window: NaN, as Pooling gives.
-		fillF32(ys, float32(math.NaN()))
-		return nil
+		return fmt.Errorf("global pooling of an empty input of shape %v", X.Shape)
 	}
 	hb, wb := p.XLayout.dims(H, W)
 	offs := x.Ints(H * W)

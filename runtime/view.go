@@ -69,6 +69,12 @@ func (v View) Reshape(ns []int) (View, bool) {
 	}
 	w := View{Off: v.Off, Rank: len(ns)}
 	copy(w.Shape[:], ns)
+	if NumElems(v.Shape[:v.Rank]) == 0 {
+		// Nothing to read: any strides do, if the sizes agree.
+		c, _ := ContiguousView(ns)
+		c.Off = v.Off
+		return c, NumElems(ns) == 0
+	}
 	oi, ni := 0, 0
 	for oi < no && ni < len(ns) {
 		np, op := ns[ni], os[oi]
@@ -138,7 +144,7 @@ func (v View) Slice(starts, ends, axes, steps []int64) (View, bool) {
 		s, e = min(max(s, 0), d), min(max(e, 0), d)
 		n := int64(0)
 		if e > s {
-			n = (e - s + step - 1) / step
+			n = (e-s-1)/step + 1 // not (e-s+step-1)/step, which overflows for huge steps
 		}
 		v.Off += int(s) * v.Strides[a]
 		v.Shape[a], v.Strides[a] = int(n), v.Strides[a]*int(step)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -21,7 +22,8 @@ func TestViewReshape(t *testing.T) {
 		{[]int{2, 1, 3}, []int{3, 99, 1}, []int{1, 2, 3, 1}, []int{0, 3, 1, 0}},
 		{[]int{4}, []int{2}, []int{2, 2}, []int{4, 2}},
 		{[]int{1, 1}, []int{7, 7}, []int{1}, []int{0}},
-		{[]int{2, 3}, []int{3, 1}, []int{7}, nil}, // not the same size
+		{[]int{2, 3}, []int{3, 1}, []int{7}, nil},            // not the same size
+		{[]int{0, 5}, []int{5, 1}, []int{5, 0}, []int{0, 1}}, // nothing to read
 	} {
 		v := View{Rank: len(c.shape)}
 		copy(v.Shape[:], c.shape)
@@ -57,6 +59,7 @@ func TestViewSlice(t *testing.T) {
 		{[]int64{-3}, []int64{100}, []int64{-1}, []int64{2}, 7, []int{4, 2}, []int{10, 2}},
 		{[]int64{1, 0}, []int64{3, -1}, nil, []int64{1, 3}, 10, []int{2, 3}, []int{10, 3}},
 		{[]int64{5}, []int64{2}, []int64{1}, nil, 5, []int{4, 0}, []int{10, 1}},
+		{[]int64{1}, []int64{9}, []int64{1}, []int64{math.MaxInt64}, 1, []int{4, 1}, []int{10, math.MaxInt64}}, // no overflow
 	} {
 		w, ok := v.Slice(c.starts, c.ends, c.axes, c.steps)
 		if !ok || w.Off != c.off || !slices.Equal(w.Dims(), c.shape) || !slices.Equal(w.Strides[:w.Rank], c.strides) {

@@ -205,7 +205,15 @@ func specMatMulStrided(k *lowered.Kernel, t Target) *mmSpec {
 	if err != nil {
 		return nil
 	}
-	r := len(p.AShape)
+	// The lower-rank view takes leading dims of 1, as the CPU kernel does.
+	as, ast, bs, bst := p.AShape, p.AStrides, p.BShape, p.BStrides
+	for len(as) < len(bs) {
+		as, ast = append([]int{1}, as...), append([]int{0}, ast...)
+	}
+	for len(bs) < len(as) {
+		bs, bst = append([]int{1}, bs...), append([]int{0}, bst...)
+	}
+	r := len(as)
 	ls := make([]int, r) // the logical result's dims
 	for j, d := range p.YPerm {
 		ls[d] = ys[j]
@@ -233,10 +241,10 @@ func specMatMulStrided(k *lowered.Kernel, t Target) *mmSpec {
 			return o
 		}
 	}
-	m, kk, n := p.AShape[r-2], p.AShape[r-1], p.BShape[r-1]
+	m, kk, n := as[r-2], as[r-1], bs[r-1]
 	s := &mmSpec{batch: numel(batch), m: m, n: n, k: kk, alpha: p.Alpha, tf32: t.TF32, inA: 0, inB: 1, entryName: entryName(k.Entry, variant(t))}
-	s.a.off = view(p.AOff, p.AShape, p.AStrides)
-	s.b.off = view(p.BOff, p.BShape, p.BStrides)
+	s.a.off = view(p.AOff, as, ast)
+	s.b.off = view(p.BOff, bs, bst)
 	s.y = view(0, ls, yst)
 	return s
 }

@@ -47,7 +47,15 @@ func gemmCases() map[string]*lowered.Kernel {
 		"gemm tanh":            gemm(runtime.GemmParams{Alpha: 1, Activation: runtime.ActTanh}, []int{2, 9}, []int{9, 3}, nil, 2, 3),
 		"gemm leaky":           gemm(runtime.GemmParams{Alpha: 1, Activation: runtime.ActLeakyRelu, ActAlpha: 0.1}, []int{2, 9}, []int{9, 3}, nil, 2, 3),
 		"gemm clip":            gemm(runtime.GemmParams{Alpha: 1, Activation: runtime.ActClip, ActAlpha: -1, ActBeta: 1}, []int{2, 9}, []int{9, 3}, nil, 2, 3),
-		"gemm hardsigmoid":     gemm(runtime.GemmParams{Alpha: 1, Activation: runtime.ActHardSigmoid, ActAlpha: 0.2, ActBeta: 0.5}, []int{2, 9}, []int{9, 3}, nil, 2, 3),
+		// Attention's products of views of one projection [seq 5, 1, 3*3*4], the second's
+		// result stored permuted; and views of different ranks.
+		"strided qk": kern(lowered.MatMulStrided, &runtime.MatMulStridedParams{AShape: []int{3, 5, 4}, AStrides: []int{4, 36, 1},
+			BOff: 12, BShape: []int{3, 4, 5}, BStrides: []int{4, 1, 36}, YPerm: []int{0, 1, 2}, Alpha: 0.5}, opnd(3, 5, 5), opnd(5, 1, 36), opnd(5, 1, 36)),
+		"strided av": kern(lowered.MatMulStrided, &runtime.MatMulStridedParams{AShape: []int{3, 5, 5}, AStrides: []int{25, 5, 1},
+			BOff: 24, BShape: []int{3, 5, 4}, BStrides: []int{4, 36, 1}, YPerm: []int{1, 0, 2}, Alpha: 1}, opnd(5, 3, 4), opnd(3, 5, 5), opnd(5, 1, 36)),
+		"strided ranks": kern(lowered.MatMulStrided, &runtime.MatMulStridedParams{AShape: []int{2, 3, 4}, AStrides: []int{12, 1, 3},
+			BShape: []int{4, 5}, BStrides: []int{1, 4}, YPerm: []int{0, 1, 2}, Alpha: 1}, opnd(2, 3, 5), opnd(2, 4, 3), opnd(5, 4)),
+		"gemm hardsigmoid": gemm(runtime.GemmParams{Alpha: 1, Activation: runtime.ActHardSigmoid, ActAlpha: 0.2, ActBeta: 0.5}, []int{2, 9}, []int{9, 3}, nil, 2, 3),
 	}
 }
 
@@ -60,7 +68,8 @@ func TestGemmPtxas(t *testing.T) {
 // TestGemmIndexMath runs the products' index math (tile loads, accumulator slots of both the
 // FMA and the tensor-core layout, epilogue offsets) in Go against the reference kernels.
 func TestGemmIndexMath(t *testing.T) {
-	specs := map[lowered.Entry]func(*lowered.Kernel, Target) *mmSpec{lowered.MatMul: specMatMul, lowered.MatMulPackedB: specMatMulPackedB, lowered.Gemm: specGemm}
+	specs := map[lowered.Entry]func(*lowered.Kernel, Target) *mmSpec{lowered.MatMul: specMatMul, lowered.MatMulPackedB: specMatMulPackedB,
+		lowered.Gemm: specGemm, lowered.MatMulStrided: specMatMulStrided}
 	rng := rand.New(rand.NewSource(1))
 	for _, k := range gemmCases() {
 		if p, ok := k.Params.(*runtime.GemmParams); ok && p.Activation != runtime.ActNone {
