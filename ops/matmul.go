@@ -383,7 +383,7 @@ func DecodeViewSteps(v []int64) ([]runtime.ViewStep, error) {
 			steps = append(steps, runtime.ViewStep{Kind: runtime.ViewSlice, Starts: f(0), Ends: f(1), Axes: f(2), Steps: f(3)})
 			i += 2 + 4*k
 		case 3:
-			if i+2 >= len(v) {
+			if i+2 >= len(v) || v[i+2] != 0 && v[i+2] != 1 {
 				return nil, bad
 			}
 			steps = append(steps, runtime.ViewStep{Kind: runtime.ViewReshape, ShapeIn: int(v[i+1]), AllowZero: v[i+2] != 0})

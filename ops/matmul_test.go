@@ -34,3 +34,23 @@ func TestViewStepsRoundTrip(t *testing.T) {
 		t.Errorf("dims round trip: %v, want %v", got, dims)
 	}
 }
+
+// FuzzDecodeViewSteps: any list of ints decodes to steps or an error, never a panic, and what
+// decodes encodes back to the same list.
+func FuzzDecodeViewSteps(f *testing.F) {
+	f.Add([]byte{1, 3, 1, 0, 2, 3, 2, 0, 2, 1, 1, 0, 0, 0, 0})
+	f.Add([]byte{2, 1, 0, 4, 255, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v := make([]int64, len(b))
+		for i, x := range b {
+			v[i] = int64(int8(x)) // small values, negatives included, reach every branch
+		}
+		steps, err := DecodeViewSteps(v)
+		if err != nil {
+			return
+		}
+		if got := EncodeViewSteps(steps); !reflect.DeepEqual(got, v) && !(len(v) == 0 && len(got) == 0) {
+			t.Fatalf("%v decodes to %+v, which encodes to %v", v, steps, got)
+		}
+	})
+}

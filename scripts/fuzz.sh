@@ -19,6 +19,7 @@ targets=(
   ./runtime:FuzzReadNpy
   ./compiler:FuzzParseShape
   ./cmd/onnxc:FuzzParseSize
+  ./ops:FuzzDecodeViewSteps
 )
 failed=()
 for t in "${targets[@]}"; do
