@@ -180,20 +180,25 @@ func blkGlobalAvg(k *lowered.Kernel) *runtime.GlobalAvgPoolBlockedParams {
 	if k.Entry != lowered.Pooling || p == nil || p.Mode != runtime.PoolAvg || !p.Global || len(k.In) != 1 || len(k.Out) != 1 {
 		return nil
 	}
-	x := k.In[0]
-	if x.Value == nil || x.DType != runtime.Float32 || !x.RankKnown || len(x.Dims) != 4 {
+	c, h, w, ok := staticImage(k.In[0])
+	if !ok || c <= 0 || c%16 != 0 {
 		return nil
+	}
+	return &runtime.GlobalAvgPoolBlockedParams{C: c, In: []int{h, w}}
+}
+
+// staticImage returns the channels and spatial dims of a float32 operand [N C H W] whose dims
+// but the batch are static.
+func staticImage(o lowered.Operand) (c, h, w int, ok bool) {
+	if o.Value == nil || o.DType != runtime.Float32 || !o.RankKnown || len(o.Dims) != 4 {
+		return 0, 0, 0, false
 	}
 	for i := 1; i < 4; i++ {
-		if !x.Dims[i].IsStatic() {
-			return nil
+		if !o.Dims[i].IsStatic() {
+			return 0, 0, 0, false
 		}
 	}
-	c := int(x.Dims[1].N)
-	if c <= 0 || c%16 != 0 {
-		return nil
-	}
-	return &runtime.GlobalAvgPoolBlockedParams{C: c, In: []int{int(x.Dims[2].N), int(x.Dims[3].N)}}
+	return int(o.Dims[1].N), int(o.Dims[2].N), int(o.Dims[3].N), true
 }
 
 // blkPool returns the parameters a 2-D float32 max pooling (Pooling, one output, windows and
@@ -205,17 +210,12 @@ func blkPool(k *lowered.Kernel) *runtime.MaxPoolBlockedParams {
 		len(k.In) != 1 || len(k.Out) != 1 || len(p.KernelShape) != 2 {
 		return nil
 	}
-	x, y := k.In[0], k.Out[0]
-	if x.Value == nil || y.Value == nil || x.DType != runtime.Float32 || !x.RankKnown || !y.RankKnown || len(x.Dims) != 4 || len(y.Dims) != 4 {
+	c, h, w, okx := staticImage(k.In[0])
+	_, oh, ow, oky := staticImage(k.Out[0])
+	if !okx || !oky {
 		return nil
 	}
-	for i := 1; i < 4; i++ {
-		if !x.Dims[i].IsStatic() || !y.Dims[i].IsStatic() {
-			return nil
-		}
-	}
-	q := &runtime.MaxPoolBlockedParams{C: int(x.Dims[1].N), In: []int{int(x.Dims[2].N), int(x.Dims[3].N)},
-		Out: []int{int(y.Dims[2].N), int(y.Dims[3].N)}, Kernel: p.KernelShape,
+	q := &runtime.MaxPoolBlockedParams{C: c, In: []int{h, w}, Out: []int{oh, ow}, Kernel: p.KernelShape,
 		Strides: orOnes(p.Strides), Dilations: orOnes(p.Dilations), Pads: p.Pads}
 	if len(q.Pads) == 0 {
 		q.Pads = []int{0, 0, 0, 0}

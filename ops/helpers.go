@@ -103,6 +103,15 @@ func Ints(v []int64) []int {
 	return out
 }
 
+// Int64s converts []int to []int64.
+func Int64s(v []int) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
+}
+
 // SameAsInput is an Infer function for ops whose only output has input 0's type.
 func SameAsInput(n *ir.Node) error {
 	SetOut(n, 0, InType(n, 0))

@@ -294,13 +294,7 @@ func gemmCall(n *ir.Node, p *runtime.GemmParams) Call {
 // operand a_offset, a_shape and a_strides (a view resolved at compile time) or a_steps (steps
 // resolved at run time, EncodeViewSteps), the same for b, then y_perm and alpha.
 func MatMulViewParams(n *ir.Node) (*runtime.MatMulStridedParams, error) {
-	ints := func(name string) []int {
-		var v []int
-		for _, x := range n.GetInts(name, nil) {
-			v = append(v, int(x))
-		}
-		return v
-	}
+	ints := func(name string) []int { return Ints(n.GetInts(name, nil)) }
 	p := &runtime.MatMulStridedParams{
 		AOff: int(n.GetInt("a_offset", 0)), AShape: ints("a_shape"), AStrides: ints("a_strides"),
 		BOff: int(n.GetInt("b_offset", 0)), BShape: ints("b_shape"), BStrides: ints("b_strides"),

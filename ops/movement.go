@@ -79,7 +79,22 @@ func inferTranspose(n *ir.Node) error {
 		}
 		return nil
 	}
-	r := len(in.Shape)
+	p, err := TransposePerm(n, len(in.Shape))
+	if err != nil {
+		return err
+	}
+	dims := make([]ir.Dim, len(p))
+	for i, k := range p {
+		dims[i] = in.Shape[k]
+	}
+	SetOut(n, 0, ir.TensorType(in.DType, dims...))
+	return nil
+}
+
+// TransposePerm is a Transpose node's permutation of a rank-r input, its axes normalized:
+// output dim i is input dim perm[i]; without a perm attribute, the dims reversed.
+func TransposePerm(n *ir.Node, r int) ([]int, error) {
+	perm := n.GetInts("perm", nil)
 	if perm == nil {
 		perm = make([]int64, r)
 		for i := range perm {
@@ -87,23 +102,22 @@ func inferTranspose(n *ir.Node) error {
 		}
 	}
 	if len(perm) != r {
-		return Errorf(n, "perm %v for rank %d", perm, r)
+		return nil, Errorf(n, "perm %v for rank %d", perm, r)
 	}
 	seen := make([]bool, r)
-	dims := make([]ir.Dim, r)
+	p := make([]int, r)
 	for i, a := range perm {
 		k, err := NormAxis(n, a, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if seen[k] {
-			return Errorf(n, "perm %v is not a permutation", perm)
+			return nil, Errorf(n, "perm %v is not a permutation", perm)
 		}
 		seen[k] = true
-		dims[i] = in.Shape[k]
+		p[i] = k
 	}
-	SetOut(n, 0, ir.TensorType(in.DType, dims...))
-	return nil
+	return p, nil
 }
 
 // mvMergeDim picks the better known of two dims that must be equal, failing when both are

@@ -64,35 +64,14 @@ func viewStep(n *ir.Node) (from *ir.Value, scale float64, ok bool) {
 	return n.Input(0), 1, n.Input(0) != nil
 }
 
-// transposePerm is a Transpose node's permutation of a rank-r input (reversed by default).
-func transposePerm(n *ir.Node, r int) ([]int, bool) {
-	p := make([]int, r)
-	for j := range p {
-		p[j] = r - 1 - j
-	}
-	if perm := n.GetInts("perm", nil); perm != nil {
-		if len(perm) != r {
-			return nil, false
-		}
-		for j := range p {
-			p[j] = int(perm[j])
-		}
-	}
-	return p, true
-}
-
 // sliceConsts reads a Slice node's constant starts, ends, axes and steps (axes and steps
 // filled in with their defaults).
 func sliceConsts(n *ir.Node) (starts, ends, axes, steps []int64, ok bool) {
 	get := func(i int) ([]int64, bool) {
-		in := n.Input(i)
-		if in == nil {
+		if n.Input(i) == nil {
 			return nil, true
 		}
-		if in.Const == nil || in.Const.DType != runtime.Int64 && in.Const.DType != runtime.Int32 {
-			return nil, false
-		}
-		return ops.TensorInts(in.Const), true
+		return ops.ConstInts(n, i)
 	}
 	var ok1, ok2, ok3, ok4 bool
 	starts, ok1 = get(1)
@@ -158,7 +137,8 @@ func (f *fuser) operandView(v *ir.Value) operandFold {
 		case "Squeeze", "Unsqueeze", "Flatten":
 			ok = false
 		case "Transpose":
-			_, ok = transposePerm(n, froms[i].Type.Rank())
+			_, err := ops.TransposePerm(n, froms[i].Type.Rank())
+			ok = err == nil
 		case "Slice":
 			var steps []int64
 			_, _, _, steps, ok = sliceConsts(n)
@@ -182,7 +162,7 @@ func (f *fuser) operandView(v *ir.Value) operandFold {
 		n := nodes[i]
 		switch n.Op {
 		case "Transpose":
-			perm, _ := transposePerm(n, froms[i].Type.Rank())
+			perm, _ := ops.TransposePerm(n, froms[i].Type.Rank())
 			fo.steps = append(fo.steps, runtime.ViewStep{Kind: runtime.ViewTranspose, Perm: perm})
 		case "Slice":
 			st, en, ax, sp, _ := sliceConsts(n)
@@ -218,8 +198,8 @@ func staticFold(v *ir.Value, nodes []*ir.Node, froms []*ir.Value) operandFold {
 		w, ok := vw, true
 		switch n.Op {
 		case "Transpose":
-			var perm []int
-			if perm, ok = transposePerm(n, vw.Rank); ok {
+			perm, err := ops.TransposePerm(n, vw.Rank)
+			if ok = err == nil; ok {
 				w, ok = vw.Transpose(perm)
 			}
 		case "Slice":
@@ -392,32 +372,16 @@ func viewNode(fa, fb operandFold, perm []int64, alpha float64) ([]ir.Attr, []*ir
 			attrs = append(attrs, ir.Ints(pre+"steps", ops.EncodeViewSteps(steps)...))
 			continue
 		}
-		attrs = append(attrs, ir.Int(pre+"offset", int64(fo.view.Off)), ir.Ints(pre+"shape", i64s(fo.view.Dims())...),
-			ir.Ints(pre+"strides", i64s(fo.view.Strides[:fo.view.Rank])...))
+		attrs = append(attrs, ir.Int(pre+"offset", int64(fo.view.Off)), ir.Ints(pre+"shape", ops.Int64s(fo.view.Dims())...),
+			ir.Ints(pre+"strides", ops.Int64s(fo.view.Strides[:fo.view.Rank])...))
 	}
 	if fa.static && fb.static {
 		p := &runtime.MatMulStridedParams{AOff: fa.view.Off, AShape: fa.view.Dims(), AStrides: fa.view.Strides[:fa.view.Rank],
-			BOff: fb.view.Off, BShape: fb.view.Dims(), BStrides: fb.view.Strides[:fb.view.Rank], YPerm: ints(perm), Alpha: 1}
+			BOff: fb.view.Off, BShape: fb.view.Dims(), BStrides: fb.view.Strides[:fb.view.Rank], YPerm: ops.Ints(perm), Alpha: 1}
 		if _, err := runtime.MatMulStridedShape(p); err != nil {
 			return nil, nil, false
 		}
 	}
 	attrs = append(attrs, ir.Ints("y_perm", perm...), ir.Float("alpha", alpha))
 	return attrs, ins, true
-}
-
-func i64s(v []int) []int64 {
-	out := make([]int64, len(v))
-	for i, x := range v {
-		out[i] = int64(x)
-	}
-	return out
-}
-
-func ints(v []int64) []int {
-	out := make([]int, len(v))
-	for i, x := range v {
-		out[i] = int(x)
-	}
-	return out
 }

@@ -153,7 +153,7 @@ func TestConvBlocked(t *testing.T) {
 
 // cvtToBlocked returns a tensor of t's shape whose storage holds t in layout l, the border zero
 // and the storage past it NaN.
-func cvtToBlocked(t *testing.T, src *Tensor, l BlkLayout) *Tensor {
+func cvtToBlocked(t testing.TB, src *Tensor, l BlkLayout) *Tensor {
 	d := New(Float32)
 	d.Resize(Float32, src.Shape...)
 	n, c, h, w := src.Shape[0], src.Shape[1], src.Shape[2], src.Shape[3]
@@ -174,7 +174,7 @@ func cvtToBlocked(t *testing.T, src *Tensor, l BlkLayout) *Tensor {
 
 // cvtFromBlocked returns t's values (stored in layout l) in NCHW order, after checking that
 // the border is zero.
-func cvtFromBlocked(t *testing.T, src *Tensor, l BlkLayout) []float32 {
+func cvtFromBlocked(t testing.TB, src *Tensor, l BlkLayout) []float32 {
 	n, c, h, w := src.Shape[0], src.Shape[1], src.Shape[2], src.Shape[3]
 	b, err := blkStorage(src, l, n, c, h, w, false)
 	if err != nil {

@@ -186,35 +186,28 @@ func (cd *cvConv) winograd(x *Exec, pu, bias []float32, relu bool, l *cvBlkLayou
 	// Groups are the packed weights' tiles of cvBlkNB output blocks; too few of them for the
 	// threads go by bands.
 	groups := (mb + cvBlkNB - 1) / cvBlkNB
-	if wgMode == 2 || wgMode == 0 && vAll <= wgGroupInput && uAll > vAll && groups*cd.n >= threads {
-		gb := cvBlkNB
-		j.group, j.items = gb, cd.n*groups
-		j.band = tiles
-		j.per = gb*tiles*wgTileFloats + 4*tw*cvBlk
-		workers := min(threads, j.items)
+	if j.byGroups = wgMode == 2 || wgMode == 0 && vAll <= wgGroupInput && uAll > vAll && groups*cd.n >= threads; j.byGroups {
+		j.items = cd.n * groups
+		j.per = cvBlkNB*tiles*wgTileFloats + 4*tw*cvBlk
 		j.v = ScratchOf[float32](x, wgSlotV, cd.n*cb*tiles*wgTileFloats)
-		j.buf = ScratchOf[float32](x, cvSlotBlk, workers*j.per)
-		j.offs = ScratchOf[int64](x, cvSlotBlkAcc, workers*cb)
 		parFor(pool, cd.n*cb*th, tw*wgTileFloats*4, wgInJob{j: j})
 		if stopped(j.done) {
 			return
 		}
-		j.start(pool, workers)
-		return
+	} else {
+		// By bands: the fewest within wgBandBytes, as many for each thread, of equal sizes.
+		most := max(cvBlkNP, wgBandBytes/((cd.c+cd.m)*wgTileFloats/cvBlk*4))
+		bands := (tiles + most - 1) / most
+		if bands*cd.n < threads {
+			bands = (threads + cd.n - 1) / cd.n
+		} else if threads > 1 {
+			bands = (bands*cd.n + threads - 1) / threads * threads / cd.n
+		}
+		bands = min(bands, tiles)
+		j.band = (tiles + bands - 1) / bands
+		j.items = cd.n * ((tiles + j.band - 1) / j.band)
+		j.per = j.band*(cd.c+cd.m)*wgTileFloats/cvBlk + 4*tw*cvBlk
 	}
-	// By bands: the fewest within wgBandBytes, as many for each thread, of equal sizes.
-	most := max(cvBlkNP, wgBandBytes/((cd.c+cd.m)*wgTileFloats/cvBlk*4))
-	bands := (tiles + most - 1) / most
-	if bands*cd.n < threads {
-		bands = (threads + cd.n - 1) / cd.n
-	} else if threads > 1 {
-		bands = (bands*cd.n + threads - 1) / threads * threads / cd.n
-	}
-	bands = min(bands, tiles)
-	j.band = (tiles + bands - 1) / bands
-	bands = (tiles + j.band - 1) / j.band
-	j.items = cd.n * bands
-	j.per = j.band*(cd.c+cd.m)*wgTileFloats/cvBlk + 4*tw*cvBlk
 	workers := min(threads, j.items)
 	j.buf = ScratchOf[float32](x, cvSlotBlk, workers*j.per)
 	j.offs = ScratchOf[int64](x, cvSlotBlkAcc, workers*cb)
@@ -225,20 +218,21 @@ func (cd *cvConv) winograd(x *Exec, pu, bias []float32, relu bool, l *cvBlkLayou
 // groups: the groups read it from L2.
 const wgGroupInput = 1 << 20
 
-// wgJob is a Winograd convolution's items: bands of tiles (group 0), or groups of group output
-// blocks whose input v was transformed before. Worker i works in buf[i*per:(i+1)*per] and
+// wgJob is a Winograd convolution's items: bands of band tiles, or (byGroups) groups of
+// cvBlkNB output blocks whose input v was transformed before. Worker i works in buf[i*per:(i+1)*per] and
 // keeps its products' tap offsets in offs[i*cb:(i+1)*cb].
 type wgJob struct {
-	cd                      cvConv
-	pu, bias, zero          []float32
-	l                       cvBlkLayouts
-	relu                    bool
-	tiles, th, tw           int
-	band, group, items, per int
-	v, buf                  []float32
-	offs                    []int64
-	da                      dwAct
-	done                    <-chan struct{}
+	cd               cvConv
+	pu, bias, zero   []float32
+	l                cvBlkLayouts
+	relu             bool
+	tiles, th, tw    int
+	byGroups         bool
+	band, items, per int
+	v, buf           []float32
+	offs             []int64
+	da               dwAct
+	done             <-chan struct{}
 }
 
 // start runs the items on workers threads.
@@ -286,10 +280,10 @@ func (j *wgJob) work(worker int, next *atomic.Int64) {
 		if it >= j.items || stopped(j.done) {
 			return
 		}
-		if j.group > 0 {
-			groups := (mb + j.group - 1) / j.group
-			n, k0 := it/groups, it%groups*j.group
-			k1 := min(k0+j.group, mb)
+		if j.byGroups {
+			groups := (mb + cvBlkNB - 1) / cvBlkNB
+			n, k0 := it/groups, it%groups*cvBlkNB
+			k1 := min(k0+cvBlkNB, mb)
 			v := j.v[n*cb*j.tiles*wgTileFloats : (n+1)*cb*j.tiles*wgTileFloats]
 			mo := ws[:(k1-k0)*j.tiles*wgTileFloats]
 			j.products(v, mo, j.tiles, k0, k1, offs)

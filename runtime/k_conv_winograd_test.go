@@ -200,7 +200,7 @@ func BenchmarkConvWinograd(b *testing.B) {
 		l := BlkLayout{true, 1, 1, 2, 2}
 		p := &ConvGeomParams{C: s.c, M: s.c, Group: 1, In: []int{s.hw, s.hw}, Kernel: []int{3, 3}, Strides: []int{1, 1}, Dilations: []int{1, 1},
 			Out: []int{s.hw, s.hw}, Pads: []int{1, 1, 1, 1}, Activation: ActRelu, PackedW: true, XLayout: l, YLayout: l}
-		xb := cvtToBlocked(&testing.T{}, X, l)
+		xb := cvtToBlocked(b, X, l)
 		pw, _ := PackConvWinograd(W, s.c, s.c)
 		pb, _ := PackConvBlocked(W, s.c, s.c, 9)
 		for _, alg := range []string{"winograd", "blocked"} {

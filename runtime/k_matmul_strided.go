@@ -178,14 +178,14 @@ func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, step
 				ok = false
 			}
 			if !ok {
-				return v, nil, fmt.Errorf("view step %+v does not apply to dims %v", s, v.dims())
+				return v, nil, fmt.Errorf("view step %+v does not apply to dims %v", s, v.dimsCopy())
 			}
 			v = w
 		}
 	}
 	for d := 0; d < v.Rank; d++ {
 		if v.Strides[d] < 0 || v.Shape[d] < 0 {
-			return v, nil, fmt.Errorf("view %v strides %v: dims and strides must not be negative", v.dims(), v.strides())
+			return v, nil, fmt.Errorf("view %v strides %v: dims and strides must not be negative", v.dimsCopy(), v.stridesCopy())
 		}
 	}
 	last := v.Off
@@ -196,7 +196,7 @@ func mmOperandView(x *Exec, in []*Tensor, i, off int, shape, strides []int, step
 		last += (v.Shape[d] - 1) * v.Strides[d]
 	}
 	if v.Off < 0 || last >= len(data) {
-		return v, nil, fmt.Errorf("view at %d of %v strides %v reads past the input's %d values", v.Off, v.dims(), v.strides(), len(data))
+		return v, nil, fmt.Errorf("view at %d of %v strides %v reads past the input's %d values", v.Off, v.dimsCopy(), v.stridesCopy(), len(data))
 	}
 	return v, data, nil
 }
@@ -233,15 +233,15 @@ func mmStridedShape(va, vb *View, yperm []int, ls, ys *[MaxViewRank]int) error {
 	}
 	r := va.Rank
 	if r < 2 || len(yperm) != r || yperm[r-1] != r-1 {
-		return fmt.Errorf("strided matmul of views %v and %v, output permutation %v", va.dims(), vb.dims(), yperm)
+		return fmt.Errorf("strided matmul of views %v and %v, output permutation %v", va.dimsCopy(), vb.dimsCopy(), yperm)
 	}
 	if vb.Shape[r-2] != va.Shape[r-1] {
-		return fmt.Errorf("strided matmul of views %v and %v: inner dims %d and %d differ", va.dims(), vb.dims(), va.Shape[r-1], vb.Shape[r-2])
+		return fmt.Errorf("strided matmul of views %v and %v: inner dims %d and %d differ", va.dimsCopy(), vb.dimsCopy(), va.Shape[r-1], vb.Shape[r-2])
 	}
 	for i := 0; i < r-2; i++ {
 		a, b := va.Shape[i], vb.Shape[i]
 		if a != b && a != 1 && b != 1 {
-			return fmt.Errorf("strided matmul of views %v and %v: batch dims do not broadcast", va.dims(), vb.dims())
+			return fmt.Errorf("strided matmul of views %v and %v: batch dims do not broadcast", va.dimsCopy(), vb.dimsCopy())
 		}
 		ls[i] = max(a, b)
 	}

@@ -144,17 +144,12 @@ func TestMatMulStridedBadViews(t *testing.T) {
 // Transpose kernels and a plain product.
 func TestMatMulStridedSteps(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
-	i64 := func(v ...int64) *Tensor {
-		tt := New(Int64, len(v))
-		copy(Data[int64](tt), v)
-		return tt
-	}
 	for _, batch := range []int{1, 2} {
 		x := NewExec(nil)
 		seq, heads, dim := 5, 3, 4
 		e := heads * dim
 		base := cvtTensor(r, nil, seq, batch, 3*e)
-		target := i64(int64(seq), int64(batch*heads), int64(dim))
+		target := i64v(int64(seq), int64(batch*heads), int64(dim))
 		steps := func(part int, perm []int) []ViewStep {
 			return []ViewStep{
 				{Kind: ViewSlice, Starts: []int64{int64(part * e)}, Ends: []int64{int64((part + 1) * e)}, Axes: []int64{-1}},
@@ -165,7 +160,7 @@ func TestMatMulStridedSteps(t *testing.T) {
 		// The reference: the same steps by the kernels.
 		chain := func(part int, perm []int) *Tensor {
 			s, rs, tr := New(Float32), New(Float32), New(Float32)
-			if err := Slice(x, nil, []*Tensor{s}, []*Tensor{base, i64(int64(part * e)), i64(int64((part + 1) * e)), i64(-1)}); err != nil {
+			if err := Slice(x, nil, []*Tensor{s}, []*Tensor{base, i64v(int64(part * e)), i64v(int64((part + 1) * e)), i64v(-1)}); err != nil {
 				t.Fatal(err)
 			}
 			if err := Reshape(x, &ReshapeParams{}, []*Tensor{rs}, []*Tensor{s, target}); err != nil {
@@ -201,14 +196,9 @@ func TestMatMulStridedSteps(t *testing.T) {
 func TestMatMulStridedTwoCopies(t *testing.T) {
 	r := rand.New(rand.NewSource(8))
 	x := NewExec(nil)
-	i64 := func(v ...int64) *Tensor {
-		tt := New(Int64, len(v))
-		copy(Data[int64](tt), v)
-		return tt
-	}
 	n := 3
 	base := cvtTensor(r, nil, n, 4, 6)
-	t1, t2 := i64(int64(n), 24), i64(6, int64(4*n))
+	t1, t2 := i64v(int64(n), 24), i64v(6, int64(4*n))
 	// The reference: Transpose(0,2,1), Reshape [n,24], Transpose(1,0), Reshape [6,4n].
 	a := base
 	for _, s := range []func(y *Tensor) error{
@@ -244,3 +234,6 @@ func TestMatMulStridedTwoCopies(t *testing.T) {
 	}
 	gmClose(t, "two copies", Data[float32](got), Data[float32](want), 1e-5)
 }
+
+// i64v is a 1-D int64 tensor of v (mvI64 with its length as the shape).
+func i64v(v ...int64) *Tensor { return mvI64([]int{len(v)}, v...) }

@@ -30,10 +30,10 @@ func ContiguousView(sh []int) (View, bool) {
 // Dims is the view's shape as a slice (of v's own array: copy v first to keep it).
 func (v *View) Dims() []int { return v.Shape[:v.Rank] }
 
-// dims and strides copy the view's shape and strides, for error messages: a slice of v's
-// arrays there would move v to the heap.
-func (v View) dims() []int    { return append([]int(nil), v.Shape[:v.Rank]...) }
-func (v View) strides() []int { return append([]int(nil), v.Strides[:v.Rank]...) }
+// dimsCopy and stridesCopy copy the view's shape and strides, for error messages: a slice of
+// v's arrays there (Dims) would move v to the heap.
+func (v View) dimsCopy() []int    { return append([]int(nil), v.Shape[:v.Rank]...) }
+func (v View) stridesCopy() []int { return append([]int(nil), v.Strides[:v.Rank]...) }
 
 // Transpose permutes the view's dims: dim j of the result is dim perm[j].
 func (v View) Transpose(perm []int) (View, bool) {
