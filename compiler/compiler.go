@@ -18,6 +18,7 @@ import (
 	"github.com/onnxc/onnxc/frontend/onnx"
 	"github.com/onnxc/onnxc/frontend/paddle"
 	"github.com/onnxc/onnxc/ir"
+	"github.com/onnxc/onnxc/lowered"
 	"github.com/onnxc/onnxc/ops"
 	"github.com/onnxc/onnxc/passes"
 )
@@ -183,6 +184,18 @@ func Generate(m *ir.Model, pkg, source string) (gogen.Files, error) {
 	return GenerateWith(m, pkg, source, nil)
 }
 
+// LowerCPU lowers m as the Go emitter takes it: ops.LowerModel, then the CPU backend's choice
+// of layouts (and of the algorithms they allow) by ops.BlockConvChains. inspect shows this
+// program.
+func LowerCPU(m *ir.Model) (*lowered.Program, error) {
+	p, err := ops.LowerModel(m)
+	if err != nil {
+		return nil, err
+	}
+	ops.BlockConvChains(p)
+	return p, nil
+}
+
 // GenerateWith is Generate that tells progress of its phases (lower, generate).
 func GenerateWith(m *ir.Model, pkg, source string, progress Progress) (gogen.Files, error) {
 	if pkg == "" {
@@ -192,11 +205,10 @@ func GenerateWith(m *ir.Model, pkg, source string, progress Progress) (gogen.Fil
 		return nil, fmt.Errorf("package name %q is not a Go identifier (letters, digits and _, not a keyword)", pkg)
 	}
 	phase(progress, "lower")
-	p, err := ops.LowerModel(m)
+	p, err := LowerCPU(m)
 	if err != nil {
 		return nil, err
 	}
-	ops.BlockConvChains(p)
 	phase(progress, "generate")
 	return gogen.Generate(p, gogen.Options{Package: pkg, Source: filepath.Base(source)})
 }

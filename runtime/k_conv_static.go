@@ -23,8 +23,8 @@ type ConvGeomParams struct {
 	// C/Group*kernel volume) is the last input (ConvPointwise and ConvGemm).
 	PackedW bool
 	// XLayout, YLayout and ZLayout, when On, say that the input, the output and the summand Z
-	// are stored in the blocked layout (BlkLayout) rather than NCHW: ConvBlocked only, set by
-	// the compiler on chains of blocked convolutions.
+	// are stored in the blocked layout (BlkLayout) rather than NCHW: ConvBlocked and
+	// ConvWinograd only, set by the compiler on chains of blocked convolutions.
 	XLayout, YLayout, ZLayout BlkLayout
 }
 
@@ -97,7 +97,7 @@ func ConvGemm(x *Exec, p *ConvGeomParams, out, in []*Tensor) error {
 func cvStaticRun(x *Exec, alg int, p *ConvGeomParams, out, in []*Tensor) error {
 	defer x.Release(x.Mark())
 	if p.XLayout.On || p.YLayout.On || p.ZLayout.On {
-		return fmt.Errorf("conv parameters %+v: only ConvBlocked reads and writes the blocked layout", *p)
+		return fmt.Errorf("conv parameters %+v: only ConvBlocked and ConvWinograd read and write the blocked layout", *p)
 	}
 	var packed *Tensor
 	if p.PackedW {

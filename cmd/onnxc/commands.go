@@ -392,11 +392,10 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	printHistogram(stdout, hist)
 	// What each node lowered to: the kernel entries, which show the algorithms chosen at
 	// compile time (ConvDepthwise, ConvGemm, ...) and the fused elementwise loops.
-	prog, err := ops.LowerModel(m)
+	prog, err := compiler.LowerCPU(m) // as the Go emitter sees it
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	ops.BlockConvChains(prog) // as the Go emitter sees it
 	fmt.Fprintln(stdout, "kernel entries:")
 	entries := map[string]int{}
 	for e, k := range prog.Histogram() {

@@ -12,7 +12,6 @@ import (
 	"github.com/onnxc/onnxc/compiler"
 	"github.com/onnxc/onnxc/ir"
 	"github.com/onnxc/onnxc/lowered"
-	"github.com/onnxc/onnxc/ops"
 	"github.com/onnxc/onnxc/passes"
 	"github.com/onnxc/onnxc/runtime"
 )
@@ -265,11 +264,10 @@ func inspectGraph(path string, shapeSpecs []string, q *quantFlags, dotFile, svgF
 	if err != nil {
 		return err
 	}
-	prog, err := ops.LowerModel(m)
+	prog, err := compiler.LowerCPU(m) // as the Go emitter sees it
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	ops.BlockConvChains(prog) // as the Go emitter sees it
 	var buf bytes.Buffer
 	if err := writeDot(&buf, prog, dotMarks{Fused: fused}); err != nil {
 		return err
