@@ -15,6 +15,9 @@ type DynQuantMatMulParams struct {
 	// the true ones: uint8 weights with a zero point z are stored as w-128 with the offset
 	// 128-z, exact in int32 (see qgEpilogue).
 	WOffset []int32
+	// PerRow quantizes each row of A (a token) with its own scale and zero point instead of
+	// all of A with one: DynamicQuantizeLinear of each row.
+	PerRow bool
 }
 
 // DynQuantMatMul is a dynamically quantized product, as onnxruntime's DynamicQuantizeMatMul:
@@ -23,7 +26,7 @@ type DynQuantMatMulParams struct {
 // result dequantized with A's scale times B's scale (input 2: one value or one per column),
 // plus the bias (input 3, [N], optional), then the activation; the packed form is the last
 // input. All of A's rows are quantized
-// with one scale, as DynamicQuantizeLinear of the whole tensor would.
+// with one scale, as DynamicQuantizeLinear of the whole tensor would, unless PerRow.
 func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 	defer x.Release(x.Mark())
 	// The packed form follows the node's inputs, of which the bias is optional.
@@ -70,6 +73,6 @@ func DynQuantMatMul(x *Exec, p *DynQuantMatMulParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
-	qgemmAs(x, rows, Data[float32](A), b, Data[float32](S), bs, off, act, Data[float32](Y), p.N, p.X)
+	qgemmAs(x, rows, Data[float32](A), b, Data[float32](S), bs, off, act, Data[float32](Y), p.N, p.X, p.PerRow)
 	return nil
 }

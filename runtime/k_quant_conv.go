@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 )
 
 // DynQuantConv is the dynamically quantized convolution: the u8 x s8 product of qgemm.go on
@@ -27,6 +28,10 @@ type DynQuantConvParams struct {
 	// X, when On, quantizes the input with a scale and zero point fixed at compile time (a
 	// QDQ model's QuantizeLinear) instead of per run.
 	X QuantStatic
+	// PerRow, for a pointwise convolution (1x1, unit strides, no padding) only, quantizes
+	// each input pixel (its values across the channels: a row of the product) with its own
+	// scale and zero point.
+	PerRow bool
 }
 
 // qcPanelBytes bounds a chunk's A panels, so that they stay in L2 while the weights' column
@@ -78,10 +83,20 @@ func DynQuantConv(x *Exec, p *DynQuantConvParams, out, in []*Tensor) error {
 	if Y.Len() == 0 {
 		return nil
 	}
+	if p.PerRow && !qcPointwise(&w) {
+		return fmt.Errorf("per-pixel quantization of a %v window, want a pointwise convolution", w.k[3-w.nsp:])
+	}
 	xs := Data[float32](X)
-	sa, zp := p.X.params(xs)
 	xq := ScratchOf[byte](x, qgSlotX, len(xs))
-	qgQuantize(xs, sa, zp, xq)
+	var rowq qgRows
+	sa, zp := float32(1), int32(0)
+	if p.PerRow {
+		rowq = newQGRows(x, len(xs)/c)
+		qgQuantizePixels(x, xs, c, w.inVol(), xq, rowq)
+	} else {
+		sa, zp = p.X.params(xs)
+		qgQuantize(xs, sa, zp, xq)
+	}
 	ov := w.outVol()
 	rows := min(qgRound(ov, qgMR), max(qgMR, qcPanelBytes/b.kp/qgMR*qgMR))
 	per := (ov + rows - 1) / rows
@@ -99,12 +114,57 @@ func DynQuantConv(x *Exec, p *DynQuantConvParams, out, in []*Tensor) error {
 	prod := ScratchOf[float32](x, qgSlotOut, slots*rows*m)
 	j := qcJob{w: w, c: c, m: m, xq: xq, zp: byte(zp), b: b, y: Data[float32](Y), z: gmData[float32](Z), act: act,
 		rows: rows, per: per, chunk: chunk, colBytes: colBytes, cols: cols, prod: prod}
-	j.ep = qgEpilogueOf(x, b, sa, zp, Data[float32](S), Data[float32](B), off, activation{})
+	j.ep = qgEpilogueOf(x, b, rowq, sa, zp, Data[float32](S), Data[float32](B), off, activation{})
 	if off != nil {
 		j.rs = ScratchOf[int32](x, qgSlotRS, slots*rows)
 	}
 	parFor(gmPool(x), total, cost, j)
 	return nil
+}
+
+// qgQuantizePixels quantizes the images xs (each c planes of iv pixels) into dst pixel by
+// pixel: pixel i of all images, image-major, with rows.scale[i] and rows.zp[i], made from the
+// range of its c values as DynamicQuantizeLinear of them alone would.
+func qgQuantizePixels(x *Exec, xs []float32, c, iv int, dst []byte, rows qgRows) {
+	mm := ScratchOf[float32](x, qgSlotMin, 2*iv)
+	lo, hi := mm[:iv], mm[iv:]
+	for img := 0; img < len(xs)/(c*iv); img++ {
+		im := xs[img*c*iv : (img+1)*c*iv]
+		clear(mm)
+		for ch := 0; ch < c; ch++ {
+			qgMinMaxPlane(im[ch*iv:(ch+1)*iv], lo, hi)
+		}
+		scale, zp := rows.scale[img*iv:(img+1)*iv], rows.zp[img*iv:(img+1)*iv]
+		for i := range scale {
+			scale[i], zp[i] = qgScaleOf(lo[i], hi[i])
+		}
+		for ch := 0; ch < c; ch++ {
+			qgQuantizePlane(im[ch*iv:(ch+1)*iv], scale, zp, dst[(img*c+ch)*iv:])
+		}
+	}
+}
+
+// qgMinMaxPlaneGo lowers lo and raises hi to a's values, element by element (NaNs are
+// ignored).
+func qgMinMaxPlaneGo(a, lo, hi []float32) {
+	lo, hi = lo[:len(a)], hi[:len(a)]
+	for i, v := range a {
+		if v < lo[i] {
+			lo[i] = v
+		}
+		if v > hi[i] {
+			hi[i] = v
+		}
+	}
+}
+
+// qgQuantizePlaneGo quantizes a into dst, value i with scale[i] and zp[i], as qgQuantizeGo.
+func qgQuantizePlaneGo(a, scale []float32, zp []int32, dst []byte) {
+	dst, scale, zp = dst[:len(a)], scale[:len(a)], zp[:len(a)]
+	for i, v := range a {
+		q := int32(math.RoundToEven(float64(v/scale[i]))) + zp[i]
+		dst[i] = uint8(min(255, max(0, q)))
+	}
 }
 
 // qcPointwise says the im2col matrix of w is its input itself (1x1, unit strides, no padding).
@@ -155,6 +215,7 @@ func (j qcJob) run(lo, hi int) {
 			qcPanels(panels, col, j.rows, r, K, j.b.kp)
 		}
 		gj := qgJob{m: r, a: panels, b: j.b, c: prod, ldc: j.m, ep: j.ep}
+		gj.ep.rows = j.ep.rows.from(img*ov + i0)
 		if j.ep.off != nil {
 			gj.rs = j.rs[s*j.rows : (s+1)*j.rows]
 			qgAllRowSums(panels, r, j.b.kp, gj.rs)

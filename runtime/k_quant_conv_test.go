@@ -7,18 +7,41 @@ import (
 )
 
 // qcReference is DynQuantConv computed the plain way: X quantized by the DynamicQuantizeLinear
-// kernel, an int64 sum per output over the window by the weights plus their offsets (padding
-// contributes nothing), the epilogue in float64, then Z and the activation.
-func qcReference(t *testing.T, p *ConvParams, X, W *Tensor, off []int32, scale, bias, z []float32, act activation) []float32 {
+// kernel (each pixel's channels on their own when perRow, for a pointwise convolution), an
+// int64 sum per output over the window by the weights plus their offsets (padding contributes
+// nothing), the epilogue in float64, then Z and the activation.
+func qcReference(t *testing.T, p *ConvParams, X, W *Tensor, off []int32, scale, bias, z []float32, act activation, perRow bool) []float32 {
 	x := NewExec(nil)
-	outs := []*Tensor{New(Uint8), New(Float32), New(Uint8)}
-	if err := DynamicQuantizeLinear(x, nil, outs, []*Tensor{X}); err != nil {
-		t.Fatal(err)
+	quantize := func(X *Tensor) ([]uint8, float64, int64) {
+		outs := []*Tensor{New(Uint8), New(Float32), New(Uint8)}
+		if err := DynamicQuantizeLinear(x, nil, outs, []*Tensor{X}); err != nil {
+			t.Fatal(err)
+		}
+		return Data[uint8](outs[0]), float64(Data[float32](outs[1])[0]), int64(Data[uint8](outs[2])[0])
 	}
-	q, sa, zp := Data[uint8](outs[0]), float64(Data[float32](outs[1])[0]), int64(Data[uint8](outs[2])[0])
+	q, sa, zp := quantize(X)
 	w, n, c, m, _, err := cvConvGeom(p, X.Shape, W.Shape)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Per pixel: pixel i of image img quantized with scales[img][i], zero points zps[img][i].
+	iv0 := w.inVol()
+	pixScale, pixZP := make([]float64, n*iv0), make([]int64, n*iv0)
+	if perRow {
+		xs := Data[float32](X)
+		for img := 0; img < n; img++ {
+			for i := 0; i < iv0; i++ {
+				px := make([]float32, c)
+				for ch := range px {
+					px[ch] = xs[(img*c+ch)*iv0+i]
+				}
+				pq, ps, pz := quantize(FromFloat32([]int{c}, px))
+				for ch := range px {
+					q[(img*c+ch)*iv0+i] = pq[ch]
+				}
+				pixScale[img*iv0+i], pixZP[img*iv0+i] = ps, pz
+			}
+		}
 	}
 	ws := Data[int8](W)
 	ov, iv, kv := w.outVol(), w.inVol(), w.kVol()
@@ -28,6 +51,10 @@ func qcReference(t *testing.T, p *ConvParams, X, W *Tensor, off []int32, scale, 
 			row := y[(img*m+j)*ov : (img*m+j+1)*ov]
 			for i := range row {
 				oz, oy, ox := i/(w.out[1]*w.out[2]), i/w.out[2]%w.out[1], i%w.out[2]
+				sa, zp := sa, zp
+				if perRow { // pointwise: output pixel i reads input pixel i
+					sa, zp = pixScale[img*iv0+i], pixZP[img*iv0+i]
+				}
 				var s int64
 				for ch := 0; ch < c; ch++ {
 					for t := 0; t < kv; t++ {
@@ -112,13 +139,27 @@ func testDynQuantConv(t *testing.T) {
 			z = gmRand(r, NumElems(ys[:len(tc.x)]))
 			in = append(in, FromFloat32(ys[:len(tc.x)], z))
 		}
-		want := qcReference(t, &p.ConvParams, X, W, p.WOffset, scale, bias, z, act)
-		for _, x := range []*Exec{NewExec(nil), NewExec(pool)} {
-			Y := New(Float32)
-			if err := DynQuantConv(x, p, []*Tensor{Y}, append(in, packed)); err != nil {
-				t.Fatal(err)
+		for _, perRow := range []bool{false, true} {
+			pr := *p
+			pr.PerRow = perRow
+			pointwise := true
+			for i, d := range tc.w[2:] {
+				pointwise = pointwise && d == 1 && (tc.strides == nil || tc.strides[i] == 1) && tc.pads == nil
 			}
-			gmClose(t, fmt.Sprintf("case %d: X %v W %v offsets %d", it, tc.x, tc.w, len(p.WOffset)), Data[float32](Y), want, 1e-5)
+			if perRow && !pointwise {
+				if err := DynQuantConv(NewExec(nil), &pr, []*Tensor{New(Float32)}, append(in, packed)); err == nil {
+					t.Errorf("case %d: per-pixel quantization of a %v kernel ran", it, tc.w)
+				}
+				continue
+			}
+			want := qcReference(t, &p.ConvParams, X, W, p.WOffset, scale, bias, z, act, perRow)
+			for _, x := range []*Exec{NewExec(nil), NewExec(pool)} {
+				Y := New(Float32)
+				if err := DynQuantConv(x, &pr, []*Tensor{Y}, append(in, packed)); err != nil {
+					t.Fatal(err)
+				}
+				gmClose(t, fmt.Sprintf("case %d: X %v W %v offsets %d per pixel %v", it, tc.x, tc.w, len(p.WOffset), perRow), Data[float32](Y), want, 1e-5)
+			}
 		}
 	}
 }

@@ -46,6 +46,8 @@ const (
 	qgSlotCols // DynQuantConv's per-chunk im2col rows and A panels
 	qgSlotOut  // DynQuantConv's per-chunk products
 	qgSlotRS   // A's row sums, for shifted B (qgEpilogue.off)
+	qgSlotRowQ // A's per-row scales and zero points (qgRows)
+	qgSlotMin  // per-pixel minima and maxima of DynQuantConv's input (qgQuantizePixels)
 )
 
 // Packed B layout (PackQGemmB), version 1, an int8 tensor of QGemmPackedLen(k, n) bytes:
@@ -158,11 +160,46 @@ func qgView(b []int8, k, n int) (qgPackedB, error) {
 // off is nil unless B is stored shifted: the true B[p][j] is the packed value plus off[j]
 // (uint8 weights with a zero point are packed as w-128, exact in int8, with off = 128-zp), so
 // each accumulator gains off[j] times the sum of A's row (rs, the current block's rows).
+//
+// rows, when set, is A quantized per row: then corr is zero, each accumulator loses
+// rows.zp[i] * cs[j] (cs the true B's column sums) and is scaled by rows.scale[i] before the
+// multiply by mul[j] (B's scale alone).
 type qgEpilogue struct {
 	corr      []int32
 	mul, bias []float32
 	act       activation
 	off, rs   []int32
+	rows      qgRows
+	cs        []int32
+}
+
+// qgRows is A quantized per row, each row with its own DynamicQuantizeLinear scale and zero
+// point: row i is quantized with scale[i] and zp[i]. Padding rows have 0 and 0.
+type qgRows struct {
+	scale []float32
+	zp    []int32
+}
+
+// on says A is quantized per row.
+func (r qgRows) on() bool { return r.scale != nil }
+
+// from is the rows from i on.
+func (r qgRows) from(i int) qgRows {
+	if !r.on() {
+		return r
+	}
+	return qgRows{scale: r.scale[i:], zp: r.zp[i:]}
+}
+
+// newQGRows makes per-row quantization parameters for m rows in scratch, with a tile's worth
+// of zeroed padding rows past them (a tile starting at any row < m reads only these).
+func newQGRows(x *Exec, m int) qgRows {
+	mp := m + qgMR
+	v := ScratchOf[float32](x, qgSlotRowQ, 2*mp)
+	r := qgRows{scale: v[:mp], zp: bytesAsSlice[float32, int32](v[mp:])}
+	clear(r.scale[m:])
+	clear(r.zp[m:])
+	return r
 }
 
 // qgJob is one quantized product: A packed by qgQuantizeRows (m rows, in panels of qgMR), B
@@ -209,12 +246,18 @@ func (p qgPar) run(lo, hi int) {
 		if j.ep.off != nil {
 			ep.off = j.ep.off[j0 : j0+qgNR]
 		}
+		if j.ep.rows.on() {
+			ep.cs = j.ep.cs[j0 : j0+qgNR]
+		}
 		for i0 := 0; i0 < j.m; i0 += qgMR {
 			mr := min(qgMR, j.m-i0)
 			ap := j.a[i0*j.b.kp:]
 			c := j.c[i0*j.ldc+j0:]
 			if ep.off != nil {
 				ep.rs = j.rs[i0 : i0+qgMR]
+			}
+			if j.ep.rows.on() {
+				ep.rows = j.ep.rows.from(i0)
 			}
 			if path == gemmPathAVX512 {
 				if mr == qgMR && nr == qgNR {
@@ -272,8 +315,14 @@ func qgStoreGo(acc *[qgMR * qgNR]int32, c []float32, ldc, mr, nr int, ep *qgEpil
 		a := acc[r*qgNR : r*qgNR+nr]
 		if ep.off != nil {
 			rs, off := ep.rs[r], ep.off[:nr]
+			for q := range a {
+				a[q] += rs * off[q]
+			}
+		}
+		if ep.rows.on() {
+			zp, scale, cs := ep.rows.zp[r], ep.rows.scale[r], ep.cs[:nr]
 			for q := range row {
-				row[q] = float32(a[q]-corr[q]+rs*off[q])*mul[q] + bias[q]
+				row[q] = float32(a[q]-zp*cs[q])*scale*mul[q] + bias[q]
 			}
 		} else {
 			for q := range row {
@@ -328,6 +377,11 @@ func qgQuantizeRowsAs(a []float32, m, k, kp int, dst []byte, q QuantStatic) (sca
 // and 0, over 255 steps.
 func qgScale(a []float32) (scale float32, zp int32) {
 	lo, hi := qgMinMax(a)
+	return qgScaleOf(lo, hi)
+}
+
+// qgScaleOf is qgScale for values of minimum lo <= 0 and maximum hi >= 0.
+func qgScaleOf(lo, hi float32) (scale float32, zp int32) {
 	scale = 1
 	if lo != hi {
 		scale = (hi - lo) / 255
@@ -385,7 +439,7 @@ func qgMinMaxGo(a []float32) (lo, hi float32) {
 // has 1 or n entries; bias is nil or has n entries.
 // off is nil, or B's offsets (1 or n values, see qgEpilogue).
 func qgemm(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off []int32, act activation, c []float32, ldc int) {
-	qgemmAs(x, m, a, b, scaleB, bias, off, act, c, ldc, QuantStatic{})
+	qgemmAs(x, m, a, b, scaleB, bias, off, act, c, ldc, QuantStatic{}, false)
 }
 
 // qgOffsets checks a kernel's weight offsets (none, one, or n: see qgEpilogue), nil for none.
@@ -399,16 +453,24 @@ func qgOffsets(off []int32, n int) ([]int32, error) {
 	return off, nil
 }
 
-// qgemmAs is qgemm with A quantized as q says.
-func qgemmAs(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off []int32, act activation, c []float32, ldc int, q QuantStatic) {
+// qgemmAs is qgemm with A quantized as q says, or each of its rows with its own scale and
+// zero point when perRow.
+func qgemmAs(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, off []int32, act activation, c []float32, ldc int, q QuantStatic, perRow bool) {
 	if m == 0 {
 		return
 	}
 	k, kp := b.k, b.kp
 	mp := qgRound(m, qgMR)
 	pa := ScratchOf[byte](x, qgSlotA, mp*kp)
-	sa, zp := qgQuantizeRowsAs(a, m, k, kp, pa, q)
-	j := qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogueOf(x, b, sa, zp, scaleB, bias, off, act)}
+	var j qgJob
+	if perRow {
+		rows := newQGRows(x, m)
+		qgQuantizeEachRow(a, m, k, kp, pa, rows)
+		j = qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogueOf(x, b, rows, 1, 0, scaleB, bias, off, act)}
+	} else {
+		sa, zp := qgQuantizeRowsAs(a, m, k, kp, pa, q)
+		j = qgJob{m: m, a: pa, b: b, c: c, ldc: ldc, ep: qgEpilogueOf(x, b, qgRows{}, sa, zp, scaleB, bias, off, act)}
+	}
 	if off != nil {
 		j.rs = ScratchOf[int32](x, qgSlotRS, mp)
 		qgAllRowSums(pa, m, kp, j.rs)
@@ -416,23 +478,43 @@ func qgemmAs(x *Exec, m int, a []float32, b qgPackedB, scaleB, bias []float32, o
 	j.run(x)
 }
 
-// qgEpilogueOf makes the epilogue of a product of A (quantized with scale sa and zero point zp)
-// by b, in scratch: the zero-point correction zp * colsum(true B), sa times B's scales (1 or
-// n), the bias (nil or n values), B's offsets (nil, 1 or n values) and act.
-func qgEpilogueOf(x *Exec, b qgPackedB, sa float32, zp int32, scaleB, bias []float32, off []int32, act activation) qgEpilogue {
+// qgQuantizeEachRow is qgQuantizeRows with each row of A quantized on its own, as
+// DynamicQuantizeLinear of that row alone: its scale and zero point go to rows.
+func qgQuantizeEachRow(a []float32, m, k, kp int, dst []byte, rows qgRows) {
+	mp := qgRound(m, qgMR)
+	clear(dst[:mp*kp])
+	for i := 0; i < m; i++ {
+		row := a[i*k : i*k+k]
+		scale, zp := qgScale(row)
+		rows.scale[i], rows.zp[i] = scale, zp
+		qgQuantizeRow(row, scale, zp, dst[(i/qgMR)*kp*qgMR+(i%qgMR)*4:])
+	}
+}
+
+// qgEpilogueOf makes the epilogue of a product of A (quantized with scale sa and zero point zp,
+// or per row as rows says, with sa 1 and zp 0) by b, in scratch: the zero-point correction
+// zp * colsum(true B) (per row: the true B's column sums), sa times B's scales (1 or n), the
+// bias (nil or n values), B's offsets (nil, 1 or n values) and act.
+func qgEpilogueOf(x *Exec, b qgPackedB, rows qgRows, sa float32, zp int32, scaleB, bias []float32, off []int32, act activation) qgEpilogue {
 	np := b.np
-	vec := ScratchOf[float32](x, qgSlotVec, 4*np)
+	vec := ScratchOf[float32](x, qgSlotVec, 5*np)
 	corr := bytesAsSlice[float32, int32](vec[:np])
 	mul, bs := vec[np:2*np], vec[2*np:3*np]
-	var offs []int32
+	var offs, cs []int32
 	if off != nil {
-		offs = bytesAsSlice[float32, int32](vec[3*np:])
+		offs = bytesAsSlice[float32, int32](vec[3*np : 4*np])
+	}
+	if rows.on() {
+		cs = bytesAsSlice[float32, int32](vec[4*np:])
 	}
 	for j := 0; j < np; j++ {
 		if j >= b.n {
 			corr[j], mul[j], bs[j] = 0, 0, 0
 			if offs != nil {
 				offs[j] = 0
+			}
+			if cs != nil {
+				cs[j] = 0
 			}
 			continue
 		}
@@ -442,13 +524,16 @@ func qgEpilogueOf(x *Exec, b qgPackedB, sa float32, zp int32, scaleB, bias []flo
 			sum += int32(b.k) * offs[j]
 		}
 		corr[j] = zp * sum
+		if cs != nil {
+			cs[j] = sum
+		}
 		mul[j] = sa * scaleB[j%len(scaleB)]
 		bs[j] = 0
 		if bias != nil {
 			bs[j] = bias[j]
 		}
 	}
-	return qgEpilogue{corr: corr, mul: mul, bias: bs, act: act, off: offs}
+	return qgEpilogue{corr: corr, mul: mul, bias: bs, act: act, off: offs, rows: rows, cs: cs}
 }
 
 // qgemmPath is the kernel family the quantized product runs: qgemmBestPath unless a test

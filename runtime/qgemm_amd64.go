@@ -17,7 +17,7 @@ var qgemmBestPath = func() int {
 }()
 
 //go:noescape
-func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off *int32)
+func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off, rzp *int32, rsc *float32, cs *int32)
 
 //go:noescape
 func qgRowSumsVNNI(ap *byte, kg int, rs *int32)
@@ -39,7 +39,13 @@ func qgemmTileVNNI(kg int, ap, bp []byte, bps int, c []float32, ldc int, ep *qgE
 		_, _ = ep.rs[qgMR-1], ep.off[qgNR-1]
 		rs, off = &ep.rs[0], &ep.off[0]
 	}
-	qgemmKernelVNNI(kg, &ap[0], &bp[0], bps, &c[0], ldc, &ep.corr[0], &ep.mul[0], &ep.bias[0], rs, off)
+	var rzp, cs *int32
+	var rsc *float32
+	if ep.rows.on() {
+		_, _, _ = ep.rows.zp[qgMR-1], ep.rows.scale[qgMR-1], ep.cs[qgNR-1]
+		rzp, rsc, cs = &ep.rows.zp[0], &ep.rows.scale[0], &ep.cs[0]
+	}
+	qgemmKernelVNNI(kg, &ap[0], &bp[0], bps, &c[0], ldc, &ep.corr[0], &ep.mul[0], &ep.bias[0], rs, off, rzp, rsc, cs)
 }
 
 // qgRowSums is qgRowSumsGo with VPDPBUSD on the VNNI path.
@@ -153,4 +159,34 @@ func qcTranspose8(dst []float32, ldd int, src []float32, lds int) {
 	_ = dst[7*ldd+7]
 	_ = src[7*lds+7]
 	qcTranspose8AVX(&dst[0], ldd, &src[0], lds)
+}
+
+//go:noescape
+func qgMinMaxPlaneAVX512(a, lo, hi *float32, n int)
+
+//go:noescape
+func qgQuantizePlaneAVX512(a, scale *float32, zp *int32, dst *byte, n int)
+
+// qgMinMaxPlane is qgMinMaxPlaneGo, 16 values at a time with AVX-512.
+func qgMinMaxPlane(a, lo, hi []float32) {
+	n := len(a) / 16 * 16
+	if qgemmPath != gemmPathAVX512 || n == 0 {
+		qgMinMaxPlaneGo(a, lo, hi)
+		return
+	}
+	_, _ = lo[len(a)-1], hi[len(a)-1]
+	qgMinMaxPlaneAVX512(&a[0], &lo[0], &hi[0], n)
+	qgMinMaxPlaneGo(a[n:], lo[n:], hi[n:])
+}
+
+// qgQuantizePlane is qgQuantizePlaneGo, 16 values at a time with AVX-512.
+func qgQuantizePlane(a, scale []float32, zp []int32, dst []byte) {
+	n := len(a) / 16 * 16
+	if qgemmPath != gemmPathAVX512 || n == 0 {
+		qgQuantizePlaneGo(a, scale, zp, dst)
+		return
+	}
+	_, _, _ = scale[len(a)-1], zp[len(a)-1], dst[len(a)-1]
+	qgQuantizePlaneAVX512(&a[0], &scale[0], &zp[0], &dst[0], n)
+	qgQuantizePlaneGo(a[n:], scale[n:], zp[n:], dst[n:])
 }

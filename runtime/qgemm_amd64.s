@@ -48,6 +48,31 @@
 	VMOVUPS     acc1, 64(BX); \
 	ADDQ        R8, BX
 
+// VNNISTORERS is VNNISTORE for A quantized per row: the converted row is first multiplied by
+// its scale (at DX + soff).
+#define VNNISTORERS(soff, acc0, acc1) \
+	VPSUBD       Z16, acc0, acc0; \
+	VPSUBD       Z17, acc1, acc1; \
+	VCVTDQ2PS    acc0, acc0; \
+	VCVTDQ2PS    acc1, acc1; \
+	VBROADCASTSS soff(DX), Z24; \
+	VMULPS       Z24, acc0, acc0; \
+	VMULPS       Z24, acc1, acc1; \
+	VFMADD213PS  Z20, Z18, acc0; \
+	VFMADD213PS  Z21, Z19, acc1; \
+	VMOVUPS      acc0, (BX); \
+	VMOVUPS      acc1, 64(BX); \
+	ADDQ         R8, BX
+
+// VNNIZP subtracts row r's zero point (at AX) times B's column sums (Z22, Z23) from the row's
+// accumulators, for A quantized per row.
+#define VNNIZP(roff, acc0, acc1) \
+	VPBROADCASTD roff(AX), Z24; \
+	VPMULLD      Z22, Z24, Z25; \
+	VPMULLD      Z23, Z24, Z24; \
+	VPSUBD       Z25, acc0, acc0; \
+	VPSUBD       Z24, acc1, acc1
+
 // VNNIOFF adds row r's sum (at AX) times B's column offsets (Z22, Z23) to the row's
 // accumulators, for shifted B (qgEpilogue.off).
 #define VNNIOFF(roff, acc0, acc1) \
@@ -57,9 +82,11 @@
 	VPADDD       Z25, acc0, acc0; \
 	VPADDD       Z24, acc1, acc1
 
-// func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off *int32)
+// func qgemmKernelVNNI(kg int, ap, bp *byte, bps int, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off, rzp *int32, rsc *float32, cs *int32)
 // rs nil: no offsets; otherwise rs holds the 8 rows' sums and off the 32 columns' offsets.
-TEXT ·qgemmKernelVNNI(SB), NOSPLIT, $0-88
+// rzp nil: A quantized per tensor; otherwise rzp and rsc hold the 8 rows' zero points and
+// scales, cs the 32 columns' sums of the true B.
+TEXT ·qgemmKernelVNNI(SB), NOSPLIT, $0-112
 	MOVQ kg+0(FP), CX
 	MOVQ ap+8(FP), SI
 	MOVQ bp+16(FP), DI
@@ -127,6 +154,9 @@ storeVNNI:
 	VMOVUPS   64(R11), Z19
 	VMOVUPS   (R12), Z20
 	VMOVUPS   64(R12), Z21
+	MOVQ      rzp+88(FP), AX
+	TESTQ     AX, AX
+	JNZ       rowsVNNI
 	VNNISTORE(Z0, Z1)
 	VNNISTORE(Z2, Z3)
 	VNNISTORE(Z4, Z5)
@@ -135,6 +165,30 @@ storeVNNI:
 	VNNISTORE(Z10, Z11)
 	VNNISTORE(Z12, Z13)
 	VNNISTORE(Z14, Z15)
+	VZEROUPPER
+	RET
+
+rowsVNNI:
+	MOVQ      cs+104(FP), DX
+	VMOVDQU32 (DX), Z22
+	VMOVDQU32 64(DX), Z23
+	VNNIZP(0, Z0, Z1)
+	VNNIZP(4, Z2, Z3)
+	VNNIZP(8, Z4, Z5)
+	VNNIZP(12, Z6, Z7)
+	VNNIZP(16, Z8, Z9)
+	VNNIZP(20, Z10, Z11)
+	VNNIZP(24, Z12, Z13)
+	VNNIZP(28, Z14, Z15)
+	MOVQ      rsc+96(FP), DX
+	VNNISTORERS(0, Z0, Z1)
+	VNNISTORERS(4, Z2, Z3)
+	VNNISTORERS(8, Z4, Z5)
+	VNNISTORERS(12, Z6, Z7)
+	VNNISTORERS(16, Z8, Z9)
+	VNNISTORERS(20, Z10, Z11)
+	VNNISTORERS(24, Z12, Z13)
+	VNNISTORERS(28, Z14, Z15)
 	VZEROUPPER
 	RET
 
@@ -458,5 +512,68 @@ TEXT ·qcTranspose8AVX(SB), NOSPLIT, $0-32
 	VMOVUPS Y13, (DI)(DX*1)
 	VMOVUPS Y14, (DI)(DX*2)
 	VMOVUPS Y15, (DI)(CX*1)
+	VZEROUPPER
+	RET
+
+// func qgMinMaxPlaneAVX512(a, lo, hi *float32, n int)
+// lo[i] = min(lo[i], a[i]) and hi[i] = max(hi[i], a[i]) for i < n, a multiple of 16. A NaN in
+// a leaves lo and hi as they are (VMINPS and VMAXPS return their second source on a NaN).
+TEXT ·qgMinMaxPlaneAVX512(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ lo+8(FP), DI
+	MOVQ hi+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $4, CX
+	JZ   doneMinMaxPlane
+
+loopMinMaxPlane:
+	VMOVUPS (SI), Z0
+	VMOVUPS (DI), Z1
+	VMOVUPS (DX), Z2
+	VMINPS  Z1, Z0, Z1
+	VMAXPS  Z2, Z0, Z2
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, (DX)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	ADDQ    $64, DX
+	DECQ    CX
+	JNZ     loopMinMaxPlane
+
+doneMinMaxPlane:
+	VZEROUPPER
+	RET
+
+// func qgQuantizePlaneAVX512(a, scale *float32, zp *int32, dst *byte, n int)
+// dst[i] = clamp(round_even(a[i] / scale[i]) + zp[i], 0, 255) for i < n, a multiple of 16.
+TEXT ·qgQuantizePlaneAVX512(SB), NOSPLIT, $0-40
+	MOVQ   a+0(FP), SI
+	MOVQ   scale+8(FP), R8
+	MOVQ   zp+16(FP), R9
+	MOVQ   dst+24(FP), DI
+	MOVQ   n+32(FP), CX
+	VPXORD Z5, Z5, Z5
+	MOVL   $255, AX
+	VPBROADCASTD AX, Z6
+	SHRQ   $4, CX
+	JZ     doneQuantizePlane
+
+loopQuantizePlane:
+	VMOVUPS          (SI), Z0
+	VDIVPS           (R8), Z0, Z0
+	VCVTPS2DQ.RN_SAE Z0, Z0
+	VPADDD           (R9), Z0, Z0
+	VPMAXSD          Z5, Z0, Z0
+	VPMINSD          Z6, Z0, Z0
+	VPMOVDB          Z0, X1
+	VMOVDQU          X1, (DI)
+	ADDQ             $64, SI
+	ADDQ             $64, R8
+	ADDQ             $64, R9
+	ADDQ             $16, DI
+	DECQ             CX
+	JNZ              loopQuantizePlane
+
+doneQuantizePlane:
 	VZEROUPPER
 	RET

@@ -33,3 +33,9 @@ const qcHasTranspose8 = false
 func qcTranspose8(dst []float32, ldd int, src []float32, lds int) {
 	panic("qcTranspose8: no assembly in this build")
 }
+
+func qgMinMaxPlane(a, lo, hi []float32) { qgMinMaxPlaneGo(a, lo, hi) }
+
+func qgQuantizePlane(a, scale []float32, zp []int32, dst []byte) {
+	qgQuantizePlaneGo(a, scale, zp, dst)
+}

@@ -26,17 +26,25 @@ func qgRandW(r *rand.Rand, n, lim int) []int8 {
 }
 
 // qgReference is the quantized product computed the plain way: A quantized by the
-// DynamicQuantizeLinear kernel, an int64 dot product per element (by w plus off, when off is
-// not nil), the epilogue in float64.
-func qgReference(t *testing.T, m, k, n int, a []float32, w []int8, trans bool, scaleB, bias []float32, off []int32, act activation) []float32 {
+// DynamicQuantizeLinear kernel (each row on its own when perRow), an int64 dot product per
+// element (by w plus off, when off is not nil), the epilogue in float64.
+func qgReference(t *testing.T, m, k, n int, a []float32, w []int8, trans bool, scaleB, bias []float32, off []int32, act activation, perRow bool) []float32 {
 	x := NewExec(nil)
-	outs := []*Tensor{New(Uint8), New(Float32), New(Uint8)}
-	if err := DynamicQuantizeLinear(x, nil, outs, []*Tensor{FromFloat32([]int{m, k}, a)}); err != nil {
-		t.Fatal(err)
+	quantize := func(a []float32, rows int) ([]uint8, float64, int64) {
+		outs := []*Tensor{New(Uint8), New(Float32), New(Uint8)}
+		if err := DynamicQuantizeLinear(x, nil, outs, []*Tensor{FromFloat32([]int{rows, k}, a)}); err != nil {
+			t.Fatal(err)
+		}
+		return Data[uint8](outs[0]), float64(Data[float32](outs[1])[0]), int64(Data[uint8](outs[2])[0])
 	}
-	q, sa, zp := Data[uint8](outs[0]), float64(Data[float32](outs[1])[0]), int64(Data[uint8](outs[2])[0])
+	q, sa, zp := quantize(a, m)
 	c := make([]float32, m*n)
 	for i := 0; i < m; i++ {
+		if perRow {
+			var qi []uint8
+			qi, sa, zp = quantize(a[i*k:(i+1)*k], 1)
+			copy(q[i*k:], qi)
+		}
 		for j := 0; j < n; j++ {
 			var s int64
 			for p := 0; p < k; p++ {
@@ -125,7 +133,13 @@ func testQGemm(t *testing.T) {
 			w[0], lim = -128, 128
 			off = qgRandOff(r, 1+(n-1)*(it%8/4))
 		}
-		want := qgReference(t, m, k, n, a, w, trans, scaleB, bias, off, act)
+		perRow := it%3 == 1
+		if perRow && it%9 == 1 {
+			for i := range a[:k] {
+				a[i] = 0 // an all-zero row: scale 1, zero point 0
+			}
+		}
+		want := qgReference(t, m, k, n, a, w, trans, scaleB, bias, off, act, perRow)
 		b, err := qgView(PackQGemmB(w, k, n, trans), k, n)
 		if err != nil {
 			t.Fatal(err)
@@ -151,9 +165,9 @@ func testQGemm(t *testing.T) {
 		if it%2 == 1 {
 			x = NewExec(pool)
 		}
-		qgemm(x, m, a, b, scaleB, bias, off, act, c, ldc)
+		qgemmAs(x, m, a, b, scaleB, bias, off, act, c, ldc, QuantStatic{}, perRow)
 		for i := 0; i < m; i++ {
-			gmClose(t, fmt.Sprintf("it %d: %dx%dx%d trans %v lim %d offsets %d row %d", it, m, k, n, trans, lim, len(off), i), c[i*ldc:i*ldc+n], want[i*n:i*n+n], 1e-5)
+			gmClose(t, fmt.Sprintf("it %d: %dx%dx%d trans %v lim %d offsets %d per row %v, row %d", it, m, k, n, trans, lim, len(off), perRow, i), c[i*ldc:i*ldc+n], want[i*n:i*n+n], 1e-5)
 		}
 	}
 }
