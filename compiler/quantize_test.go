@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"image/png"
 	"math"
 	"math/rand"
 	"os"
@@ -252,5 +253,109 @@ func TestQDQMatchesORT(t *testing.T) {
 			ortOutputs(t, model, set, "x="+in)
 			runRealCases(t, []Case{{Name: tc.file, Dir: dir, Model: model, Sets: []string{set}}})
 		})
+	}
+}
+
+// textLine reads a text-line image (testdata/quant/textlines) as PP-OCRv4 rec's input, as the
+// OCR example prepares a crop: scaled bilinearly to height 48 and at most width columns, gray
+// values normalized to [-1, 1], the columns right of it 0.
+func textLine(t *testing.T, path string, width int) *runtime.Tensor {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = 48
+	b := img.Bounds()
+	rw := min(width, int(math.Ceil(float64(h)*float64(b.Dx())/float64(b.Dy()))))
+	x := runtime.New(runtime.Float32, 1, 3, h, width)
+	d := runtime.Data[float32](x)
+	gray := func(x, y int) float32 {
+		r, _, _, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+		return float32(r >> 8)
+	}
+	sx, sy := float64(b.Dx())/float64(rw), float64(b.Dy())/float64(h)
+	for y := range h {
+		fy := max(0, (float64(y)+0.5)*sy-0.5)
+		y0 := min(int(fy), b.Dy()-1)
+		y1, wy := min(y0+1, b.Dy()-1), float32(fy-float64(y0))
+		for c := range rw {
+			fx := max(0, (float64(c)+0.5)*sx-0.5)
+			x0 := min(int(fx), b.Dx()-1)
+			x1, wx := min(x0+1, b.Dx()-1), float32(fx-float64(x0))
+			v := (gray(x0, y0)*(1-wx)+gray(x1, y0)*wx)*(1-wy) + (gray(x0, y1)*(1-wx)+gray(x1, y1)*wx)*wy
+			for ch := range 3 {
+				d[(ch*h+y)*width+c] = v/127.5 - 1
+			}
+		}
+	}
+	return x
+}
+
+// TestQuantizeAccuracyTextLines runs PP-OCRv4 rec on the rendered text lines in float32 and
+// quantized three ways, and bounds what each loses (relative L2 of the class probabilities,
+// argmax agreement per time step). The bounds are what this build measures with some margin:
+// they guard against regressions, and they are not the 2%, which no 8-bit scheme
+// reaches on rec (see the note of the session that added this test: 0.1% random noise on the
+// weights alone moves the outputs by up to 5%). Per-row activations must also beat per-tensor
+// ones on the convolutions, on average.
+func TestQuantizeAccuracyTextLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("interprets a real model")
+	}
+	model := filepath.Join("..", "testdata", "models", "ch_PP-OCRv4_rec_infer.onnx")
+	if _, err := os.Stat(model); err != nil {
+		if os.Getenv("ONNXC_REQUIRE_ORT") != "" {
+			t.Fatalf("%s is missing", model)
+		}
+		t.Skipf("%s is missing", model)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "quant", "textlines", "*.png"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("text lines: %v, %d files", err, len(files))
+	}
+	const classes = 6625
+	convs := []string{"Conv", "MatMul"}
+	means := map[string]float64{}
+	for _, tc := range []struct {
+		name      string
+		opt       passes.QuantizeOptions
+		maxRelL2  float64
+		maxFlips  int // steps of 40 whose argmax may differ, per line
+		meanRelL2 float64
+	}{
+		{"MatMul per channel", passes.QuantizeOptions{PerChannel: true}, 0.04, 1, 0.025},
+		{"Conv+MatMul per channel", passes.QuantizeOptions{PerChannel: true, OpTypes: convs}, 0.6, 8, 0.25},
+		{"Conv+MatMul per channel, per row", passes.QuantizeOptions{PerChannel: true, PerRow: true, OpTypes: convs}, 0.25, 3, 0.1},
+	} {
+		var sum float64
+		shapes := map[string][]int{"x": {1, 3, 48, 320}}
+		for _, f := range files {
+			in := textLine(t, f, 320)
+			want := interpretModel(t, model, shapes, nil, in)
+			opt := tc.opt
+			got := interpretModel(t, model, shapes, &opt, in)
+			e := relL2(got, want)
+			agree, steps := argmaxAgreement(got, want, classes)
+			t.Logf("%s, %s: relative L2 %.4f, argmax %d/%d", tc.name, filepath.Base(f), e, agree, steps)
+			if e > tc.maxRelL2 || steps-agree > tc.maxFlips {
+				t.Errorf("%s, %s: relative L2 %.4f (bound %.2f), argmax agrees on %d of %d steps (at most %d may differ)", tc.name, filepath.Base(f), e, tc.maxRelL2, agree, steps, tc.maxFlips)
+			}
+			sum += e
+		}
+		mean := sum / float64(len(files))
+		means[tc.name] = mean
+		t.Logf("%s: mean relative L2 %.4f", tc.name, mean)
+		if mean > tc.meanRelL2 {
+			t.Errorf("%s: mean relative L2 %.4f > %.3f", tc.name, mean, tc.meanRelL2)
+		}
+	}
+	if row, tensor := means["Conv+MatMul per channel, per row"], means["Conv+MatMul per channel"]; row >= tensor {
+		t.Errorf("per-row activations lose %.4f on average, per-tensor ones %.4f", row, tensor)
 	}
 }

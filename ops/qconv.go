@@ -48,7 +48,7 @@ func init() {
 			if err != nil {
 				return Call{}, err
 			}
-			c := K(lowered.DynQuantConv, &runtime.DynQuantConvParams{ConvParams: *p, K: k, M: m, WOffset: off, X: staticQuant(n)})
+			c := K(lowered.DynQuantConv, &runtime.DynQuantConvParams{ConvParams: *p, K: k, M: m, WOffset: off, X: staticQuant(n), PerRow: n.GetInt("x_per_row", 0) != 0})
 			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackQGemmB, Groups: 1, K: k, N: m, Trans: true}}
 			return c, nil
 		}})

@@ -51,7 +51,7 @@ func init() {
 			}
 			c := K(lowered.DynQuantMatMul, &runtime.DynQuantMatMulParams{K: k, N: nn,
 				Activation: runtime.Act(n.GetInt("activation", 0)),
-				ActAlpha:   float32(n.GetFloat("act_alpha", 0)), ActBeta: float32(n.GetFloat("act_beta", 0)), X: staticQuant(n), WOffset: off})
+				ActAlpha:   float32(n.GetFloat("act_alpha", 0)), ActBeta: float32(n.GetFloat("act_beta", 0)), X: staticQuant(n), WOffset: off, PerRow: n.GetInt("x_per_row", 0) != 0})
 			c.Prepack = []lowered.Prepack{{Input: 1, Layout: lowered.PackQGemmB, Groups: 1, K: k, N: nn}}
 			return c, nil
 		}})

@@ -40,6 +40,11 @@ type QuantizeOptions struct {
 	// or Uint8 (asymmetric, with a zero point per tensor or per channel, as quantize_dynamic's
 	// QUInt8), stored as w-128 with the exact offset 128-z.
 	WeightType runtime.DType
+	// PerRow quantizes the activation of each row of a product with its own scale and zero
+	// point (a token of MatMul's and Gemm's A, a pixel of a pointwise Conv's input) instead of
+	// one for the whole tensor as DynamicQuantizeLinear does. A convolution with a larger
+	// window stays per tensor: its rows overlap in the input.
+	PerRow bool
 	// Include, when not empty, limits quantization to the nodes of these names; Exclude
 	// leaves the nodes of these names in float32.
 	Include, Exclude []string
@@ -147,6 +152,9 @@ func (q *quantizer) node(n *ir.Node) {
 	if off != nil {
 		attrs = append(attrs, ir.Ints("w_offset", off...))
 	}
+	if q.opt.PerRow {
+		attrs = append(attrs, ir.Int("x_per_row", 1))
+	}
 	anchor := n
 	if op == "Gemm" {
 		alpha, beta := float32(n.GetFloat("alpha", 1)), float32(n.GetFloat("beta", 1))
@@ -185,11 +193,20 @@ func (q *quantizer) node(n *ir.Node) {
 		ins = append(ins, q.g.AddConst(n.Name+" (bias)", runtime.FromFloat32([]int{nn}, bias)))
 	}
 	q.become(anchor, n.Name, "DynQuantMatMul", ins, attrs)
+	q.remark(n, op, true, q.opt.describe(q.opt.PerRow))
+}
+
+// describe says how a node is quantized: its weights per tensor or per channel, and its
+// activation per row when perRow.
+func (o *QuantizeOptions) describe(perRow bool) string {
 	why := "per tensor"
-	if q.opt.PerChannel {
+	if o.PerChannel {
 		why = "per channel"
 	}
-	q.remark(n, op, true, why)
+	if perRow {
+		why += ", activation per row"
+	}
+	return why
 }
 
 // Selects says why the options leave a node of op type op (MatMul, Gemm, Conv or Gather) and that name

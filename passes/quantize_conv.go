@@ -40,6 +40,10 @@ func (q *quantizer) conv(n *ir.Node) {
 			attrs = append(attrs, a)
 		}
 	}
+	perRow := q.opt.PerRow && pointwise(n, w.Shape)
+	if perRow {
+		attrs = append(attrs, ir.Int("x_per_row", 1))
+	}
 	if qualOp(n) == msFusedConv {
 		if name := n.GetString("activation", ""); name != "" {
 			var params []float32
@@ -51,11 +55,28 @@ func (q *quantizer) conv(n *ir.Node) {
 		}
 	}
 	q.becomeConv(n, wq, w.Shape, scale, bias, attrs)
-	why := "per tensor"
-	if q.opt.PerChannel {
-		why = "per channel"
+	q.remark(n, op, true, q.opt.describe(perRow))
+}
+
+// pointwise says Conv n by a kernel of shape wshape reads one input pixel per output pixel:
+// a 1x1 window, unit strides, no padding.
+func pointwise(n *ir.Node, wshape []int) bool {
+	for _, d := range wshape[2:] {
+		if d != 1 {
+			return false
+		}
 	}
-	q.remark(n, op, true, why)
+	for _, s := range n.GetInts("strides", nil) {
+		if s != 1 {
+			return false
+		}
+	}
+	for _, p := range n.GetInts("pads", nil) {
+		if p != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // convSkip says why Conv or FusedConv n stays float32 ("" to quantize it).

@@ -98,6 +98,7 @@ func TestQuantize(t *testing.T) {
 		{"matmul only", passes.QuantizeOptions{OpTypes: []string{"MatMul"}}, 1},
 		{"exclude", passes.QuantizeOptions{Exclude: []string{"mm1"}}, 1},
 		{"include", passes.QuantizeOptions{Include: []string{"mm1"}}, 1},
+		{"per row", passes.QuantizeOptions{PerChannel: true, PerRow: true}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, in := qtModel(1)
@@ -111,6 +112,11 @@ func TestQuantize(t *testing.T) {
 			}
 			if slices.Contains(ops, "Add") {
 				t.Errorf("ops %v: the bias Add was not fused", ops)
+			}
+			for _, n := range m.Graph.Nodes {
+				if n.Op == "DynQuantMatMul" && (n.GetInt("x_per_row", 0) != 0) != opt.PerRow {
+					t.Errorf("%s: x_per_row %d with PerRow %v", n.Describe(), n.GetInt("x_per_row", 0), opt.PerRow)
+				}
 			}
 			quantized, left := 0, map[string]string{}
 			for _, r := range opt.Remarks {
@@ -208,11 +214,12 @@ func TestQuantizeConv(t *testing.T) {
 	}
 	want := runtime.Data[float32](qtRun(t, m, in)[0])
 	for _, tc := range []struct {
-		ops []string
-		n   int // DynQuantConv nodes
-	}{{nil, 0}, {[]string{"MatMul"}, 0}, {[]string{"Conv"}, 2}} {
+		ops    []string
+		n      int // DynQuantConv nodes
+		perRow bool
+	}{{nil, 0, false}, {[]string{"MatMul"}, 0, false}, {[]string{"Conv"}, 2, false}, {[]string{"Conv"}, 2, true}} {
 		m, in := build()
-		opt := passes.QuantizeOptions{OpTypes: tc.ops, PerChannel: true}
+		opt := passes.QuantizeOptions{OpTypes: tc.ops, PerChannel: true, PerRow: tc.perRow}
 		if err := passes.Run(m, passes.Options{Verify: true, Quantize: &opt}); err != nil {
 			t.Fatal(err)
 		}
@@ -229,6 +236,12 @@ func TestQuantizeConv(t *testing.T) {
 		for _, r := range opt.Remarks {
 			if r.Quantized == (r.Node == `Conv node "dw"`) {
 				t.Errorf("remark %+v", r)
+			}
+		}
+		// Only the pointwise c1 reads one input pixel per output pixel.
+		for _, n := range m.Graph.Nodes {
+			if n.Op == "DynQuantConv" && (n.GetInt("x_per_row", 0) != 0) != (tc.perRow && n.Name == "c1") {
+				t.Errorf("per row %v: %s has x_per_row %d", tc.perRow, n.Describe(), n.GetInt("x_per_row", 0))
 			}
 		}
 		got := runtime.Data[float32](qtRun(t, m, in)[0])

@@ -474,7 +474,7 @@ func TestCLIHelpAndMistakes(t *testing.T) {
 		{[]string{"inspect", "-h"}, 0, "-dump-after", ""},
 		{[]string{"test", "-h"}, 0, "Usage of onnxc test", ""},
 		{[]string{"quantize", "-h"}, 0, "-per-channel", ""},
-		{[]string{"quantize", model}, 1, "", "want IN.onnx and OUT.onnx, got 1 arguments"},
+		{[]string{"quantize", model}, 1, "", "want IN.onnx and OUT.onnx (or IN alone with --report), got 1 arguments"},
 		{[]string{"quantize", model, filepath.Join(t.TempDir(), "q.onnx"), "--weight-type", "int4"}, 1, "", `--weight-type "int4": want int8 or uint8`},
 		{[]string{"version"}, 0, "onnxc ", ""},
 		{[]string{"biuld", model}, 2, "", `unknown command "biuld"; did you mean "build"?`},

@@ -7,6 +7,7 @@
 //	onnxc bench MODEL [--shape NAME=1x3x224x224 ...] [--threads T] [--runs R]
 //	onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS] [--dot FILE] [--svg FILE]
 //	onnxc quantize IN.onnx OUT.onnx [--per-channel] [--reduce-range] [--quantize-ops ...]
+//	onnxc quantize --report IN.onnx [--per-row] [--input NAME=FILE ...]
 //	onnxc ops
 package main
 
@@ -31,6 +32,7 @@ Usage:
   onnxc bench MODEL [--shape NAME=DIMS ...] [--threads T] [--runs R] [--cpuprofile FILE] [--profile-kernels]
   onnxc inspect MODEL [--shape ...] [--stats] [--dump-after PASS] [--dot FILE] [--svg FILE]
   onnxc quantize IN.onnx OUT.onnx [--per-channel] ...             write the int8 model as ONNX
+  onnxc quantize --report IN.onnx [--per-row] ...                 compare int8 with float32
   onnxc ops                                                      list supported ops
   onnxc version                                                  print onnxc's version
   onnxc COMMAND -h                                               list a command's flags

@@ -16,7 +16,7 @@ import (
 // quantFlags are the dynamic-quantization flags of the commands that compile.
 type quantFlags struct {
 	mode, ops, exclude, include, weightType *string
-	perChannel, reduceRange                 *bool
+	perChannel, reduceRange, perRow         *bool
 }
 
 func addQuantFlags(fs *flag.FlagSet) *quantFlags {
@@ -28,6 +28,7 @@ func addQuantFlags(fs *flag.FlagSet) *quantFlags {
 		weightType:  fs.String("weight-type", "int8", "quantized weight type: int8 (symmetric) or uint8 (asymmetric, with a zero point)"),
 		perChannel:  fs.Bool("per-channel", false, "quantize weights per output channel instead of per tensor"),
 		reduceRange: fs.Bool("reduce-range", false, "quantize weights to 7 bits ([-64, 64])"),
+		perRow:      fs.Bool("per-row", false, "quantize activations per row (a MatMul's or Gemm's token, a pointwise Conv's pixel) instead of per tensor; other convolutions stay per tensor"),
 	}
 }
 
@@ -55,15 +56,15 @@ func (q *quantFlags) options() (*passes.QuantizeOptions, error) {
 		return nil, fmt.Errorf("--weight-type %q: want int8 or uint8", *q.weightType)
 	}
 	return &passes.QuantizeOptions{
-		OpTypes: splitList(*q.ops), PerChannel: *q.perChannel, ReduceRange: *q.reduceRange,
+		OpTypes: splitList(*q.ops), PerChannel: *q.perChannel, ReduceRange: *q.reduceRange, PerRow: *q.perRow,
 		WeightType: wt, Include: splitList(*q.include), Exclude: splitList(*q.exclude),
 	}, nil
 }
 
 // key describes the options for the binary cache.
 func (q *quantFlags) key() string {
-	return fmt.Sprintf("quantize %q ops %q exclude %q include %q weights %q per-channel %v reduce-range %v",
-		*q.mode, *q.ops, *q.exclude, *q.include, *q.weightType, *q.perChannel, *q.reduceRange)
+	return fmt.Sprintf("quantize %q ops %q exclude %q include %q weights %q per-channel %v reduce-range %v per-row %v",
+		*q.mode, *q.ops, *q.exclude, *q.include, *q.weightType, *q.perChannel, *q.reduceRange, *q.perRow)
 }
 
 // printQuantRemarks reports what the quantizer did and, grouped by reason, what it left in
@@ -118,8 +119,8 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return fmt.Errorf("want IN.onnx and OUT.onnx, got %d arguments", len(pos))
+	if len(pos) != 2 && !(*report && len(pos) == 1) {
+		return fmt.Errorf("want IN.onnx and OUT.onnx (or IN alone with --report), got %d arguments", len(pos))
 	}
 	if *quant.mode == "" {
 		*quant.mode = "dynamic"
@@ -128,10 +129,12 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := compiler.QuantizeONNX(pos[0], pos[1], opt); err != nil {
-		return err
+	if len(pos) == 2 {
+		if err := compiler.QuantizeONNX(pos[0], pos[1], opt); err != nil {
+			return err
+		}
 	}
-	if !*quiet {
+	if len(pos) == 2 && !*quiet {
 		printQuantRemarks(stdout, opt.Remarks)
 		if fi, err := os.Stat(pos[1]); err == nil {
 			fmt.Fprintf(stdout, "wrote %s (%.1f MB)\n", pos[1], float64(fi.Size())/1e6)
@@ -160,6 +163,9 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 	diffs, err := compiler.Accuracy(pos[0], sh, given, opt, 1)
 	if err != nil {
 		return err
+	}
+	if len(pos) == 1 && !*quiet {
+		printQuantRemarks(stdout, opt.Remarks)
 	}
 	fmt.Fprintf(stdout, "int8 against float32 (onnxc; given inputs, the others random, seed 1):\n")
 	for _, d := range diffs {

@@ -39,6 +39,11 @@ func Quantized(data []byte, dir, source string, opt *passes.QuantizeOptions) (ou
 	if opt == nil {
 		return nil, errors.New("no quantization options")
 	}
+	if opt.PerRow {
+		// DynamicQuantizeLinear has one scale per tensor, and onnxruntime's MatMulInteger and
+		// ConvInteger take one zero point for their input.
+		return nil, fmt.Errorf("%s: per-row activation quantization is not written: the chains onnxruntime's quantizer writes (DynamicQuantizeLinear) quantize per tensor; compile with --per-row instead", source)
+	}
 	// The model is imported first, so a hostile file gets the importer's checks and errors.
 	if _, err := Decode(data, dir, source); err != nil {
 		return nil, err

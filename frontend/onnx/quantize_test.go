@@ -156,17 +156,19 @@ func TestQuantizedRefuses(t *testing.T) {
 		return encode(t, modelOf(7, opset, graphOf("g", nodes, []*onnxpb.ValueInfoProto{vi("x", runtime.Float32, 2, 4)}, []string{"y"}, randF32("W", rng, 4, 3), tF32("scales", []int64{2}, 1, 1))))
 	}
 	for _, tc := range []struct {
-		name string
-		data []byte
-		want string
+		name   string
+		data   []byte
+		want   string
+		perRow bool
 	}{
-		{"empty", nil, "empty file"},
-		{"corrupt", []byte{0x0a, 0xff, 0x01}, "not a valid ONNX model"},
-		{"Upsample at opset 9", mm(9, nd("Upsample", ins("x", "scales"), ins("u"))), `Upsample node producing "u" means something else at opset 11`},
-		{"Pad at opset 9", mm(9, nd("Pad", ins("x"), ins("p"), aInts("pads", 0, 0, 0, 0))), "Pad node"},
+		{"per row", mm(13), "per-row activation quantization is not written", true},
+		{"empty", nil, "empty file", false},
+		{"corrupt", []byte{0x0a, 0xff, 0x01}, "not a valid ONNX model", false},
+		{"Upsample at opset 9", mm(9, nd("Upsample", ins("x", "scales"), ins("u"))), `Upsample node producing "u" means something else at opset 11`, false},
+		{"Pad at opset 9", mm(9, nd("Pad", ins("x"), ins("p"), aInts("pads", 0, 0, 0, 0))), "Pad node", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Quantized(tc.data, "", "bad.onnx", &passes.QuantizeOptions{})
+			_, err := Quantized(tc.data, "", "bad.onnx", &passes.QuantizeOptions{PerRow: tc.perRow})
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "bad.onnx") {
 				t.Errorf("error %v, want one naming bad.onnx and %q", err, tc.want)
 			}
