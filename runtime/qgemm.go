@@ -23,12 +23,18 @@ import (
 //     the packer records whether every pair of B satisfies |b0|+|b1| <= 128 (always true with
 //     reduce_range's 7-bit weights), and only then is the AVX2 kernel used; otherwise the pure
 //     Go kernel runs, so the result never saturates.
+//   - AVX-VNNI: VPDPBUSD on ymm (VEX-encoded), for CPUs with AVX-VNNI but without AVX-512;
+//     exact for any B, in the AVX2 kernel's 4x16 blocks.
 //   - pure Go (-tags purego, other architectures).
 
 const (
 	qgMR = 8  // rows of a packed A panel and of a micro-tile
 	qgNR = 32 // columns of a micro-tile: two panels of 16
 	qgPN = 16 // columns of a packed B panel (one zmm of int32)
+	// qgemmPathAVXVNNI is the VEX-encoded VPDPBUSD of AVX-VNNI on ymm, a kernel family of the
+	// quantized product only (numbered past the shared ones: a CPU with AVX-512 VNNI may
+	// lack it, and one with it may lack AVX-512).
+	qgemmPathAVXVNNI = gemmPathAVX512 + 1
 	// qgHeader is the packed B header: version, K, N, flags (int32 each).
 	qgHeader = 16
 	// qgPairSafe (header flags) says every adjacent pair of B's values along K sums to at
@@ -267,12 +273,12 @@ func (p qgPar) run(lo, hi int) {
 					gmCopyTile(c, j.ldc, tmp[:], qgNR, mr, nr, true)
 				}
 			} else {
-				if path == gemmPathAVX2 {
-					qgemmAccAVX2(kg, ap, bp, bps, &acc)
+				if path == gemmPathAVX2 || path == qgemmPathAVXVNNI {
+					qgemmAccAVX2(kg, ap, bp, bps, &acc, path == qgemmPathAVXVNNI)
 				} else {
 					qgemmAccGo(kg, ap, bp, bps, &acc)
 				}
-				qgStoreGo(&acc, c, j.ldc, mr, nr, &ep)
+				qgStore(&acc, c, j.ldc, mr, nr, &ep)
 				continue
 			}
 			if ep.act.kind != actNone {

@@ -4,16 +4,34 @@ package runtime
 
 import "golang.org/x/sys/cpu"
 
-// qgemmBestPath is the fastest quantized-product kernel this CPU runs: VPDPBUSD needs
-// AVX512_VNNI (with AVX512BW for the byte operands), VPMADDUBSW on ymm needs AVX2.
+// qgemmBestPath is the fastest quantized-product kernel this CPU runs: VPDPBUSD on zmm needs
+// AVX512_VNNI (with AVX512BW for the byte operands), on ymm AVX-VNNI (Alder Lake and later
+// cores without AVX-512), VPMADDUBSW on ymm AVX2.
 var qgemmBestPath = func() int {
 	switch {
 	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI:
 		return gemmPathAVX512
+	case cpu.X86.HasAVXVNNI && cpu.X86.HasAVX2:
+		return qgemmPathAVXVNNI
 	case cpu.X86.HasAVX2:
 		return gemmPathAVX2
 	}
 	return gemmPathGo
+}()
+
+// qgemmPaths are the kernel families this CPU runs, for the tests.
+var qgemmPaths = func() []int {
+	paths := []int{gemmPathGo}
+	if cpu.X86.HasAVX2 {
+		paths = append(paths, gemmPathAVX2)
+	}
+	if cpu.X86.HasAVXVNNI && cpu.X86.HasAVX2 {
+		paths = append(paths, qgemmPathAVXVNNI)
+	}
+	if qgemmBestPath == gemmPathAVX512 {
+		paths = append(paths, gemmPathAVX512)
+	}
+	return paths
 }()
 
 //go:noescape
@@ -24,6 +42,9 @@ func qgRowSumsVNNI(ap *byte, kg int, rs *int32)
 
 //go:noescape
 func qgemmKernelAVX2(kg int, ap, bp *byte, acc *int32)
+
+//go:noescape
+func qgemmKernelAVXVNNI(kg int, ap, bp *byte, acc *int32)
 
 // qgemmTileVNNI computes the 8x32 tile of C at c (row stride ldc) over kg >= 1 groups of
 // depth, with the epilogue's dequantization (not its activation).
@@ -59,14 +80,18 @@ func qgRowSums(ap []byte, kg int, rs []int32) {
 	qgRowSumsVNNI(&ap[0], kg, &rs[0])
 }
 
-// qgemmAccAVX2 is qgemmAccGo with the AVX2 kernel, for pair-safe B only: four rows of one B
-// panel per call.
-func qgemmAccAVX2(kg int, ap, bp []byte, bps int, acc *[qgMR * qgNR]int32) {
+// qgemmAccAVX2 is qgemmAccGo with the AVX2 kernel, for pair-safe B only (or with the AVX-VNNI
+// kernel when vnni, for any B): four rows of one B panel per call.
+func qgemmAccAVX2(kg int, ap, bp []byte, bps int, acc *[qgMR * qgNR]int32, vnni bool) {
 	_ = ap[kg*qgMR*4-1]
 	_ = bp[bps+kg*64-1]
 	for r := 0; r < qgMR; r += 4 {
 		for h := 0; h < 2; h++ {
-			qgemmKernelAVX2(kg, &ap[r*4], &bp[h*bps], &acc[r*qgNR+h*qgPN])
+			if vnni {
+				qgemmKernelAVXVNNI(kg, &ap[r*4], &bp[h*bps], &acc[r*qgNR+h*qgPN])
+			} else {
+				qgemmKernelAVX2(kg, &ap[r*4], &bp[h*bps], &acc[r*qgNR+h*qgPN])
+			}
 		}
 	}
 }
@@ -80,21 +105,40 @@ func qgQuantizeRowAVX512(a *float32, n int, scale float32, zp int32, dst *byte)
 // qgMinMax is min(a, 0) and max(a, 0). Go's min and max order NaNs and signed zeros, which
 // makes them slow; the vector loop ignores NaNs (a NaN input gives no meaningful scale anyway).
 func qgMinMax(a []float32) (lo, hi float32) {
-	if qgemmPath != gemmPathAVX512 || len(a) == 0 {
-		return qgMinMaxGo(a)
+	switch n := len(a) / 8 * 8; {
+	case qgemmPath == gemmPathAVX512 && len(a) > 0:
+		return qgMinMaxAVX512(&a[0], len(a))
+	case qgAVX2() && n > 0:
+		lo, hi = qgMinMaxAVX2(&a[0], n)
+		tlo, thi := qgMinMaxGo(a[n:])
+		return min(lo, tlo), max(hi, thi)
 	}
-	return qgMinMaxAVX512(&a[0], len(a))
+	return qgMinMaxGo(a)
+}
+
+// qgAVX2 says the AVX2 helpers serve the kernel family in use (AVX2 or AVX-VNNI).
+func qgAVX2() bool {
+	return qgHasAVX2 && (qgemmPath == gemmPathAVX2 || qgemmPath == qgemmPathAVXVNNI)
 }
 
 // qgQuantizeRow is qgQuantizeRowGo, 16 values at a time with AVX-512.
 func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {
 	n := len(a) / 16 * 16
-	if qgemmPath != gemmPathAVX512 || n == 0 {
+	if qgAVX2() {
+		n = len(a) / 8 * 8
+	} else if qgemmPath != gemmPathAVX512 {
+		n = 0
+	}
+	if n == 0 {
 		qgQuantizeRowGo(a, scale, zp, dst)
 		return
 	}
 	_ = dst[(n/4-1)*4*qgMR+3]
-	qgQuantizeRowAVX512(&a[0], n, scale, zp, &dst[0])
+	if qgemmPath == gemmPathAVX512 {
+		qgQuantizeRowAVX512(&a[0], n, scale, zp, &dst[0])
+	} else {
+		qgQuantizeRowAVX2(&a[0], n, scale, zp, &dst[0])
+	}
 	if n < len(a) {
 		qgQuantizeRowGo(a[n:], scale, zp, dst[n/4*4*qgMR:])
 	}
@@ -107,12 +151,21 @@ func qgQuantizeAVX512(a *float32, n int, scale float32, zp int32, dst *byte)
 // with AVX-512.
 func qgQuantize(a []float32, scale float32, zp int32, dst []byte) {
 	n := len(a) / 16 * 16
-	if qgemmPath != gemmPathAVX512 || n == 0 {
+	if qgAVX2() {
+		n = len(a) / 8 * 8
+	} else if qgemmPath != gemmPathAVX512 {
+		n = 0
+	}
+	if n == 0 {
 		qgQuantizeGo(a, scale, zp, dst)
 		return
 	}
 	_ = dst[len(a)-1]
-	qgQuantizeAVX512(&a[0], n, scale, zp, &dst[0])
+	if qgemmPath == gemmPathAVX512 {
+		qgQuantizeAVX512(&a[0], n, scale, zp, &dst[0])
+	} else {
+		qgQuantizeAVX2(&a[0], n, scale, zp, &dst[0])
+	}
 	qgQuantizeGo(a[n:], scale, zp, dst[n:])
 }
 
@@ -170,23 +223,91 @@ func qgQuantizePlaneAVX512(a, scale *float32, zp *int32, dst *byte, n int)
 // qgMinMaxPlane is qgMinMaxPlaneGo, 16 values at a time with AVX-512.
 func qgMinMaxPlane(a, lo, hi []float32) {
 	n := len(a) / 16 * 16
-	if qgemmPath != gemmPathAVX512 || n == 0 {
+	if qgAVX2() {
+		n = len(a) / 8 * 8
+	} else if qgemmPath != gemmPathAVX512 {
+		n = 0
+	}
+	if n == 0 {
 		qgMinMaxPlaneGo(a, lo, hi)
 		return
 	}
 	_, _ = lo[len(a)-1], hi[len(a)-1]
-	qgMinMaxPlaneAVX512(&a[0], &lo[0], &hi[0], n)
+	if qgemmPath == gemmPathAVX512 {
+		qgMinMaxPlaneAVX512(&a[0], &lo[0], &hi[0], n)
+	} else {
+		qgMinMaxPlaneAVX2(&a[0], &lo[0], &hi[0], n)
+	}
 	qgMinMaxPlaneGo(a[n:], lo[n:], hi[n:])
 }
 
 // qgQuantizePlane is qgQuantizePlaneGo, 16 values at a time with AVX-512.
 func qgQuantizePlane(a, scale []float32, zp []int32, dst []byte) {
 	n := len(a) / 16 * 16
-	if qgemmPath != gemmPathAVX512 || n == 0 {
+	if qgAVX2() {
+		n = len(a) / 8 * 8
+	} else if qgemmPath != gemmPathAVX512 {
+		n = 0
+	}
+	if n == 0 {
 		qgQuantizePlaneGo(a, scale, zp, dst)
 		return
 	}
 	_, _, _ = scale[len(a)-1], zp[len(a)-1], dst[len(a)-1]
-	qgQuantizePlaneAVX512(&a[0], &scale[0], &zp[0], &dst[0], n)
+	if qgemmPath == gemmPathAVX512 {
+		qgQuantizePlaneAVX512(&a[0], &scale[0], &zp[0], &dst[0], n)
+	} else {
+		qgQuantizePlaneAVX2(&a[0], &scale[0], &zp[0], &dst[0], n)
+	}
 	qgQuantizePlaneGo(a[n:], scale[n:], zp[n:], dst[n:])
 }
+
+// qgHasAVX2 says the AVX2 helpers of the quantized product (its epilogue, quantization and
+// ranges) can run: they use AVX2 and FMA.
+var qgHasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+//go:noescape
+func qgStoreAVX2(acc *int32, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off, rzp *int32, rsc *float32, cs *int32)
+
+// qgStore is qgStoreGo, with AVX2 for whole 8x32 tiles.
+func qgStore(acc *[qgMR * qgNR]int32, c []float32, ldc, mr, nr int, ep *qgEpilogue) {
+	if !qgHasAVX2 || mr != qgMR || nr != qgNR {
+		qgStoreGo(acc, c, ldc, mr, nr, ep)
+		return
+	}
+	_ = c[(qgMR-1)*ldc+qgNR-1]
+	_, _, _ = ep.corr[qgNR-1], ep.mul[qgNR-1], ep.bias[qgNR-1]
+	for h := 0; h < qgNR; h += qgPN {
+		var rs, off, rzp, cs *int32
+		var rsc *float32
+		if ep.off != nil {
+			_, _ = ep.rs[qgMR-1], ep.off[qgNR-1]
+			rs, off = &ep.rs[0], &ep.off[h]
+		}
+		if ep.rows.on() {
+			_, _, _ = ep.rows.zp[qgMR-1], ep.rows.scale[qgMR-1], ep.cs[qgNR-1]
+			rzp, rsc, cs = &ep.rows.zp[0], &ep.rows.scale[0], &ep.cs[h]
+		}
+		qgStoreAVX2(&acc[h], &c[h], ldc, &ep.corr[h], &ep.mul[h], &ep.bias[h], rs, off, rzp, rsc, cs)
+	}
+	if ep.act.kind != actNone {
+		for r := 0; r < qgMR; r++ {
+			actRun(&ep.act, c[r*ldc:r*ldc+qgNR])
+		}
+	}
+}
+
+//go:noescape
+func qgMinMaxAVX2(a *float32, n int) (lo, hi float32)
+
+//go:noescape
+func qgQuantizeRowAVX2(a *float32, n int, scale float32, zp int32, dst *byte)
+
+//go:noescape
+func qgQuantizeAVX2(a *float32, n int, scale float32, zp int32, dst *byte)
+
+//go:noescape
+func qgMinMaxPlaneAVX2(a, lo, hi *float32, n int)
+
+//go:noescape
+func qgQuantizePlaneAVX2(a, scale *float32, zp *int32, dst *byte, n int)

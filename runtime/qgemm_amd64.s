@@ -26,6 +26,33 @@
 	VPMINSD          Z6, Z0, Z0; \
 	VPMOVDB          Z0, X1
 
+// The AVX2 quantizers and ranges (qgHasAVX2), for the AVX2 and AVX-VNNI kernel families: n is
+// a multiple of 8 (their Go wrappers take the rest); VCVTPS2DQ rounds to nearest even, Go's
+// MXCSR setting.
+
+// QG8BYTES packs the 8 int32 of Y0, clamped to [0, 255] by Y5 and Y6, into the low 8 bytes of
+// X0.
+#define QG8BYTES \
+	VPMAXSD      Y5, Y0, Y0; \
+	VPMINSD      Y6, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPACKSSDW    X1, X0, X0; \
+	VPACKUSWB    X0, X0, X0
+
+// QGSETUPAVX2 loads the quantizers' arguments as QGQUANTSETUP does, on ymm: a in SI, n/8 in
+// CX, dst in DI, the scale, zero point, 0 and 255 broadcast in Y3-Y6.
+#define QGSETUPAVX2 \
+	MOVQ         a+0(FP), SI; \
+	MOVQ         n+8(FP), CX; \
+	VBROADCASTSS scale+16(FP), Y3; \
+	VPBROADCASTD zp+20(FP), Y4; \
+	MOVQ         dst+24(FP), DI; \
+	VPXOR        Y5, Y5, Y5; \
+	MOVL         $255, AX; \
+	MOVD         AX, X6; \
+	VPBROADCASTD X6, Y6; \
+	SHRQ         $3, CX
+
 // The quantized product's micro-kernels (qgemm.go). Both read the packed A panel (8 rows, 4
 // consecutive u8 depths of a row per 4 bytes, 32 bytes a group) and packed B panels (16
 // columns, 4 consecutive s8 depths per column, 64 bytes a group).
@@ -233,6 +260,57 @@ loopAVX2:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ  loopAVX2
+
+	VMOVDQU Y0, 0(BX)
+	VMOVDQU Y1, 32(BX)
+	VMOVDQU Y2, 128(BX)
+	VMOVDQU Y3, 160(BX)
+	VMOVDQU Y4, 256(BX)
+	VMOVDQU Y5, 288(BX)
+	VMOVDQU Y6, 384(BX)
+	VMOVDQU Y7, 416(BX)
+	VZEROUPPER
+	RET
+
+// func qgemmKernelAVXVNNI(kg int, ap, bp *byte, acc *int32)
+// qgemmKernelAVX2 with AVX-VNNI's VPDPBUSD on ymm, which multiplies 4 u8 by 4 s8 and adds them
+// into an int32 lane without an int16 step, so it never saturates. The assembler encodes
+// VPDPBUSD as EVEX (AVX512_VNNI) only, so the VEX form is written out as bytes: C4, then
+// R̄X̄B̄ 00010 (map 0F38; B̄ = 0 for Y8 and Y9), then W0, vvvv = ~10 (Y10, A's unsigned bytes),
+// L1 (256 bits), pp 01 (66), opcode 50, and ModRM 11 dst src (B's signed bytes).
+TEXT ·qgemmKernelAVXVNNI(SB), NOSPLIT, $0-32
+	MOVQ kg+0(FP), CX
+	MOVQ ap+8(FP), SI
+	MOVQ bp+16(FP), DI
+	MOVQ acc+24(FP), BX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+
+loopAVXVNNI:
+	VMOVDQU (DI), Y8
+	VMOVDQU 32(DI), Y9
+	VPBROADCASTD 0(SI), Y10
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xC0 // VPDPBUSD Y8, Y10, Y0
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xC9 // VPDPBUSD Y9, Y10, Y1
+	VPBROADCASTD 4(SI), Y10
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xD0 // VPDPBUSD Y8, Y10, Y2
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xD9 // VPDPBUSD Y9, Y10, Y3
+	VPBROADCASTD 8(SI), Y10
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xE0 // VPDPBUSD Y8, Y10, Y4
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xE9 // VPDPBUSD Y9, Y10, Y5
+	VPBROADCASTD 12(SI), Y10
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xF0 // VPDPBUSD Y8, Y10, Y6
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xF9 // VPDPBUSD Y9, Y10, Y7
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loopAVXVNNI
 
 	VMOVDQU Y0, 0(BX)
 	VMOVDQU Y1, 32(BX)
@@ -575,5 +653,229 @@ loopQuantizePlane:
 	JNZ              loopQuantizePlane
 
 doneQuantizePlane:
+	VZEROUPPER
+	RET
+
+// func qgStoreAVX2(acc *int32, c *float32, ldc int, corr *int32, mul, bias *float32, rs, off, rzp *int32, rsc *float32, cs *int32)
+// qgStoreGo for 8 rows of 16 columns in AVX2 (and FMA): acc's rows are 32 int32 apart, the
+// column vectors (corr, mul, bias, off, cs) hold the 16 columns, rs, rzp and rsc the 8 rows;
+// rs nil: no offsets; rzp nil: A quantized per tensor.
+TEXT ·qgStoreAVX2(SB), NOSPLIT, $0-88
+	MOVQ    acc+0(FP), SI
+	MOVQ    c+8(FP), DI
+	MOVQ    ldc+16(FP), R8
+	SHLQ    $2, R8
+	MOVQ    corr+24(FP), R9
+	MOVQ    mul+32(FP), R10
+	MOVQ    bias+40(FP), R11
+	MOVQ    rs+48(FP), R12
+	MOVQ    off+56(FP), R13
+	MOVQ    rzp+64(FP), AX
+	MOVQ    rsc+72(FP), BX
+	MOVQ    cs+80(FP), DX
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
+	VMOVUPS (R10), Y4
+	VMOVUPS 32(R10), Y5
+	VMOVUPS (R11), Y6
+	VMOVUPS 32(R11), Y7
+	TESTQ   R12, R12
+	JZ      noOffStoreAVX2
+	VMOVDQU (R13), Y8
+	VMOVDQU 32(R13), Y9
+
+noOffStoreAVX2:
+	TESTQ   AX, AX
+	JZ      rowsReadyStoreAVX2
+	VMOVDQU (DX), Y10
+	VMOVDQU 32(DX), Y11
+
+rowsReadyStoreAVX2:
+	MOVQ $8, CX
+
+loopStoreAVX2:
+	VMOVDQU (SI), Y0
+	VMOVDQU 32(SI), Y1
+	VPSUBD  Y2, Y0, Y0
+	VPSUBD  Y3, Y1, Y1
+	TESTQ   R12, R12
+	JZ      zpStoreAVX2
+	VPBROADCASTD (R12), Y12
+	VPMULLD      Y8, Y12, Y13
+	VPADDD       Y13, Y0, Y0
+	VPMULLD      Y9, Y12, Y13
+	VPADDD       Y13, Y1, Y1
+	ADDQ         $4, R12
+
+zpStoreAVX2:
+	TESTQ AX, AX
+	JZ    floatStoreAVX2
+	VPBROADCASTD (AX), Y12
+	VPMULLD      Y10, Y12, Y13
+	VPSUBD       Y13, Y0, Y0
+	VPMULLD      Y11, Y12, Y13
+	VPSUBD       Y13, Y1, Y1
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VBROADCASTSS (BX), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	ADDQ         $4, AX
+	ADDQ         $4, BX
+	JMP          fmaStoreAVX2
+
+floatStoreAVX2:
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+
+fmaStoreAVX2:
+	VFMADD213PS Y6, Y4, Y0
+	VFMADD213PS Y7, Y5, Y1
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y1, 32(DI)
+	ADDQ        $128, SI
+	ADDQ        R8, DI
+	DECQ        CX
+	JNZ         loopStoreAVX2
+	VZEROUPPER
+	RET
+
+// func qgMinMaxAVX2(a *float32, n int) (lo, hi float32)
+// min(a[:n], 0) and max(a[:n], 0); a NaN is skipped.
+TEXT ·qgMinMaxAVX2(SB), NOSPLIT, $0-24
+	MOVQ  a+0(FP), SI
+	MOVQ  n+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	SHRQ  $3, CX
+	JZ    reduceMinMaxAVX2
+
+loopMinMaxAVX2:
+	VMOVUPS (SI), Y2
+	VMINPS  Y0, Y2, Y0
+	VMAXPS  Y1, Y2, Y1
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     loopMinMaxAVX2
+
+reduceMinMaxAVX2:
+	VEXTRACTF128 $1, Y0, X2
+	VMINPS       X2, X0, X0
+	VEXTRACTF128 $1, Y1, X3
+	VMAXPS       X3, X1, X1
+	VPERMILPS    $0x4E, X0, X2
+	VMINPS       X2, X0, X0
+	VPERMILPS    $0x4E, X1, X3
+	VMAXPS       X3, X1, X1
+	VPERMILPS    $0xB1, X0, X2
+	VMINPS       X2, X0, X0
+	VPERMILPS    $0xB1, X1, X3
+	VMAXPS       X3, X1, X1
+	MOVSS        X0, lo+16(FP)
+	MOVSS        X1, hi+20(FP)
+	VZEROUPPER
+	RET
+
+// func qgQuantizeRowAVX2(a *float32, n int, scale float32, zp int32, dst *byte)
+// qgQuantizeRowGo: depths 4g..4g+3 go to dst[32g:], one A panel row.
+TEXT ·qgQuantizeRowAVX2(SB), NOSPLIT, $0-32
+	QGSETUPAVX2
+	JZ doneQuantizeRowAVX2
+
+loopQuantizeRowAVX2:
+	VMOVUPS    (SI), Y0
+	VDIVPS     Y3, Y0, Y0
+	VCVTPS2DQ  Y0, Y0
+	VPADDD     Y4, Y0, Y0
+	QG8BYTES
+	VMOVD      X0, (DI)
+	VPEXTRD    $1, X0, 32(DI)
+	ADDQ       $32, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        loopQuantizeRowAVX2
+
+doneQuantizeRowAVX2:
+	VZEROUPPER
+	RET
+
+// func qgQuantizeAVX2(a *float32, n int, scale float32, zp int32, dst *byte)
+// qgQuantizeGo: one byte per value.
+TEXT ·qgQuantizeAVX2(SB), NOSPLIT, $0-32
+	QGSETUPAVX2
+	JZ doneQuantizeAVX2
+
+loopQuantizeAVX2:
+	VMOVUPS   (SI), Y0
+	VDIVPS    Y3, Y0, Y0
+	VCVTPS2DQ Y0, Y0
+	VPADDD    Y4, Y0, Y0
+	QG8BYTES
+	VMOVQ     X0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $8, DI
+	DECQ      CX
+	JNZ       loopQuantizeAVX2
+
+doneQuantizeAVX2:
+	VZEROUPPER
+	RET
+
+// func qgMinMaxPlaneAVX2(a, lo, hi *float32, n int)
+// qgMinMaxPlaneAVX512 on ymm.
+TEXT ·qgMinMaxPlaneAVX2(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ lo+8(FP), DI
+	MOVQ hi+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ   doneMinMaxPlaneAVX2
+
+loopMinMaxPlaneAVX2:
+	VMOVUPS (SI), Y0
+	VMINPS  (DI), Y0, Y1
+	VMAXPS  (DX), Y0, Y2
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, (DX)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     loopMinMaxPlaneAVX2
+
+doneMinMaxPlaneAVX2:
+	VZEROUPPER
+	RET
+
+// func qgQuantizePlaneAVX2(a, scale *float32, zp *int32, dst *byte, n int)
+// qgQuantizePlaneAVX512 on ymm.
+TEXT ·qgQuantizePlaneAVX2(SB), NOSPLIT, $0-40
+	MOVQ  a+0(FP), SI
+	MOVQ  scale+8(FP), R8
+	MOVQ  zp+16(FP), R9
+	MOVQ  dst+24(FP), DI
+	MOVQ  n+32(FP), CX
+	VPXOR Y5, Y5, Y5
+	MOVL  $255, AX
+	MOVD  AX, X6
+	VPBROADCASTD X6, Y6
+	SHRQ  $3, CX
+	JZ    doneQuantizePlaneAVX2
+
+loopQuantizePlaneAVX2:
+	VMOVUPS   (SI), Y0
+	VDIVPS    (R8), Y0, Y0
+	VCVTPS2DQ Y0, Y0
+	VPADDD    (R9), Y0, Y0
+	QG8BYTES
+	VMOVQ     X0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $32, R8
+	ADDQ      $32, R9
+	ADDQ      $8, DI
+	DECQ      CX
+	JNZ       loopQuantizePlaneAVX2
+
+doneQuantizePlaneAVX2:
 	VZEROUPPER
 	RET

@@ -9,7 +9,10 @@ func qgemmTileVNNI(kg int, ap, bp []byte, bps int, c []float32, ldc int, ep *qgE
 	panic("qgemm: no VNNI kernel in this build")
 }
 
-func qgemmAccAVX2(kg int, ap, bp []byte, bps int, acc *[qgMR * qgNR]int32) {
+// qgemmPaths are the kernel families this build runs, for the tests.
+var qgemmPaths = []int{gemmPathGo}
+
+func qgemmAccAVX2(kg int, ap, bp []byte, bps int, acc *[qgMR * qgNR]int32, vnni bool) {
 	panic("qgemm: no AVX2 kernel in this build")
 }
 
@@ -38,4 +41,8 @@ func qgMinMaxPlane(a, lo, hi []float32) { qgMinMaxPlaneGo(a, lo, hi) }
 
 func qgQuantizePlane(a, scale []float32, zp []int32, dst []byte) {
 	qgQuantizePlaneGo(a, scale, zp, dst)
+}
+
+func qgStore(acc *[qgMR * qgNR]int32, c []float32, ldc, mr, nr int, ep *qgEpilogue) {
+	qgStoreGo(acc, c, ldc, mr, nr, ep)
 }

@@ -4,16 +4,24 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
 // qgEachPath runs f with qgemmPath forced to each kernel family the CPU supports.
 func qgEachPath(t *testing.T, f func(t *testing.T)) {
 	defer func() { qgemmPath = qgemmBestPath }()
-	for path := gemmPathGo; path <= qgemmBestPath; path++ {
+	for _, path := range qgemmPaths {
 		qgemmPath = path
-		t.Run(gmPathNames[path], f)
+		t.Run(qgPathName(path), f)
 	}
+}
+
+func qgPathName(path int) string {
+	if path == qgemmPathAVXVNNI {
+		return "avxvnni"
+	}
+	return gmPathNames[path]
 }
 
 // qgRandW returns k*n int8 weights in [-lim, lim].
@@ -205,9 +213,12 @@ func testQGRowSums(t *testing.T) {
 	}
 }
 
-// TestQGemmQuantizeRows checks that the per-run quantization of A is the DynamicQuantizeLinear
-// kernel's, bit for bit, including ties and an all-zero input.
-func TestQGemmQuantizeRows(t *testing.T) {
+// TestQGemmQuantizeRows checks that the per-run quantization of A, into panels and flat (as
+// DynQuantConv's input), is the DynamicQuantizeLinear kernel's, bit for bit, including ties
+// and an all-zero input, on every path.
+func TestQGemmQuantizeRows(t *testing.T) { qgEachPath(t, testQGemmQuantizeRows) }
+
+func testQGemmQuantizeRows(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	for _, tc := range []struct{ m, k int }{{1, 1}, {3, 5}, {9, 13}, {17, 64}, {5, 37}, {2, 100}} {
 		for _, kind := range []string{"rand", "ties", "zero", "positive"} {
@@ -239,6 +250,12 @@ func TestQGemmQuantizeRows(t *testing.T) {
 				t.Fatalf("%v %s: scale, zp = %v, %d, want %v, %d", tc, kind, scale, zp, Data[float32](outs[1])[0], Data[uint8](outs[2])[0])
 			}
 			q := Data[uint8](outs[0])
+			flat := make([]byte, len(a)+1)
+			flat[len(a)] = 0xAA
+			qgQuantize(a, scale, zp, flat[:len(a)])
+			if !slices.Equal(flat[:len(a)], q) || flat[len(a)] != 0xAA {
+				t.Fatalf("%v %s: flat quantization %v, want %v", tc, kind, flat, q)
+			}
 			for i := 0; i < qgRound(tc.m, qgMR); i++ {
 				for p := 0; p < kp; p++ {
 					got := dst[(i/qgMR)*kp*qgMR+(p/4)*4*qgMR+(i%qgMR)*4+p%4]
@@ -265,15 +282,19 @@ func BenchmarkQGemm(b *testing.B) {
 		x := NewExec(nil)
 		name := fmt.Sprintf("%dx%dx%d", s.m, s.k, s.n)
 		pf := PackGemmB(wf, 1, s.k, s.n, false)
-		b.Run("f32/"+name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				sgemmPackedB(x, false, s.m, s.n, s.k, 1, a, s.k, pf, c, s.n, false, gemmEpilogue{})
-			}
-		})
+		for path := gemmPathAVX2; path <= sgemmBestPath; path++ {
+			b.Run("f32-"+gmPathNames[path]+"/"+name, func(b *testing.B) {
+				defer func() { sgemmPath = sgemmBestPath }()
+				sgemmPath = path
+				for i := 0; i < b.N; i++ {
+					sgemmPackedB(x, false, s.m, s.n, s.k, 1, a, s.k, pf, c, s.n, false, gemmEpilogue{})
+				}
+			})
+		}
 		pq, _ := qgView(PackQGemmB(qgRandW(r, s.k*s.n, 127), s.k, s.n, false), s.k, s.n)
 		scale := []float32{0.01}
-		for path := gemmPathGo; path <= qgemmBestPath; path++ {
-			b.Run(gmPathNames[path]+"/"+name, func(b *testing.B) {
+		for _, path := range qgemmPaths {
+			b.Run(qgPathName(path)+"/"+name, func(b *testing.B) {
 				defer func() { qgemmPath = qgemmBestPath }()
 				qgemmPath = path
 				pq.pairSafe = true // time the AVX2 kernel even on full-range weights
