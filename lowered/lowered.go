@@ -100,8 +100,8 @@ const (
 	// PackConvBlocked: the M x K x N weights (output channels, input channels, kernel volume)
 	// of a ConvBlocked, in its tiles of output channel blocks (runtime.PackConvBlocked).
 	PackConvBlocked
-	// PackQGemmB: a K x N int8 matrix (N x K when Trans) as the B operand of the u8 x s8
-	// product of dynamic quantization, with its column sums.
+	// PackQGemmB: a K x N int8 matrix (N x K when Trans), or Groups of them in a row, as the
+	// B operand of the u8 x s8 product of dynamic quantization, with its column sums.
 	PackQGemmB
 	// PackConvWinograd: the M x K x 3 x 3 weights of a ConvWinograd, transformed into its 16
 	// M x K matrices and packed as PackConvBlocked's (runtime.PackConvWinograd).
@@ -126,7 +126,7 @@ func (p Prepack) Pack(t *runtime.Tensor) (*runtime.Tensor, error) {
 	case PackConvWinograd:
 		return runtime.PackConvWinograd(t, p.M, p.K)
 	case PackQGemmB:
-		return runtime.PackQGemmOperand(t, p.K, p.N, p.Trans)
+		return runtime.PackQGemmGroups(t, max(p.Groups, 1), p.K, p.N, p.Trans)
 	}
 	return runtime.PackGemmOperand(t, p.Layout == PackGemmA, p.Groups, p.M, p.K, p.N, p.Trans)
 }

@@ -47,6 +47,79 @@ func init() {
 	}
 }
 
+// onnxc.DynQuantRNN, onnxc.DynQuantGRU and onnxc.DynQuantLSTM are their op with int8 weights
+// (passes/quantize_rnn.go makes them): the float op's inputs (omitted ones nil), W int8 [dirs,
+// gates*H, I], R int8 too or float32 (GRU without linear_before_reset, whose candidate product
+// reads R's rows unpacked), then W's scales and, for an int8 R, R's (float32, one per direction
+// or [dirs, gates*H]). X and the hidden state are quantized per run, as DynamicQuantizeLinear.
+func init() {
+	for _, row := range rnTable {
+		row := row
+		Register(&Def{
+			Op: "DynQuant" + row.op, Domain: FusedDomain, MinIn: row.maxIn + 1, MaxIn: row.maxIn + 2, MinOut: 0, MaxOut: row.maxOut,
+			Doc: row.doc + " by int8 weights, its input quantized per run (made by the quantize pass)",
+			Infer: func(n *ir.Node) error {
+				if err := rnQuantInputs(n, row.maxIn); err != nil {
+					return err
+				}
+				return inferRecurrent(n, row.gates, row.defaults)
+			},
+			Lower: func(n *ir.Node) (Call, error) {
+				p, err := rnParams(n, row.defaults)
+				if err != nil {
+					return Call{}, err
+				}
+				if err := rnQuantInputs(n, row.maxIn); err != nil {
+					return Call{}, err
+				}
+				p.QuantW, p.QuantR = true, InType(n, 2).DType == runtime.Int8
+				c := K(row.kernel, p)
+				for i := 1; i <= 2; i++ {
+					w := n.Input(i)
+					if w.Const == nil || len(w.Const.Shape) != 3 {
+						return Call{}, Errorf(n, "input %d is not a constant weight tensor", i)
+					}
+					dirs, gh, k := w.Const.Shape[0], w.Const.Shape[1], w.Const.Shape[2]
+					if w.Const.DType != runtime.Int8 {
+						continue // a float R that the product reads as it is
+					}
+					c.Prepack = append(c.Prepack, lowered.Prepack{Input: i, Layout: lowered.PackQGemmB, Groups: dirs, K: k, N: gh, Trans: true})
+				}
+				p.PackedW, p.PackedR = true, p.QuantR
+				return c, nil
+			},
+		})
+	}
+}
+
+// rnQuantInputs checks a quantized recurrent node's weight and scale inputs (the float op's
+// maxIn inputs come first).
+func rnQuantInputs(n *ir.Node, maxIn int) error {
+	w, r := InType(n, 1), InType(n, 2)
+	if w.DType != runtime.Int8 {
+		return Errorf(n, "W is %s, want int8", w.DType)
+	}
+	if r.DType != runtime.Int8 && r.DType != runtime.Float32 {
+		return Errorf(n, "R is %s, want int8 or float32", r.DType)
+	}
+	if r.DType == runtime.Float32 && !(n.Op == "DynQuantGRU" && n.GetInt("linear_before_reset", 0) == 0) {
+		return Errorf(n, "R is float32, which only a GRU without linear_before_reset keeps")
+	}
+	scales := 1
+	if r.DType == runtime.Int8 {
+		scales = 2
+	}
+	if len(n.Inputs) != maxIn+scales {
+		return Errorf(n, "%d inputs, want %d: the op's %d, then %d weight scales", len(n.Inputs), maxIn+scales, maxIn, scales)
+	}
+	for i := maxIn; i < maxIn+scales; i++ {
+		if t := InType(n, i); t.DType != runtime.Float32 {
+			return Errorf(n, "weight scale (input %d) is %s, want float32", i, t.DType)
+		}
+	}
+	return nil
+}
+
 func rnDirection(n *ir.Node) (int, error) {
 	switch d := n.GetString("direction", "forward"); d {
 	case "forward":

@@ -28,8 +28,9 @@ import (
 // QuantizeOptions are quantize_dynamic's knobs.
 type QuantizeOptions struct {
 	// OpTypes are the op types to quantize: "MatMul", "Gemm" (which covers FusedGemm),
-	// "Conv" (which covers FusedConv) and "Gather" (from a constant table); nil means MatMul
-	// and Gemm, as quantize_dynamic's default does.
+	// "Conv" (which covers FusedConv), "Gather" (from a constant table), "LSTM", "GRU" and
+	// "RNN" (by constant W and R), and "Attention" (whose ONNX form has no weights: reported);
+	// nil means MatMul and Gemm, as quantize_dynamic's default does.
 	OpTypes []string
 	// PerChannel quantizes the weights per output column instead of per tensor.
 	PerChannel bool
@@ -66,7 +67,10 @@ type QuantizeRemark struct {
 const matMulBiasOp = ops.FusedDomain + ".MatMulBias"
 
 // quantizable are the op types the pass knows, with their kernel support.
-var quantizable = map[string]bool{"MatMul": true, "Gemm": true, "Conv": true, "Gather": true}
+var quantizable = map[string]bool{"MatMul": true, "Gemm": true, "Conv": true, "Gather": true, "LSTM": true, "GRU": true, "RNN": true, "Attention": true}
+
+// optIn are the op types quantized only when named, as in quantize_dynamic.
+var optIn = []string{"Conv", "Gather", "LSTM", "GRU", "RNN", "Attention"}
 
 // Quantize runs dynamic quantization (opt nil: only the pre-quantized chains).
 func Quantize(m *ir.Model, opt *QuantizeOptions) error {
@@ -76,7 +80,7 @@ func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 		}
 		for _, t := range opt.OpTypes {
 			if !quantizable[t] {
-				return fmt.Errorf("quantize: op type %s is not supported (MatMul, Gemm, Conv, Gather)", t)
+				return fmt.Errorf("quantize: op type %s is not supported (MatMul, Gemm, Conv, Gather, LSTM, GRU, RNN, Attention)", t)
 			}
 		}
 	}
@@ -130,8 +134,17 @@ func (q *quantizer) node(n *ir.Node) {
 		}
 		q.remark(n, "MatMul", false, why)
 		return
-	case "Attention", "LSTM", "GRU":
-		q.remark(n, op, false, "op type not supported by the quantizer yet")
+	case "LSTM", "GRU", "RNN":
+		q.recurrent(n, op)
+		return
+	case "Attention":
+		// ONNX's Attention takes Q, K and V, computed by the products before it, which the
+		// MatMul op type quantizes.
+		why := q.opt.Selects(op, n.Name)
+		if why == "" {
+			why = "no constant weights (Q, K and V are inputs; their MatMuls quantize as MatMul)"
+		}
+		q.remark(n, op, false, why)
 		return
 	default:
 		return
@@ -213,7 +226,7 @@ func (o *QuantizeOptions) describe(perRow bool) string {
 // in float32, as far as op types and names decide ("" when they select it).
 func (o *QuantizeOptions) Selects(op, name string) string {
 	switch {
-	case len(o.OpTypes) == 0 && (op == "Conv" || op == "Gather"), len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
+	case len(o.OpTypes) == 0 && slices.Contains(optIn, op), len(o.OpTypes) > 0 && !slices.Contains(o.OpTypes, op):
 		return "op type not selected"
 	case slices.Contains(o.Exclude, name):
 		return "excluded by name"

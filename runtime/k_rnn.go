@@ -30,6 +30,12 @@ type RecurrentParams struct {
 	// without linear_before_reset reads R's candidate rows as they are, so its R is never
 	// packed.
 	PackedW, PackedR bool
+	// QuantW and QuantR say that W (R) is int8, dynamically quantized (onnxc.DynQuantLSTM and
+	// its kin): its prepacked form is each direction's transpose packed as PackQGemmB, and its
+	// scales (one per direction, or one per direction and gate row) are the input before the
+	// packed forms (W's before R's). X (and the hidden state, for R) is then quantized per run
+	// as DynamicQuantizeLinear does, and the products run on the u8 x s8 kernels.
+	QuantW, QuantR bool
 }
 
 // Recurrent directions (RecurrentParams.Direction).
@@ -190,6 +196,67 @@ func rnMatMulT[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T,
 	gemmGeneric(m, n, k, a, lda, 1, b, 1, ldb, c, ldc, false)
 }
 
+// rnQuant is a recurrent op's quantized W or R: each direction's transpose packed as
+// PackQGemmB, and its scales (one per direction, or one per gate row of each).
+type rnQuant struct {
+	packed   []int8
+	scale    []float32
+	k, n     int
+	perRow   bool
+	dirBytes int
+}
+
+func rnQuantOf(packed, scale *Tensor, dirs, k, n int) (rnQuant, error) {
+	q := rnQuant{k: k, n: n, dirBytes: QGemmPackedLen(k, n)}
+	if packed.DType != Int8 || packed.Len() != dirs*q.dirBytes {
+		return q, fmt.Errorf("recurrent op: packed int8 weights %s of %d values, want %d", packed.DType, packed.Len(), dirs*q.dirBytes)
+	}
+	if scale == nil || scale.DType != Float32 || (scale.Len() != dirs && scale.Len() != dirs*n) {
+		return q, fmt.Errorf("recurrent op: weight scales %v, want float32 of %d or %d values", scale, dirs, dirs*n)
+	}
+	q.packed, q.scale, q.perRow = Data[int8](packed), Data[float32](scale), scale.Len() != dirs
+	return q, nil
+}
+
+// rnQDir is direction d's quantized weights (on), or nothing when not quantized.
+type rnQDir struct {
+	on    bool
+	b     qgPackedB
+	scale []float32
+}
+
+func (q rnQuant) dir(d int) rnQDir {
+	if q.packed == nil {
+		return rnQDir{}
+	}
+	b, err := qgView(q.packed[d*q.dirBytes:(d+1)*q.dirBytes], q.k, q.n)
+	if err != nil {
+		panic(err) // the length was checked by rnQuantOf, the header by the compiler's packer
+	}
+	s := q.scale[d : d+1]
+	if q.perRow {
+		s = q.scale[d*q.n : (d+1)*q.n]
+	}
+	return rnQDir{on: true, b: b, scale: s}
+}
+
+// rnProduct is rnMatMulT, or with q on the quantized product by q's weights, all their
+// columns.
+func rnProduct[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T, ldb int, packed []float32, q rnQDir, c []T, ldc int) {
+	if !q.on {
+		rnMatMulT(x, m, n, k, a, lda, b, ldb, packed, c, ldc)
+		return
+	}
+	if n != q.b.n || k != q.b.k || lda != k {
+		panic("runtime: quantized recurrent product of a part of its weights")
+	}
+	if m == 0 {
+		return
+	}
+	// Only float32 operands are quantized (rnRun checks X), with rows of k values.
+	qgemm(x, m, any(a).([]float32)[:m*k], q.b, q.scale, nil, nil, activation{}, any(c).([]float32), ldc)
+}
+
 // Scratch slots of the recurrent kernels.
 const (
 	rnSlotX = iota
@@ -211,19 +278,31 @@ const (
 )
 
 func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in []*Tensor) error {
-	var packW, packR *Tensor
+	var packW, packR, scaleW, scaleR *Tensor
 	if p.PackedR {
 		packR, in = in[len(in)-1], in[:len(in)-1]
 	}
 	if p.PackedW {
 		packW, in = in[len(in)-1], in[:len(in)-1]
 	}
+	if (p.QuantW && !p.PackedW) || (p.QuantR && !p.PackedR) {
+		return fmt.Errorf("recurrent op: quantized weights without their packed form")
+	}
+	if p.QuantR {
+		scaleR, in = in[len(in)-1], in[:len(in)-1]
+	}
+	if p.QuantW {
+		scaleW, in = in[len(in)-1], in[:len(in)-1]
+	}
 	X, W, R := in[0], in[1], in[2]
 	if len(X.Shape) != 3 || len(W.Shape) != 3 || len(R.Shape) != 3 {
 		return fmt.Errorf("recurrent op: X %v, W %v, R %v must be 3D", X.Shape, W.Shape, R.Shape)
 	}
-	if W.DType != X.DType || R.DType != X.DType {
+	if (W.DType != X.DType && !p.QuantW) || (R.DType != X.DType && !p.QuantR) {
 		return fmt.Errorf("recurrent op: X, W, R types differ (%s, %s, %s)", X.DType, W.DType, R.DType)
+	}
+	if (p.QuantW || p.QuantR) && X.DType != Float32 {
+		return fmt.Errorf("recurrent op: quantized weights with X of %s, want float32", X.DType)
 	}
 	S, B, I := X.Shape[0], X.Shape[1], X.Shape[2]
 	if p.Layout == 1 {
@@ -246,16 +325,26 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		return fmt.Errorf("recurrent op: R %v, want [%d %d %d]", R.Shape, dirs, G*H, H)
 	}
 	var pw, pr []float32
-	if packW != nil {
+	var qw, qr rnQuant
+	var err error
+	if p.QuantW {
+		if qw, err = rnQuantOf(packW, scaleW, dirs, I, G*H); err != nil {
+			return err
+		}
+	} else if packW != nil {
 		if packW.DType != Float32 || packW.Len() != PackedGemmBLen(dirs, I, G*H) {
 			return fmt.Errorf("recurrent op: prepacked W has %d values, want %d", packW.Len(), PackedGemmBLen(dirs, I, G*H))
 		}
 		pw = Data[float32](packW)
 	}
-	if packR != nil {
-		if cell == rnCellGRU && !p.LinearBefore {
-			return fmt.Errorf("recurrent op: GRU without linear_before_reset reads R unpacked")
+	if packR != nil && cell == rnCellGRU && !p.LinearBefore {
+		return fmt.Errorf("recurrent op: GRU without linear_before_reset reads R unpacked")
+	}
+	if p.QuantR {
+		if qr, err = rnQuantOf(packR, scaleR, dirs, H, G*H); err != nil {
+			return err
 		}
+	} else if packR != nil {
 		if packR.DType != Float32 || packR.Len() != PackedGemmBLen(dirs, H, G*H) {
 			return fmt.Errorf("recurrent op: prepacked R has %d values, want %d", packR.Len(), PackedGemmBLen(dirs, H, G*H))
 		}
@@ -344,10 +433,10 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 
 	xd := atLoad[T](x, X, rnSlotX)
 	var wd, rd []T // read only where not prepacked: a prepacked original may have no data
-	if pw == nil {
+	if pw == nil && !p.QuantW {
 		wd = atLoad[T](x, W, rnSlotW)
 	}
-	if pr == nil {
+	if pr == nil && !p.QuantR {
 		rd = atLoad[T](x, R, rnSlotR)
 	}
 	var bd, pd, h0d, c0d []T
@@ -400,19 +489,22 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		// Direction d's weights, or their prepacked panels.
 		var Wd, Rd []T
 		var Wp, Rp []float32
-		if pw != nil {
+		switch {
+		case pw != nil:
 			Wp = pw[d*PackedGemmBLen(1, I, GH) : (d+1)*PackedGemmBLen(1, I, GH)]
-		} else {
+		case wd != nil:
 			Wd = wd[d*GH*I : (d+1)*GH*I]
 		}
-		if pr != nil {
+		switch {
+		case pr != nil:
 			Rp = pr[d*PackedGemmBLen(1, H, GH) : (d+1)*PackedGemmBLen(1, H, GH)]
-		} else {
+		case rd != nil:
 			Rd = rd[d*GH*H : (d+1)*GH*H]
 		}
+		Wq, Rq := qw.dir(d), qr.dir(d)
 		act := acts[d*nf : (d+1)*nf]
 		// xw = X · Wdᵀ plus the biases that sit outside any gate product.
-		rnMatMulT(x, S*B, GH, I, xd, I, Wd, I, Wp, xw, GH)
+		rnProduct(x, S*B, GH, I, xd, I, Wd, I, Wp, Wq, xw, GH)
 		if bd != nil {
 			wb := bd[d*2*GH : d*2*GH+GH]
 			rb := bd[d*2*GH+GH : (d+1)*2*GH]
@@ -457,7 +549,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 			}
 			switch cell {
 			case rnCellRNN:
-				rnMatMulT(x, B, H, H, h, H, Rd, H, Rp, hr, H)
+				rnProduct(x, B, H, H, h, H, Rd, H, Rp, Rq, hr, H)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -471,7 +563,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					copy(h[b*H:(b+1)*H], g)
 				}
 			case rnCellLSTM:
-				rnMatMulT(x, B, GH, H, h, H, Rd, H, Rp, hr, GH)
+				rnProduct(x, B, GH, H, h, H, Rd, H, Rp, Rq, hr, GH)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -520,7 +612,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					nr = GH
 				}
 				// The first nr columns of the packed Rᵀ are its leading panels.
-				rnMatMulT(x, B, nr, H, h, H, Rd, H, Rp, hr, GH)
+				rnProduct(x, B, nr, H, h, H, Rd, H, Rp, Rq, hr, GH)
 				for b := 0; b < B; b++ {
 					rh := tmp[b*H : (b+1)*H]
 					if k >= seq[b] {

@@ -295,6 +295,96 @@ func TestRecurrentRandom(t *testing.T) {
 				t.Fatal(name, "packed:", err)
 			}
 			check(name+" packed", out)
+			if !custom && p.Clip == 0 { // bounded gates: the 8-bit error stays small
+				testQuantizedRecurrent(t, name, kernels[cell], p, in, cell != rnCellGRU || p.LinearBefore)
+			}
 		}
 	}
+}
+
+// rntQuantize quantizes a recurrent op's W or R ([dirs, rows, k]) to int8 per row, or per
+// direction when perDir (symmetric, as the quantize pass's weights), and returns the int8
+// tensor, the scales ([dirs * rows] or [dirs]) and the dequantized weights.
+func rntQuantize(w *Tensor, perDir bool) (q, scale, deq *Tensor) {
+	dirs, rows, k := w.Shape[0], w.Shape[1], w.Shape[2]
+	group := 1 // rows per scale
+	if perDir {
+		group = rows
+	}
+	q, scale, deq = New(Int8, w.Shape...), New(Float32, dirs*rows/group), New(Float32, w.Shape...)
+	src := Data[float32](w)
+	for i := 0; i < dirs*rows; i++ {
+		var m float32
+		for _, v := range src[i/group*group*k : (i/group+1)*group*k] {
+			m = max(m, float32(math.Abs(float64(v))))
+		}
+		s := max(m/127, 1e-8)
+		Data[float32](scale)[i/group] = s
+		for p, v := range src[i*k : (i+1)*k] {
+			qv := int8(math.RoundToEven(float64(v / s)))
+			Data[int8](q)[i*k+p] = qv
+			Data[float32](deq)[i*k+p] = float32(qv) * s
+		}
+	}
+	return q, scale, deq
+}
+
+// testQuantizedRecurrent runs the recurrent kernel with W (and R, when quantR) int8, packed as
+// the compiler packs them, against the float kernel on the dequantized weights: they differ
+// only by the per-run 8-bit quantization of X and the hidden state.
+func testQuantizedRecurrent(t *testing.T, name string, kernel func(*Exec, *RecurrentParams, []*Tensor, []*Tensor) error, p *RecurrentParams, in []*Tensor, quantR bool) {
+	t.Helper()
+	W, R := in[1], in[2]
+	dirs, gh, I, H := W.Shape[0], W.Shape[1], W.Shape[2], R.Shape[2]
+	perDir := len(name)%2 == 0 // either kind of scale, by case
+	wq, ws, wd := rntQuantize(W, perDir)
+	ref := append([]*Tensor(nil), in...)
+	ref[1] = wd
+	qin := append([]*Tensor(nil), in...)
+	qin[1] = &Tensor{DType: Int8, Shape: W.Shape}
+	qp := *p
+	qp.QuantW, qp.PackedW = true, true
+	scales := []*Tensor{ws}
+	packs := []*Tensor{mustPackQ(t, wq, dirs, I, gh)}
+	if quantR {
+		rq, rs, rd := rntQuantize(R, perDir)
+		ref[2] = rd
+		qin[2] = &Tensor{DType: Int8, Shape: R.Shape}
+		qp.QuantR, qp.PackedR = true, true
+		scales = append(scales, rs)
+		packs = append(packs, mustPackQ(t, rq, dirs, H, gh))
+	}
+	qin = append(append(qin, scales...), packs...)
+	want := []*Tensor{{}, {}, {}}
+	if err := kernel(NewExec(nil), p, want, ref); err != nil {
+		t.Fatal(name, "dequantized:", err)
+	}
+	got := []*Tensor{{}, {}, {}}
+	if err := kernel(NewExec(nil), &qp, got, qin); err != nil {
+		t.Fatal(name, "quantized:", err)
+	}
+	for i := range got {
+		if got[i].DType == Undefined {
+			continue
+		}
+		g, w := attGet(got[i]), attGet(want[i])
+		var peak float64
+		for _, v := range w {
+			peak = max(peak, math.Abs(v))
+		}
+		for j := range w {
+			if math.Abs(g[j]-w[j]) > 0.05*(1+peak) {
+				t.Fatalf("%s quantized (R too: %v): output %d element %d = %v, want %v (dequantized weights)", name, quantR, i, j, g[j], w[j])
+			}
+		}
+	}
+}
+
+func mustPackQ(t *testing.T, q *Tensor, dirs, k, n int) *Tensor {
+	t.Helper()
+	p, err := PackQGemmGroups(q, dirs, k, n, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

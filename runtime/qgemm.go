@@ -126,12 +126,20 @@ func qgBytes(b []int8) []byte { return bytesAsSlice[int8, byte](b) }
 // PackQGemmOperand packs a constant int8 tensor of shape [k, n] ([n, k] when trans) as
 // PackQGemmB, for the compiler and the reference interpreter.
 func PackQGemmOperand(t *Tensor, k, n int, trans bool) (*Tensor, error) {
-	if t.DType != Int8 || t.Len() != k*n || k <= 0 || n <= 0 {
-		return nil, fmt.Errorf("prepacking %s %v as a %dx%d int8 matrix", t.DType, t.Shape, k, n)
+	return PackQGemmGroups(t, 1, k, n, trans)
+}
+
+// PackQGemmGroups packs a constant int8 tensor holding groups matrices of shape [k, n] ([n, k]
+// when trans), one after the other, as that many PackQGemmB forms in a row.
+func PackQGemmGroups(t *Tensor, groups, k, n int, trans bool) (*Tensor, error) {
+	if t.DType != Int8 || groups <= 0 || t.Len() != groups*k*n || k <= 0 || n <= 0 {
+		return nil, fmt.Errorf("prepacking %s %v as %d %dx%d int8 matrices", t.DType, t.Shape, groups, k, n)
 	}
-	p := PackQGemmB(Data[int8](t), k, n, trans)
-	out := New(Int8, len(p))
-	copy(Data[int8](out), p)
+	out := New(Int8, groups*QGemmPackedLen(k, n))
+	w, dst := Data[int8](t), Data[int8](out)
+	for g := 0; g < groups; g++ {
+		copy(dst[g*QGemmPackedLen(k, n):], PackQGemmB(w[g*k*n:(g+1)*k*n], k, n, trans))
+	}
 	return out, nil
 }
 

@@ -22,7 +22,7 @@ type quantFlags struct {
 func addQuantFlags(fs *flag.FlagSet) *quantFlags {
 	return &quantFlags{
 		mode:        fs.String("quantize", "", "quantization: dynamic (int8 weights, activations quantized per run), or empty for none"),
-		ops:         fs.String("quantize-ops", "MatMul,Gemm", "op types to quantize, comma-separated (with --quantize): MatMul, Gemm, Conv (one group; grouped convolutions stay float32), Gather (from a constant table, per tensor)"),
+		ops:         fs.String("quantize-ops", "MatMul,Gemm", "op types to quantize, comma-separated (with --quantize): MatMul, Gemm, Conv (one group; grouped convolutions stay float32), Gather (from a constant table, per tensor), LSTM, GRU, RNN (by constant W and R)"),
 		exclude:     fs.String("quantize-exclude", "", "node names to leave in float32, comma-separated"),
 		include:     fs.String("quantize-include", "", "quantize only the nodes of these names, comma-separated"),
 		weightType:  fs.String("weight-type", "int8", "quantized weight type: int8 (symmetric) or uint8 (asymmetric, with a zero point)"),
