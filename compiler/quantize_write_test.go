@@ -65,6 +65,9 @@ func TestQuantizeONNX(t *testing.T) {
 		// An embedding table (Gather) quantized with the products after it, int8 and uint8.
 		{"textcls gather", "textcls.onnx", "ids", []int{2, 48}, passes.QuantizeOptions{OpTypes: []string{"Gather", "MatMul", "Gemm"}}, 4, false, 0.01, 0.03, 4000},
 		{"textcls gather uint8", "textcls.onnx", "ids", []int{2, 48}, passes.QuantizeOptions{OpTypes: []string{"Gather", "MatMul", "Gemm"}, WeightType: runtime.Uint8, PerChannel: true}, 4, false, 0.01, 0.03, 4000},
+		// A torch nn.LSTM (two bidirectional layers), written as com.microsoft.DynamicQuantizeLSTM.
+		{"lstm", "lstm.onnx", "x", []int{20, 1, 32}, passes.QuantizeOptions{OpTypes: []string{"LSTM", "MatMul"}}, 10, false, 0.01, 0.03, 0},
+		{"lstm per channel", "lstm.onnx", "x", []int{20, 1, 32}, passes.QuantizeOptions{OpTypes: []string{"LSTM", "MatMul"}, PerChannel: true}, 10, false, 0.01, 0.03, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			model, _ := filepath.Abs(filepath.Join("..", "testdata", "models", tc.file))

@@ -269,3 +269,58 @@ func rnPrepack(n *ir.Node, p *runtime.RecurrentParams, gates int) []lowered.Prep
 	}
 	return pk
 }
+
+// com.microsoft.DynamicQuantizeLSTM is onnxruntime's quantized LSTM (what quantize_dynamic
+// writes for LSTM): LSTM's inputs with W [dirs, I, 4H] and R [dirs, H, 4H] 8-bit and stored
+// transposed, then W_scale, W_zero_point, R_scale and R_zero_point ([dirs] or [dirs, 4H]). The
+// quantize pass rewrites it, when its weights are constants, into onnxc.DynQuantLSTM (int8 with
+// zero points 0) or LSTM (dequantized); it is not lowered itself.
+func init() {
+	Register(&Def{
+		Op: "DynamicQuantizeLSTM", Domain: msDomain, MinIn: 3, MaxIn: 12, MinOut: 0, MaxOut: 3,
+		Doc: "onnxruntime's dynamically quantized LSTM (compiled when its weights are constants)",
+		Infer: func(n *ir.Node) error {
+			xt, wt, rt := InType(n, 0), InType(n, 1), InType(n, 2)
+			if err := rdFloatType(n, xt.DType); err != nil {
+				return err
+			}
+			for i := 8; i < 12; i++ { // between them only B, sequence_lens, the states and P are optional
+				if n.Input(i) == nil {
+					return Errorf(n, "input %d (%s) is missing", i, [4]string{"W_scale", "W_zero_point", "R_scale", "R_zero_point"}[i-8])
+				}
+			}
+			for i, t := range []ir.Type{wt, rt} {
+				if t.DType != runtime.Undefined && t.DType != runtime.Int8 && t.DType != runtime.Uint8 {
+					return Errorf(n, "input %d is %s, want int8 or uint8", i+1, t.DType)
+				}
+				if t.RankKnown && len(t.Shape) != 3 {
+					return Errorf(n, "input %d of rank %d, want 3", i+1, len(t.Shape))
+				}
+			}
+			if _, err := rnParams(n, []string{"sigmoid", "tanh", "tanh"}); err != nil {
+				return err
+			}
+			if n.GetInt("layout", 0) != 0 {
+				return Errorf(n, "layout %d, want 0", n.GetInt("layout", 0))
+			}
+			dir, _ := rnDirection(n)
+			dirs := int64(1)
+			if dir == runtime.RNNBidirectional {
+				dirs = 2
+			}
+			hid := atDim(rt, 1)
+			if h := n.GetInt("hidden_size", 0); h > 0 {
+				hid = ir.Static(h)
+			}
+			seq, batch := atDim(xt, 0), atDim(xt, 1)
+			SetOut(n, 0, ir.TensorType(xt.DType, seq, ir.Static(dirs), batch, hid))
+			for i := 1; i < 3; i++ {
+				SetOut(n, i, ir.TensorType(xt.DType, ir.Static(dirs), batch, hid))
+			}
+			return nil
+		},
+		Lower: func(n *ir.Node) (Call, error) {
+			return Call{}, Errorf(n, "W, R and their scales and zero points must be constants")
+		},
+	})
+}

@@ -87,9 +87,13 @@ func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 	// One use index for the whole model: a value's uses lie in its graph and the regions
 	// nested there, so it serves every graph, and one per graph is quadratic in the nesting.
 	uses := ir.NewUses(m.Graph)
+	var err error
 	m.Graph.Walk(func(g *ir.Graph) {
 		q := &quantizer{g: g, uses: uses, opt: opt}
 		for _, n := range slices.Clone(g.Nodes) {
+			if err == nil {
+				err = q.msLSTM(n)
+			}
 			q.chain(n)
 			q.convChain(n)
 			if opt != nil {
@@ -97,7 +101,7 @@ func Quantize(m *ir.Model, opt *QuantizeOptions) error {
 			}
 		}
 	})
-	return nil
+	return err
 }
 
 type quantizer struct {

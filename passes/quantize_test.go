@@ -498,3 +498,81 @@ func TestQuantizeRecurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeMSLSTM compiles onnxruntime's com.microsoft.DynamicQuantizeLSTM with uint8
+// weights and zero points (which int8 cannot hold as w - z) into a float32 LSTM on the
+// dequantized weights, exactly: it must compute what an LSTM given those weights computes.
+// (The int8 form, which becomes onnxc.DynQuantLSTM, is checked against onnxruntime by
+// compiler.TestQuantizeONNX.)
+func TestQuantizeMSLSTM(t *testing.T) {
+	const S, B, I, H, dirs = 5, 2, 6, 8, 2
+	rng := rand.New(rand.NewSource(8))
+	u8 := func(shape ...int) *runtime.Tensor {
+		q := runtime.New(runtime.Uint8, shape...)
+		for i := range runtime.Data[uint8](q) {
+			runtime.Data[uint8](q)[i] = uint8(rng.Intn(256))
+		}
+		return q
+	}
+	// W [dirs, I, 4H] and R [dirs, H, 4H] as the op stores them, scales and zero points per
+	// direction and gate row.
+	w, r := u8(dirs, I, 4*H), u8(dirs, H, 4*H)
+	ws, rs := runtime.New(runtime.Float32, dirs, 4*H), runtime.New(runtime.Float32, dirs, 4*H)
+	for i := range runtime.Data[float32](ws) {
+		runtime.Data[float32](ws)[i], runtime.Data[float32](rs)[i] = 0.002+rng.Float32()*0.004, 0.002+rng.Float32()*0.004
+	}
+	wz, rz := u8(dirs, 4*H), u8(dirs, 4*H)
+	// The same weights dequantized, in LSTM's layout [dirs, 4H, k].
+	deq := func(q, s, z *runtime.Tensor) *runtime.Tensor {
+		k := q.Shape[1]
+		t := runtime.New(runtime.Float32, dirs, 4*H, k)
+		for d := 0; d < dirs; d++ {
+			for p := 0; p < k; p++ {
+				for j := 0; j < 4*H; j++ {
+					v := float32(int32(runtime.Data[uint8](q)[(d*k+p)*4*H+j]) - int32(runtime.Data[uint8](z)[d*4*H+j]))
+					runtime.Data[float32](t)[(d*4*H+j)*k+p] = v * runtime.Data[float32](s)[d*4*H+j]
+				}
+			}
+		}
+		return t
+	}
+	build := func(ms bool) *ir.Model {
+		m := ir.NewModel("mslstm")
+		g := m.Graph
+		x := g.AddInput("x", ir.StaticType(runtime.Float32, S, B, I))
+		bias := g.AddConst("b", runtime.New(runtime.Float32, dirs, 8*H))
+		attrs := []ir.Attr{ir.Int("hidden_size", H), ir.String("direction", "bidirectional")}
+		var n *ir.Node
+		if ms {
+			c := func(name string, t *runtime.Tensor) *ir.Value { return g.AddConst(name, t) }
+			n = g.NewNode("DynamicQuantizeLSTM", "com.microsoft", "lstm", []*ir.Value{x, c("w", w), c("r", r), bias, nil, nil, nil, nil, c("ws", ws), c("wz", wz), c("rs", rs), c("rz", rz)}, 1, attrs...)
+		} else {
+			n = g.NewNode("LSTM", "", "lstm", []*ir.Value{x, g.AddConst("w", deq(w, ws, wz)), g.AddConst("r", deq(r, rs, rz)), bias}, 1, attrs...)
+		}
+		g.Outputs = []*ir.Value{n.Outputs[0]}
+		if err := passes.Infer(m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	in := runtime.New(runtime.Float32, S, B, I)
+	for i := range runtime.Data[float32](in) {
+		runtime.Data[float32](in)[i] = rng.Float32()*2 - 1
+	}
+	ref := build(false)
+	if err := passes.Run(ref, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := runtime.Data[float32](qtRun(t, ref, in)[0])
+	m := build(true)
+	if err := passes.Run(m, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ops := qtOps(m); !slices.Equal(ops, []string{"LSTM"}) {
+		t.Fatalf("ops %v, want the dequantized LSTM", ops)
+	}
+	got := runtime.Data[float32](qtRun(t, m, in)[0])
+	if !slices.Equal(got, want) {
+		t.Errorf("DynamicQuantizeLSTM with uint8 weights computes %v..., the LSTM on its dequantized weights %v...", got[:4], want[:4])
+	}
+}

@@ -6,6 +6,7 @@
 #   encoder.onnx   4-layer GELU nn.TransformerEncoder, d_model 384, opset 17, input [N,S,384]
 #   matmul.onnx    one MatMul, for the SGEMM 1024^3 benchmark
 #   textcls.onnx   an embedding (Gather) text classifier, input int64 ids [N,S]
+#   lstm.onnx      a 2-layer bidirectional nn.LSTM (32 -> 64) tagger with a Linear head, input [S,N,32]
 #
 #   scripts/export-torch-models.sh         export what is missing
 #   ONNXC_TORCH_PYTHON=python3 scripts/...  use another Python that has torch, torchvision, onnx
@@ -23,7 +24,7 @@ py=${ONNXC_TORCH_PYTHON:-/usr/bin/python3}
 mkdir -p "$dest"
 
 missing=()
-for m in resnet18 encoder matmul textcls; do
+for m in resnet18 encoder matmul textcls lstm; do
   if [ -s "$dest/$m.onnx" ]; then
     echo "export-torch-models: $m.onnx ok"
   else

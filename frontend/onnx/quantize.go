@@ -22,6 +22,7 @@ import (
 //	Conv(X, W, bias) -> DynamicQuantizeLinear(X) -> ConvInteger(X_q, W_q, X_zp, 128) -> Cast
 //	                    -> Mul(., Mul(X_scale, W_scale)) [-> Add(., bias)]
 //	Gather(T, ids)   -> Gather(T_q, ids) -> DequantizeLinear(., T_scale, T_zp)
+//	LSTM(X, W, R...) -> com.microsoft.DynamicQuantizeLSTM(X, W_q, R_q, ..., scales, zero points)
 //
 // The decisions are the compiler's (passes.Quantize with the same options): the same op types,
 // names, per-channel and reduce-range choices, and the same int8 weights and scales
@@ -100,6 +101,9 @@ func Quantized(data []byte, dir, source string, opt *passes.QuantizeOptions) (ou
 		w.subgraphRemarks(np)
 	}
 	mp.Graph.Node = nodes
+	if w.msOps && !slices.ContainsFunc(mp.OpsetImport, func(o *onnxpb.OperatorSetIdProto) bool { return o.GetDomain() == "com.microsoft" }) {
+		mp.OpsetImport = append(mp.OpsetImport, &onnxpb.OperatorSetIdProto{Domain: proto.String("com.microsoft"), Version: proto.Int64(1)})
+	}
 	w.dropUnused(&mp)
 	if err := w.inlineExternal(mp.Graph); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
@@ -117,6 +121,8 @@ type qwriter struct {
 	// done are the quantized weights (initializer names: int8 values, scales) by float weight
 	// and use, so that a weight shared by several nodes stays one.
 	done map[weightUse][3]string // weights, scales, zero point ("" for none)
+	// msOps says the written model holds com.microsoft ops, whose opset it must import.
+	msOps bool
 }
 
 type weightUse struct {
@@ -190,9 +196,17 @@ func (w *qwriter) node(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 		return []*onnxpb.NodeProto{np}, nil
 	}
 	switch op {
-	case "MatMul", "Gemm", "Conv", "Gather":
-	case "Attention", "LSTM", "GRU":
-		w.remark(np, op, false, "op type not supported by the quantizer yet")
+	case "MatMul", "Gemm", "Conv", "Gather", "LSTM":
+	case "GRU", "RNN", "Attention":
+		why := w.opt.Selects(op, np.GetName())
+		switch {
+		case why != "":
+		case op == "Attention":
+			why = "no constant weights (Q, K and V are inputs; their MatMuls quantize as MatMul)"
+		default:
+			why = "onnxruntime has no quantized " + op + " op: float32 in the written model (the compiler quantizes it)"
+		}
+		w.remark(np, op, false, why)
 		return []*onnxpb.NodeProto{np}, nil
 	default:
 		return []*onnxpb.NodeProto{np}, nil
@@ -209,6 +223,8 @@ func (w *qwriter) node(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, error) {
 		nodes, why, err = w.gather(np)
 	case "Conv":
 		nodes, why, err = w.conv(np)
+	case "LSTM":
+		nodes, why, err = w.lstm(np)
 	default:
 		nodes, why, err = w.matMul(np, op)
 	}
@@ -365,6 +381,62 @@ func (w *qwriter) matMul(np *onnxpb.NodeProto, op string) ([]*onnxpb.NodeProto, 
 		biasName = w.init(base+"_bias", runtime.FromFloat32([]int{n}, bias))
 	}
 	return w.epilogue(nodes, base, prod, y[1], sName, biasName, np.Output[0]), "", nil
+}
+
+// lstm rewrites LSTM np as onnxruntime's com.microsoft.DynamicQuantizeLSTM, with the int8
+// weights and scales of the compiler (passes.RecurrentWeights), stored transposed as that op
+// takes them ([dirs, I, 4H] and [dirs, H, 4H]), and zero points 0; why says why it stays
+// float32.
+func (w *qwriter) lstm(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error) {
+	if len(np.Input) < 3 {
+		return nil, "fewer than three inputs", nil
+	}
+	if attrInt(np, "layout", 0) != 0 {
+		return nil, "layout 1: DynamicQuantizeLSTM takes layout 0 only", nil
+	}
+	ins := make([]string, 12)
+	copy(ins, np.Input)
+	for i := 1; i <= 2; i++ {
+		t, err := w.constant(np.Input[i])
+		if err != nil {
+			return nil, "", err
+		}
+		if t == nil || len(t.Shape) != 3 || t.Len() == 0 {
+			return nil, "W or R is not a constant float32 tensor", nil
+		}
+		q, scale := passes.RecurrentWeights(t, w.opt.PerChannel, w.opt.ReduceRange)
+		dirs, gh, k := t.Shape[0], t.Shape[1], t.Shape[2]
+		tq := runtime.New(runtime.Int8, dirs, k, gh)
+		for d := 0; d < dirs; d++ {
+			for j := 0; j < gh; j++ {
+				for p := 0; p < k; p++ {
+					runtime.Data[int8](tq)[(d*k+p)*gh+j] = runtime.Data[int8](q)[(d*gh+j)*k+p]
+				}
+			}
+		}
+		shape := []int{dirs}
+		if w.opt.PerChannel {
+			shape = []int{dirs, gh}
+		}
+		scale.Shape = shape
+		base := np.Input[i]
+		ins[i] = w.init(base+"_quantized", tq)
+		ins[6+2*i] = w.init(base+"_scale", scale)
+		ins[7+2*i] = w.init(base+"_zero_point", runtime.New(runtime.Int8, shape...))
+	}
+	for len(ins) > 0 && ins[len(ins)-1] == "" {
+		ins = ins[:len(ins)-1]
+	}
+	var attrs []*onnxpb.AttributeProto
+	for _, a := range np.Attribute {
+		if a.GetName() != "layout" {
+			attrs = append(attrs, a)
+		}
+	}
+	q := newNode(w.fresh(baseName(np)+"_quant"), "DynamicQuantizeLSTM", ins, np.Output, attrs...)
+	q.Domain = proto.String("com.microsoft")
+	w.msOps = true
+	return []*onnxpb.NodeProto{q}, "", nil
 }
 
 // conv rewrites Conv np; why says why it stays float32.

@@ -110,7 +110,25 @@ def textcls(out):
            {"ids": {0: "batch", 1: "seq"}, "logits": {0: "batch"}})
 
 
-MODELS = {"resnet18": resnet18, "encoder": encoder, "matmul": matmul, "textcls": textcls}
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(32, 64, num_layers=2, bidirectional=True)
+        self.out = nn.Linear(128, 10)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.out(y)
+
+
+def lstm(out):
+    torch.manual_seed(0)
+    x = torch.randn(20, 1, 32)
+    export(Tagger().eval(), (x,), os.path.join(out, "lstm.onnx"), 13, ["x"], ["tags"],
+           {"x": {0: "seq", 1: "batch"}, "tags": {0: "seq", 1: "batch"}})
+
+
+MODELS = {"resnet18": resnet18, "encoder": encoder, "matmul": matmul, "textcls": textcls, "lstm": lstm}
 
 
 def main():
