@@ -84,7 +84,9 @@ func DynQuantConv(x *Exec, p *DynQuantConvParams, out, in []*Tensor) error {
 		return nil
 	}
 	if p.PerRow && !qcPointwise(&w) {
-		return fmt.Errorf("per-pixel quantization of a %v window, want a pointwise convolution", w.k[3-w.nsp:])
+		// The window's numbers by value: slicing w for fmt would move w to the heap on every call.
+		k, st := w.k, w.s
+		return fmt.Errorf("per-pixel quantization of a %v window with strides %v, want a pointwise convolution", k[3-w.nsp:], st[3-w.nsp:])
 	}
 	xs := Data[float32](X)
 	xq := ScratchOf[byte](x, qgSlotX, len(xs))

@@ -257,6 +257,29 @@ func rnProduct[T float32 | float64](x *Exec, m, n, k int, a []T, lda int, b []T,
 	qgemm(x, m, any(a).([]float32)[:m*k], q.b, q.scale, nil, nil, activation{}, any(c).([]float32), ldc)
 }
 
+// rnStep is the quantized product of a one-row state by R at every step, its epilogue made
+// once per direction: for one row, quantizing per row is DynamicQuantizeLinear of the state,
+// and the row's scale and zero point enter the epilogue without remaking its column vectors.
+type rnStep struct {
+	on   bool
+	j    qgJob
+	rows qgRows
+}
+
+func newRNStep(x *Exec, q rnQDir, ldc int) rnStep {
+	rows := newQGRows(x, 1)
+	pa := ScratchOf[byte](x, qgSlotA, qgMR*q.b.kp)
+	ep := qgEpilogueOf(x, q.b, rows, 1, 0, q.scale, nil, nil, activation{})
+	return rnStep{on: true, j: qgJob{m: 1, a: pa, b: q.b, ldc: ldc, ep: ep}, rows: rows}
+}
+
+// run computes c = a · R for the one row a (H values).
+func (s *rnStep) run(x *Exec, a, c []float32) {
+	qgQuantizeEachRow(a[:s.j.b.k], 1, s.j.b.k, s.j.b.kp, s.j.a, s.rows)
+	s.j.c = c
+	s.j.run(x)
+}
+
 // Scratch slots of the recurrent kernels.
 const (
 	rnSlotX = iota
@@ -505,6 +528,18 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 		act := acts[d*nf : (d+1)*nf]
 		// xw = X · Wdᵀ plus the biases that sit outside any gate product.
 		rnProduct(x, S*B, GH, I, xd, I, Wd, I, Wp, Wq, xw, GH)
+		var step rnStep
+		if Rq.on && B == 1 {
+			step = newRNStep(x, Rq, GH)
+		}
+		// hr = h · Rdᵀ, the first n columns.
+		productR := func(n int) {
+			if step.on {
+				step.run(x, any(h).([]float32), any(hr).([]float32))
+				return
+			}
+			rnProduct(x, B, n, H, h, H, Rd, H, Rp, Rq, hr, GH)
+		}
 		if bd != nil {
 			wb := bd[d*2*GH : d*2*GH+GH]
 			rb := bd[d*2*GH+GH : (d+1)*2*GH]
@@ -549,7 +584,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 			}
 			switch cell {
 			case rnCellRNN:
-				rnProduct(x, B, H, H, h, H, Rd, H, Rp, Rq, hr, H)
+				productR(H)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -563,7 +598,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					copy(h[b*H:(b+1)*H], g)
 				}
 			case rnCellLSTM:
-				rnProduct(x, B, GH, H, h, H, Rd, H, Rp, Rq, hr, GH)
+				productR(GH)
 				for b := 0; b < B; b++ {
 					if k >= seq[b] {
 						continue
@@ -612,7 +647,7 @@ func rnRun[T float32 | float64](x *Exec, p *RecurrentParams, cell int, out, in [
 					nr = GH
 				}
 				// The first nr columns of the packed Rᵀ are its leading panels.
-				rnProduct(x, B, nr, H, h, H, Rd, H, Rp, Rq, hr, GH)
+				productR(nr)
 				for b := 0; b < B; b++ {
 					rh := tmp[b*H : (b+1)*H]
 					if k >= seq[b] {

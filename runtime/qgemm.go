@@ -256,6 +256,18 @@ func (p qgPar) run(lo, hi int) {
 		j0 := t * qgNR
 		nr := min(qgNR, j.b.n-j0)
 		bp := j.b.panels[j0/qgPN*bps:]
+		// A single row (a recurrent step's state, a token) by whole column tiles: the one-row
+		// kernel, without the 8-row tile's seven padding rows.
+		if w := qgRowTiles * qgNR; j.m == 1 && t+qgRowTiles <= hi && j0+w <= j.b.n {
+			ep := qgEpilogue{corr: j.ep.corr[j0 : j0+w], mul: j.ep.mul[j0 : j0+w], bias: j.ep.bias[j0 : j0+w], act: j.ep.act, rows: j.ep.rows}
+			if j.ep.rows.on() {
+				ep.cs = j.ep.cs[j0 : j0+w]
+			}
+			if j.ep.off == nil && qgemmRow(kg, j.a, bp, bps, j.c[j0:j0+w], &ep) {
+				t += qgRowTiles - 1
+				continue
+			}
+		}
 		ep := qgEpilogue{corr: j.ep.corr[j0 : j0+qgNR], mul: j.ep.mul[j0 : j0+qgNR], bias: j.ep.bias[j0 : j0+qgNR], act: j.ep.act}
 		if j.ep.off != nil {
 			ep.off = j.ep.off[j0 : j0+qgNR]

@@ -311,3 +311,34 @@ func qgMinMaxPlaneAVX2(a, lo, hi *float32, n int)
 
 //go:noescape
 func qgQuantizePlaneAVX2(a, scale *float32, zp *int32, dst *byte, n int)
+
+//go:noescape
+func qgemmRowVNNI(kg int, ap, bp *byte, bps int, c *float32, corr *int32, mul, bias *float32, zp int32, scale float32, cs *int32, rows int)
+
+// qgRowTiles is how many column tiles qgemmRow covers (eight B panels).
+const qgRowTiles = 4
+
+// qgemmRow computes row 0 of packed A (panel ap) by the qgRowTiles column tiles of B from
+// panel bp, into c, with ep's dequantization and activation (no B offsets); false when the
+// CPU has no one-row kernel.
+func qgemmRow(kg int, ap, bp []byte, bps int, c []float32, ep *qgEpilogue) bool {
+	const cols = qgRowTiles * qgNR
+	if qgemmPath != gemmPathAVX512 || ep.off != nil {
+		return false
+	}
+	_ = ap[(kg-1)*qgMR*4+3]
+	_ = bp[(2*qgRowTiles-1)*bps+kg*64-1]
+	_, _, _, _ = c[cols-1], ep.corr[cols-1], ep.mul[cols-1], ep.bias[cols-1]
+	var zp int32
+	var scale float32
+	cs, rows := &ep.corr[0], 0 // cs is not read unless rows
+	if ep.rows.on() {
+		_ = ep.cs[cols-1]
+		zp, scale, cs, rows = ep.rows.zp[0], ep.rows.scale[0], &ep.cs[0], 1
+	}
+	qgemmRowVNNI(kg, &ap[0], &bp[0], bps, &c[0], &ep.corr[0], &ep.mul[0], &ep.bias[0], zp, scale, cs, rows)
+	if ep.act.kind != actNone {
+		actRun(&ep.act, c[:cols])
+	}
+	return true
+}

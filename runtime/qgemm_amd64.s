@@ -53,6 +53,25 @@
 	VPBROADCASTD X6, Y6; \
 	SHRQ         $3, CX
 
+// QGROWSTORE dequantizes one panel's 16 accumulators (acc, at byte off of the column vectors)
+// of the one-row kernel and stores them: (acc - corr) * mul + bias; for A quantized per row
+// (R13 != 0) the row's zero point (Z17) times the column sums (R12) is subtracted first and
+// its scale (Z19) applied before mul. The jumps count instructions.
+#define QGROWSTORE(off, acc) \
+	TESTQ        R13, R13; \
+	JZ           7(PC); \
+	VPMULLD      off(R12), Z17, Z18; \
+	VPSUBD       Z18, acc, acc; \
+	VPSUBD       off(R9), acc, acc; \
+	VCVTDQ2PS    acc, acc; \
+	VMULPS       Z19, acc, acc; \
+	JMP          3(PC); \
+	VPSUBD       off(R9), acc, acc; \
+	VCVTDQ2PS    acc, acc; \
+	VMOVUPS      off(R10), Z18; \
+	VFMADD213PS  off(R11), Z18, acc; \
+	VMOVUPS      acc, off(DI)
+
 // The quantized product's micro-kernels (qgemm.go). Both read the packed A panel (8 rows, 4
 // consecutive u8 depths of a row per 4 bytes, 32 bytes a group) and packed B panels (16
 // columns, 4 consecutive s8 depths per column, 64 bytes a group).
@@ -877,5 +896,67 @@ loopQuantizePlaneAVX2:
 	JNZ       loopQuantizePlaneAVX2
 
 doneQuantizePlaneAVX2:
+	VZEROUPPER
+	RET
+
+// func qgemmRowVNNI(kg int, ap, bp *byte, bps int, c *float32, corr *int32, mul, bias *float32, zp int32, scale float32, cs *int32, rows int)
+// One row of A (ap: its bytes of an A panel, 32 bytes a group) by eight B panels (128
+// columns, bps bytes apart) over kg >= 1 groups, with the epilogue: eight independent
+// accumulators where the 8-row kernel would spend seven of its eight rows on padding. rows
+// != 0: A is quantized per row, with zero point zp and scale, and cs holds the columns' sums.
+TEXT ·qgemmRowVNNI(SB), NOSPLIT, $0-88
+	MOVQ kg+0(FP), CX
+	MOVQ ap+8(FP), SI
+	MOVQ bp+16(FP), DI
+	MOVQ bps+24(FP), R8
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	LEAQ (R13)(R8*1), BX
+	LEAQ (BX)(R8*1), DX
+	XORQ AX, AX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+loopRowVNNI:
+	VPBROADCASTD (SI), Z16
+	VPDPBUSD     (DI)(AX*1), Z16, Z0
+	VPDPBUSD     (R9)(AX*1), Z16, Z1
+	VPDPBUSD     (R10)(AX*1), Z16, Z2
+	VPDPBUSD     (R11)(AX*1), Z16, Z3
+	VPDPBUSD     (R12)(AX*1), Z16, Z4
+	VPDPBUSD     (R13)(AX*1), Z16, Z5
+	VPDPBUSD     (BX)(AX*1), Z16, Z6
+	VPDPBUSD     (DX)(AX*1), Z16, Z7
+	ADDQ         $32, SI
+	ADDQ         $64, AX
+	DECQ         CX
+	JNZ          loopRowVNNI
+
+	MOVQ         c+32(FP), DI
+	MOVQ         corr+40(FP), R9
+	MOVQ         mul+48(FP), R10
+	MOVQ         bias+56(FP), R11
+	MOVQ         cs+72(FP), R12
+	MOVQ         rows+80(FP), R13
+	MOVL         zp+64(FP), AX
+	VPBROADCASTD AX, Z17
+	VBROADCASTSS scale+68(FP), Z19
+	QGROWSTORE(0, Z0)
+	QGROWSTORE(64, Z1)
+	QGROWSTORE(128, Z2)
+	QGROWSTORE(192, Z3)
+	QGROWSTORE(256, Z4)
+	QGROWSTORE(320, Z5)
+	QGROWSTORE(384, Z6)
+	QGROWSTORE(448, Z7)
 	VZEROUPPER
 	RET

@@ -46,3 +46,7 @@ func qgQuantizePlane(a, scale []float32, zp []int32, dst []byte) {
 func qgStore(acc *[qgMR * qgNR]int32, c []float32, ldc, mr, nr int, ep *qgEpilogue) {
 	qgStoreGo(acc, c, ldc, mr, nr, ep)
 }
+
+const qgRowTiles = 4
+
+func qgemmRow(kg int, ap, bp []byte, bps int, c []float32, ep *qgEpilogue) bool { return false }

@@ -100,10 +100,13 @@ func testQGemm(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
 	pool := NewPool(3)
 	defer pool.Close()
-	for it := 0; it < 120; it++ {
+	for it := 0; it < 144; it++ {
 		m, k, n := 1+r.Intn(40), 1+r.Intn(70), 1+r.Intn(90)
 		if it%10 == 0 {
 			m, k, n = 1+r.Intn(100), 1+r.Intn(400), 1+r.Intn(300)
+		}
+		if it >= 120 { // one row by whole groups of tiles: the one-row kernel
+			m, n = 1, 128+r.Intn(300)
 		}
 		// Full-range weights, and 7-bit ones (reduce_range) that the AVX2 kernel takes.
 		lim := 127

@@ -51,8 +51,11 @@ func TestNoAllocsWhenWarmThreads(t *testing.T) {
 		{"rec", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), []string{"x=1x3x48x320"}, "X: random(1, 3, 48, 320)", nil},
 		// The int8 kernels (A quantized per run into the Exec's scratch).
 		{"recint8", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), []string{"x=1x3x48x320"}, "X: random(1, 3, 48, 320)", []string{"--quantize", "dynamic"}},
+		{"recrow", abs(t, "../../testdata/models/ch_PP-OCRv4_rec_infer.onnx"), []string{"x=1x3x48x320"}, "X: random(1, 3, 48, 320)",
+			[]string{"--quantize", "dynamic", "--per-row", "--per-channel", "--quantize-ops", "Conv,MatMul"}},
 		{"silero", abs(t, "../../testdata/models/silero_vad_v5.onnx"), []string{"input=1x512", "state=2x1x128"},
 			"Input: random(1, 512), State: random(2, 1, 128), Sr: scalarInt64(16000)", nil},
+		{"lstmint8", abs(t, "../../testdata/models/lstm.onnx"), []string{"x=20x1x32"}, "X: random(20, 1, 32)", []string{"--quantize", "dynamic", "--quantize-ops", "LSTM,MatMul"}},
 		{"deepa", abs(t, "../../testdata/models/hello_deepa.onnx"), []string{"onnx::Flatten_0=1x25x96"}, "OnnxFlatten0: random(1, 25, 96)", nil},
 		// The blocked convolutions, Winograd's and the head's pooling; attention's strided
 		// products, with views resolved at compile time and (without --shape) per call.
