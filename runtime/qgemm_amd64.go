@@ -116,6 +116,18 @@ func qgMinMax(a []float32) (lo, hi float32) {
 	return qgMinMaxGo(a)
 }
 
+// qgVecLen is how many of n values the vector quantizers take (the rest is Go's): a multiple
+// of 16 with AVX-512, of 8 with the AVX2 helpers, none for the Go kernel family.
+func qgVecLen(n int) int {
+	switch {
+	case qgemmPath == gemmPathAVX512:
+		return n / 16 * 16
+	case qgAVX2():
+		return n / 8 * 8
+	}
+	return 0
+}
+
 // qgAVX2 says the AVX2 helpers serve the kernel family in use (AVX2 or AVX-VNNI).
 func qgAVX2() bool {
 	return qgHasAVX2 && (qgemmPath == gemmPathAVX2 || qgemmPath == qgemmPathAVXVNNI)
@@ -123,12 +135,7 @@ func qgAVX2() bool {
 
 // qgQuantizeRow is qgQuantizeRowGo, 16 values at a time with AVX-512.
 func qgQuantizeRow(a []float32, scale float32, zp int32, dst []byte) {
-	n := len(a) / 16 * 16
-	if qgAVX2() {
-		n = len(a) / 8 * 8
-	} else if qgemmPath != gemmPathAVX512 {
-		n = 0
-	}
+	n := qgVecLen(len(a))
 	if n == 0 {
 		qgQuantizeRowGo(a, scale, zp, dst)
 		return
@@ -150,12 +157,7 @@ func qgQuantizeAVX512(a *float32, n int, scale float32, zp int32, dst *byte)
 // qgQuantize quantizes a into dst (len(a) bytes) as qgQuantizeRowGo does, 16 values at a time
 // with AVX-512.
 func qgQuantize(a []float32, scale float32, zp int32, dst []byte) {
-	n := len(a) / 16 * 16
-	if qgAVX2() {
-		n = len(a) / 8 * 8
-	} else if qgemmPath != gemmPathAVX512 {
-		n = 0
-	}
+	n := qgVecLen(len(a))
 	if n == 0 {
 		qgQuantizeGo(a, scale, zp, dst)
 		return
@@ -222,12 +224,7 @@ func qgQuantizePlaneAVX512(a, scale *float32, zp *int32, dst *byte, n int)
 
 // qgMinMaxPlane is qgMinMaxPlaneGo, 16 values at a time with AVX-512.
 func qgMinMaxPlane(a, lo, hi []float32) {
-	n := len(a) / 16 * 16
-	if qgAVX2() {
-		n = len(a) / 8 * 8
-	} else if qgemmPath != gemmPathAVX512 {
-		n = 0
-	}
+	n := qgVecLen(len(a))
 	if n == 0 {
 		qgMinMaxPlaneGo(a, lo, hi)
 		return
@@ -243,12 +240,7 @@ func qgMinMaxPlane(a, lo, hi []float32) {
 
 // qgQuantizePlane is qgQuantizePlaneGo, 16 values at a time with AVX-512.
 func qgQuantizePlane(a, scale []float32, zp []int32, dst []byte) {
-	n := len(a) / 16 * 16
-	if qgAVX2() {
-		n = len(a) / 8 * 8
-	} else if qgemmPath != gemmPathAVX512 {
-		n = 0
-	}
+	n := qgVecLen(len(a))
 	if n == 0 {
 		qgQuantizePlaneGo(a, scale, zp, dst)
 		return

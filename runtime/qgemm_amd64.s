@@ -72,6 +72,24 @@
 	VFMADD213PS  off(R11), Z18, acc; \
 	VMOVUPS      acc, off(DI)
 
+// QGREDUCEMINMAX reduces the 8 lanes of Y0 to their minimum and those of Y1 to their maximum,
+// stored as the results lo and hi.
+#define QGREDUCEMINMAX \
+	VEXTRACTF128 $1, Y0, X2; \
+	VMINPS       X2, X0, X0; \
+	VEXTRACTF128 $1, Y1, X3; \
+	VMAXPS       X3, X1, X1; \
+	VPERMILPS    $0x4E, X0, X2; \
+	VMINPS       X2, X0, X0; \
+	VPERMILPS    $0x4E, X1, X3; \
+	VMAXPS       X3, X1, X1; \
+	VPERMILPS    $0xB1, X0, X2; \
+	VMINPS       X2, X0, X0; \
+	VPERMILPS    $0xB1, X1, X3; \
+	VMAXPS       X3, X1, X1; \
+	MOVSS        X0, lo+16(FP); \
+	MOVSS        X1, hi+20(FP)
+
 // The quantized product's micro-kernels (qgemm.go). Both read the packed A panel (8 rows, 4
 // consecutive u8 depths of a row per 4 bytes, 32 bytes a group) and packed B panels (16
 // columns, 4 consecutive s8 depths per column, 64 bytes a group).
@@ -376,20 +394,7 @@ reduceMinMax:
 	VMINPS        Y2, Y0, Y0
 	VEXTRACTF64X4 $1, Z1, Y3
 	VMAXPS        Y3, Y1, Y1
-	VEXTRACTF128  $1, Y0, X2
-	VMINPS        X2, X0, X0
-	VEXTRACTF128  $1, Y1, X3
-	VMAXPS        X3, X1, X1
-	VPERMILPS     $0x4E, X0, X2
-	VMINPS        X2, X0, X0
-	VPERMILPS     $0x4E, X1, X3
-	VMAXPS        X3, X1, X1
-	VPERMILPS     $0xB1, X0, X2
-	VMINPS        X2, X0, X0
-	VPERMILPS     $0xB1, X1, X3
-	VMAXPS        X3, X1, X1
-	MOVSS         X0, lo+16(FP)
-	MOVSS         X1, hi+20(FP)
+	QGREDUCEMINMAX
 	VZEROUPPER
 	RET
 
@@ -778,20 +783,7 @@ loopMinMaxAVX2:
 	JNZ     loopMinMaxAVX2
 
 reduceMinMaxAVX2:
-	VEXTRACTF128 $1, Y0, X2
-	VMINPS       X2, X0, X0
-	VEXTRACTF128 $1, Y1, X3
-	VMAXPS       X3, X1, X1
-	VPERMILPS    $0x4E, X0, X2
-	VMINPS       X2, X0, X0
-	VPERMILPS    $0x4E, X1, X3
-	VMAXPS       X3, X1, X1
-	VPERMILPS    $0xB1, X0, X2
-	VMINPS       X2, X0, X0
-	VPERMILPS    $0xB1, X1, X3
-	VMAXPS       X3, X1, X1
-	MOVSS        X0, lo+16(FP)
-	MOVSS        X1, hi+20(FP)
+	QGREDUCEMINMAX
 	VZEROUPPER
 	RET
 
