@@ -121,6 +121,10 @@ func (q *quantizer) msLSTM(n *ir.Node) error {
 		}
 		scales[i] = runtime.FromFloat32([]int{dirs, wt.scale.Len() / dirs}, runtime.Data[float32](wt.scale))
 	}
+	// W [dirs, I, 4H] and R [dirs, H, 4H].
+	if h := r.Shape[1]; w.Shape[0] != r.Shape[0] || w.Shape[2] != 4*h || r.Shape[2] != 4*h || h == 0 {
+		return ops.Errorf(n, "W %v and R %v: want [dirs, input, 4*hidden] and [dirs, hidden, 4*hidden] (4 gate rows of hidden)", w.Shape, r.Shape)
+	}
 	for i, wt := range []weights{{w, ws, wz}, {r, rs, rz}} {
 		dirs, k, gh := wt.t.Shape[0], wt.t.Shape[1], wt.t.Shape[2]
 		per := wt.scale.Len() / dirs

@@ -576,3 +576,45 @@ func TestQuantizeMSLSTM(t *testing.T) {
 		t.Errorf("DynamicQuantizeLSTM with uint8 weights computes %v..., the LSTM on its dequantized weights %v...", got[:4], want[:4])
 	}
 }
+
+// TestQuantizeMSLSTMRefuses gives DynamicQuantizeLSTM nodes that cannot compile: each must fail
+// with an error naming the node, not panic.
+func TestQuantizeMSLSTMRefuses(t *testing.T) {
+	const S, B, I, H = 3, 1, 4, 2
+	for _, tc := range []struct {
+		name   string
+		w, r   []int // shapes
+		scales int   // W's scale count
+		constW bool
+		want   string
+	}{
+		{"W not constant", []int{1, I, 4 * H}, []int{1, H, 4 * H}, 1, false, "must be constants"},
+		{"scale count", []int{1, I, 4 * H}, []int{1, H, 4 * H}, 3, true, "3 scales"},
+		{"W rank", []int{I, 4 * H}, []int{1, H, 4 * H}, 1, true, "rank"},
+		{"R rows", []int{1, I, 4 * H}, []int{1, H, 3 * H}, 1, true, "4 gate rows"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := ir.NewModel("bad")
+			g := m.Graph
+			x := g.AddInput("x", ir.StaticType(runtime.Float32, S, B, I))
+			var w *ir.Value
+			if tc.constW {
+				w = g.AddConst("w", runtime.New(runtime.Int8, tc.w...))
+			} else {
+				w = g.AddInput("w", ir.StaticType(runtime.Int8, tc.w...))
+			}
+			r := g.AddConst("r", runtime.New(runtime.Int8, tc.r...))
+			s := func(n int) *ir.Value { return g.AddConst("", runtime.New(runtime.Float32, n)) }
+			z := func(n int) *ir.Value { return g.AddConst("", runtime.New(runtime.Int8, n)) }
+			n := g.NewNode("DynamicQuantizeLSTM", "com.microsoft", "qlstm", []*ir.Value{x, w, r, nil, nil, nil, nil, nil, s(tc.scales), z(tc.scales), s(1), z(1)}, 1, ir.Int("hidden_size", H))
+			g.Outputs = []*ir.Value{n.Outputs[0]}
+			err := passes.Infer(m)
+			if err == nil {
+				err = passes.Run(m, passes.Options{Verify: true})
+			}
+			if err == nil || !strings.Contains(err.Error(), "qlstm") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one naming qlstm and %q", err, tc.want)
+			}
+		})
+	}
+}
