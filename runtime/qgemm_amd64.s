@@ -90,6 +90,42 @@
 	MOVSS        X0, lo+16(FP); \
 	MOVSS        X1, hi+20(FP)
 
+// QG4X16SETUP loads the 4x16 kernels' arguments (kg in CX, ap in SI, bp in DI, acc in BX) and
+// zeroes their accumulators Y0-Y7; QG4X16STORE stores them into acc, rows 32 values apart.
+#define QG4X16SETUP \
+	MOVQ  kg+0(FP), CX; \
+	MOVQ  ap+8(FP), SI; \
+	MOVQ  bp+16(FP), DI; \
+	MOVQ  acc+24(FP), BX; \
+	VPXOR Y0, Y0, Y0; \
+	VPXOR Y1, Y1, Y1; \
+	VPXOR Y2, Y2, Y2; \
+	VPXOR Y3, Y3, Y3; \
+	VPXOR Y4, Y4, Y4; \
+	VPXOR Y5, Y5, Y5; \
+	VPXOR Y6, Y6, Y6; \
+	VPXOR Y7, Y7, Y7
+
+#define QG4X16STORE \
+	VMOVDQU Y0, 0(BX); \
+	VMOVDQU Y1, 32(BX); \
+	VMOVDQU Y2, 128(BX); \
+	VMOVDQU Y3, 160(BX); \
+	VMOVDQU Y4, 256(BX); \
+	VMOVDQU Y5, 288(BX); \
+	VMOVDQU Y6, 384(BX); \
+	VMOVDQU Y7, 416(BX); \
+	VZEROUPPER; \
+	RET
+
+// AVXVNNIROW broadcasts row r's four A bytes (at aoff(SI)) into Y10 and adds them times both B
+// registers (Y8, Y9) into the row's two accumulators: VEX VPDPBUSD written as bytes (see
+// qgemmKernelAVXVNNI), the accumulators named by the ModRM bytes m0 and m1.
+#define AVXVNNIROW(aoff, m0, m1) \
+	VPBROADCASTD aoff(SI), Y10; \
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE m0; \
+	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE m1
+
 // The quantized product's micro-kernels (qgemm.go). Both read the packed A panel (8 rows, 4
 // consecutive u8 depths of a row per 4 bytes, 32 bytes a group) and packed B panels (16
 // columns, 4 consecutive s8 depths per column, 64 bytes a group).
@@ -271,18 +307,7 @@ rowsVNNI:
 // func qgemmKernelAVX2(kg int, ap, bp *byte, acc *int32)
 // acc receives a 4x16 int32 block with rows 32 values apart.
 TEXT ·qgemmKernelAVX2(SB), NOSPLIT, $0-32
-	MOVQ kg+0(FP), CX
-	MOVQ ap+8(FP), SI
-	MOVQ bp+16(FP), DI
-	MOVQ acc+24(FP), BX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
+	QG4X16SETUP
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW   $15, Y15, Y15
 
@@ -298,16 +323,7 @@ loopAVX2:
 	DECQ CX
 	JNZ  loopAVX2
 
-	VMOVDQU Y0, 0(BX)
-	VMOVDQU Y1, 32(BX)
-	VMOVDQU Y2, 128(BX)
-	VMOVDQU Y3, 160(BX)
-	VMOVDQU Y4, 256(BX)
-	VMOVDQU Y5, 288(BX)
-	VMOVDQU Y6, 384(BX)
-	VMOVDQU Y7, 416(BX)
-	VZEROUPPER
-	RET
+	QG4X16STORE
 
 // func qgemmKernelAVXVNNI(kg int, ap, bp *byte, acc *int32)
 // qgemmKernelAVX2 with AVX-VNNI's VPDPBUSD on ymm, which multiplies 4 u8 by 4 s8 and adds them
@@ -316,49 +332,21 @@ loopAVX2:
 // R̄X̄B̄ 00010 (map 0F38; B̄ = 0 for Y8 and Y9), then W0, vvvv = ~10 (Y10, A's unsigned bytes),
 // L1 (256 bits), pp 01 (66), opcode 50, and ModRM 11 dst src (B's signed bytes).
 TEXT ·qgemmKernelAVXVNNI(SB), NOSPLIT, $0-32
-	MOVQ kg+0(FP), CX
-	MOVQ ap+8(FP), SI
-	MOVQ bp+16(FP), DI
-	MOVQ acc+24(FP), BX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
+	QG4X16SETUP
 
 loopAVXVNNI:
 	VMOVDQU (DI), Y8
 	VMOVDQU 32(DI), Y9
-	VPBROADCASTD 0(SI), Y10
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xC0 // VPDPBUSD Y8, Y10, Y0
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xC9 // VPDPBUSD Y9, Y10, Y1
-	VPBROADCASTD 4(SI), Y10
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xD0 // VPDPBUSD Y8, Y10, Y2
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xD9 // VPDPBUSD Y9, Y10, Y3
-	VPBROADCASTD 8(SI), Y10
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xE0 // VPDPBUSD Y8, Y10, Y4
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xE9 // VPDPBUSD Y9, Y10, Y5
-	VPBROADCASTD 12(SI), Y10
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xF0 // VPDPBUSD Y8, Y10, Y6
-	BYTE $0xC4; BYTE $0xC2; BYTE $0x2D; BYTE $0x50; BYTE $0xF9 // VPDPBUSD Y9, Y10, Y7
+	AVXVNNIROW(0, $0xC0, $0xC9)  // VPDPBUSD Y8, Y10, Y0; VPDPBUSD Y9, Y10, Y1
+	AVXVNNIROW(4, $0xD0, $0xD9)  // into Y2, Y3
+	AVXVNNIROW(8, $0xE0, $0xE9)  // into Y4, Y5
+	AVXVNNIROW(12, $0xF0, $0xF9) // into Y6, Y7
 	ADDQ $32, SI
 	ADDQ $64, DI
 	DECQ CX
 	JNZ  loopAVXVNNI
 
-	VMOVDQU Y0, 0(BX)
-	VMOVDQU Y1, 32(BX)
-	VMOVDQU Y2, 128(BX)
-	VMOVDQU Y3, 160(BX)
-	VMOVDQU Y4, 256(BX)
-	VMOVDQU Y5, 288(BX)
-	VMOVDQU Y6, 384(BX)
-	VMOVDQU Y7, 416(BX)
-	VZEROUPPER
-	RET
+	QG4X16STORE
 
 // func qgMinMaxAVX512(a *float32, n int) (lo, hi float32)
 // The minimum and maximum of a[:n] and 0. Lanes past n are loaded as 0, which changes nothing.
