@@ -116,8 +116,8 @@ func (q *quantizer) msLSTM(n *ir.Node) error {
 		if (wt.scale.Len() != dirs && wt.scale.Len() != dirs*gh) || wt.zp.Len() != wt.scale.Len() {
 			return ops.Errorf(n, "input %d: %d scales and %d zero points for %d directions of %d gate rows", i+1, wt.scale.Len(), wt.zp.Len(), dirs, gh)
 		}
-		for j := 0; j < wt.zp.Len(); j++ {
-			exact = exact && wt.t.DType == runtime.Int8 && runtime.Data[int8](wt.zp)[j] == 0
+		for _, z := range ops.TensorInts(wt.zp) {
+			exact = exact && wt.t.DType == runtime.Int8 && z == 0
 		}
 		scales[i] = runtime.FromFloat32([]int{dirs, wt.scale.Len() / dirs}, runtime.Data[float32](wt.scale))
 	}
@@ -133,6 +133,7 @@ func (q *quantizer) msLSTM(n *ir.Node) error {
 			dt = runtime.Int8
 		}
 		t := runtime.New(dt, dirs, gh, k)
+		vals, zps := ops.TensorInts(wt.t), ops.TensorInts(wt.zp)
 		for d := 0; d < dirs; d++ {
 			for p := 0; p < k; p++ {
 				for j := 0; j < gh; j++ {
@@ -142,7 +143,7 @@ func (q *quantizer) msLSTM(n *ir.Node) error {
 						runtime.Data[int8](t)[dst] = runtime.Data[int8](wt.t)[src]
 						continue
 					}
-					v := qzAt(wt.t, src) - qzAt(wt.zp, s)
+					v := vals[src] - zps[s]
 					runtime.Data[float32](t)[dst] = float32(v) * runtime.Data[float32](wt.scale)[s]
 				}
 			}
@@ -162,12 +163,4 @@ func (q *quantizer) msLSTM(n *ir.Node) error {
 	q.uses.AddNode(n)
 	n.SetOp(op, domain)
 	return nil
-}
-
-// qzAt reads element i of an int8 or uint8 tensor.
-func qzAt(t *runtime.Tensor, i int) int32 {
-	if t.DType == runtime.Int8 {
-		return int32(runtime.Data[int8](t)[i])
-	}
-	return int32(runtime.Data[uint8](t)[i])
 }

@@ -405,14 +405,10 @@ func (w *qwriter) lstm(np *onnxpb.NodeProto) ([]*onnxpb.NodeProto, string, error
 			return nil, "W or R is not a constant float32 tensor", nil
 		}
 		q, scale := passes.RecurrentWeights(t, w.opt.PerChannel, w.opt.ReduceRange)
-		dirs, gh, k := t.Shape[0], t.Shape[1], t.Shape[2]
-		tq := runtime.New(runtime.Int8, dirs, k, gh)
-		for d := 0; d < dirs; d++ {
-			for j := 0; j < gh; j++ {
-				for p := 0; p < k; p++ {
-					runtime.Data[int8](tq)[(d*k+p)*gh+j] = runtime.Data[int8](q)[(d*gh+j)*k+p]
-				}
-			}
+		dirs, gh := t.Shape[0], t.Shape[1]
+		tq := &runtime.Tensor{}
+		if err := runtime.Transpose(runtime.NewExec(nil), &runtime.TransposeParams{Perm: []int{0, 2, 1}}, []*runtime.Tensor{tq}, []*runtime.Tensor{q}); err != nil {
+			return nil, "", err
 		}
 		shape := []int{dirs}
 		if w.opt.PerChannel {
